@@ -1,0 +1,231 @@
+package encrypt
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getsops/sops/v3"
+	"github.com/getsops/sops/v3/aes"
+	"github.com/getsops/sops/v3/config"
+)
+
+// Decrypt decrypts a SOPS document held in memory and returns the plaintext
+// exactly as `sops --decrypt` prints it. format FormatAuto detects the
+// format from the content. The MAC is always verified.
+func (e *Engine) Decrypt(ctx context.Context, data []byte, format Format) ([]byte, error) {
+	out, err := e.decrypt(ctx, data, format, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	return out, nil
+}
+
+// DecryptFile reads and decrypts the file at path. The format comes from
+// the extension, else from the content; output indentation follows the
+// stores section of the .sops.yaml that applies to the file, as with sops.
+func (e *Engine) DecryptFile(ctx context.Context, path string) ([]byte, error) {
+	data, err := e.readFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt %s: %w", path, err)
+	}
+	out, err := e.decrypt(ctx, data, DetectFormat(path, data), storesConfigFor(path))
+	if err != nil {
+		return nil, fmt.Errorf("decrypt %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// Result is the outcome of decrypting one file with DecryptFiles.
+type Result struct {
+	Path      string
+	Plaintext []byte
+	Err       error
+}
+
+// DecryptFiles decrypts many files concurrently (at most
+// Options.Parallelism at once), so key round trips overlap instead of adding
+// up. A path given twice is decrypted once. The results are in the order of
+// paths; the error joins every failure.
+func (e *Engine) DecryptFiles(ctx context.Context, paths []string) ([]Result, error) {
+	results := make([]Result, len(paths))
+	first := make(map[string]int, len(paths))
+	sem := make(chan struct{}, e.opts.Parallelism)
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		results[i].Path = p
+		if _, dup := first[p]; dup {
+			continue
+		}
+		first[p] = i
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i].Err = fmt.Errorf("decrypt %s: %w", p, ctx.Err())
+				return
+			}
+			defer func() { <-sem }()
+			results[i].Plaintext, results[i].Err = e.DecryptFile(ctx, p)
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for i := range results {
+		if j := first[results[i].Path]; j != i {
+			results[i].Plaintext, results[i].Err = results[j].Plaintext, results[j].Err
+			continue
+		}
+		if results[i].Err != nil {
+			errs = append(errs, results[i].Err)
+		}
+	}
+	return results, errors.Join(errs...)
+}
+
+// loadEncrypted parses an encrypted document. It distinguishes a plain
+// document (ErrNotEncrypted) from one whose sops metadata is broken
+// (ErrMalformed), and refuses a document without metadata that still holds
+// ciphertext (a truncated file).
+func loadEncrypted(data []byte, format Format, sc *config.StoresConfig) (tree sops.Tree, f Format, err error) {
+	defer guard("parse", &err)
+	if format == FormatAuto {
+		format = detectFromContent(data)
+	}
+	tree, err = format.store(sc).LoadEncryptedFile(data)
+	switch {
+	case err == nil && len(tree.Metadata.KeyGroups) == 0:
+		return tree, format, fmt.Errorf("%w: sops metadata lists no master keys", ErrMalformed)
+	case err == nil:
+		return tree, format, nil
+	case errors.Is(err, sops.MetadataNotFound) && looksEncrypted(data):
+		return tree, format, fmt.Errorf("%w: it holds encrypted values but no sops metadata (truncated?)", ErrMalformed)
+	case errors.Is(err, sops.MetadataNotFound):
+		return tree, format, ErrNotEncrypted
+	case looksEncrypted(data) || mentionsSops(data):
+		return tree, format, fmt.Errorf("%w: %s: %s", ErrMalformed, format, sanitize(err))
+	default:
+		return tree, format, fmt.Errorf("%w (not a valid %s document)", ErrNotEncrypted, format)
+	}
+}
+
+func mentionsSops(data []byte) bool {
+	return hasLinePrefix(data, "sops:") || hasLinePrefix(data, "sops_") || hasLinePrefix(data, "[sops]") ||
+		strings.Contains(string(data), `"sops"`)
+}
+
+// sanitize keeps a library error's message only when it cannot carry
+// document content: parser errors may quote the input.
+func sanitize(err error) string {
+	msg := err.Error()
+	if len(msg) > 160 || strings.ContainsAny(msg, "\n") {
+		return "cannot parse"
+	}
+	return msg
+}
+
+func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *config.StoresConfig) (out []byte, err error) {
+	defer guard("decrypt", &err)
+	if err := e.checkSize(data); err != nil {
+		return nil, err
+	}
+	tree, format, err := loadEncrypted(data, format, sc)
+	if err != nil {
+		return nil, err
+	}
+	cipher := aes.NewCipher()
+	if _, err := e.openTree(ctx, &tree, cipher); err != nil {
+		return nil, err
+	}
+	out, err = format.store(sc).EmitPlainFile(tree.Branches)
+	if err != nil {
+		return nil, fmt.Errorf("emit %s: %w", format, err)
+	}
+	return out, nil
+}
+
+// openTree recovers the data key, decrypts every value in place and
+// verifies the MAC. It returns the data key.
+func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher aes.Cipher) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dataKey, err := tree.Metadata.GetDataKeyWithKeyServices(e.keyServices(ctx), sops.DefaultDecryptionOrder)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, fmt.Errorf("%w (key types tried: %s): %s", ErrNoKey, keyTypes(tree.Metadata), strings.TrimSpace(err.Error()))
+	}
+	computed, err := tree.Decrypt(dataKey, cipher)
+	if err != nil {
+		// sops' message quotes the ciphertext; ours names the failure only.
+		return nil, ErrTampered
+	}
+	stored, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, dataKey, tree.Metadata.LastModified.Format(time.RFC3339))
+	if err != nil {
+		return nil, fmt.Errorf("%w (the MAC itself does not decrypt)", ErrMACMismatch)
+	}
+	s, ok := stored.(string)
+	if !ok || subtle.ConstantTimeCompare([]byte(s), []byte(computed)) != 1 {
+		return nil, ErrMACMismatch
+	}
+	return dataKey, nil
+}
+
+// keyTypes lists the distinct master key types of a file, for errors.
+func keyTypes(m sops.Metadata) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range m.KeyGroups {
+		for _, k := range g {
+			t := k.TypeToIdentifier()
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+// configFileFor finds the .sops.yaml that applies to path: searched from the
+// file's directory upwards, then from the working directory upwards.
+func configFileFor(path string) string {
+	abs, err := filepath.Abs(path)
+	if err == nil {
+		if r, err := config.LookupConfigFile(abs); err == nil {
+			return r.Path
+		}
+	}
+	if r, err := config.LookupConfigFile("./x"); err == nil {
+		return r.Path
+	}
+	return ""
+}
+
+// storesConfigFor returns the stores (indentation) settings of the
+// .sops.yaml that applies to path, or nil for the defaults.
+func storesConfigFor(path string) *config.StoresConfig {
+	conf := configFileFor(path)
+	if conf == "" {
+		return nil
+	}
+	sc, err := config.LoadStoresConfig(conf)
+	if err != nil {
+		return nil
+	}
+	return sc
+}

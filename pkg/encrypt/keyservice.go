@@ -1,0 +1,143 @@
+package encrypt
+
+import (
+	"context"
+	"errors"
+
+	sopsage "github.com/getsops/sops/v3/age"
+	"github.com/getsops/sops/v3/gcpkms"
+	"github.com/getsops/sops/v3/keyservice"
+	"github.com/getsops/sops/v3/pgp"
+)
+
+// keyServer is a sops key service that applies the engine's keys to each
+// request. age, PGP and GCP KMS keys are handled here with injected keys and
+// the caller's context; every other key type (AWS KMS, Azure Key Vault,
+// HashiCorp Vault, HuaweiCloud KMS) goes to sops' own local server, which
+// reads its credentials from the environment as the sops CLI does.
+type keyServer struct {
+	ctx     context.Context
+	age     []sopsage.ParsedIdentities // nil: sops' own lookup
+	ageOnly bool                       // NoEnvironment: fail rather than look up
+	gnupg   string
+	gcp     *GCPKMSOptions
+}
+
+var errNoAgeIdentity = errors.New("no age identity configured")
+
+func (e *Engine) keyServices(ctx context.Context) []keyservice.KeyServiceClient {
+	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, ageOnly: e.opts.Keys.NoEnvironment}
+	ids := e.opts.Keys.AgeIdentities
+	if len(ids) == 0 && !e.opts.Keys.NoEnvironment {
+		ids = e.envAge.get()
+	}
+	if len(ids) > 0 {
+		ks.age = []sopsage.ParsedIdentities{ids}
+	}
+	return []keyservice.KeyServiceClient{keyservice.NewCustomLocalClient(ks)}
+}
+
+func (s *keyServer) gcpKey(resourceID string) *gcpkms.MasterKey {
+	k := gcpkms.NewMasterKeyFromResourceID(resourceID)
+	if o := s.gcp; o != nil {
+		switch {
+		case o.TokenSource != nil:
+			gcpkms.NewTokenSource(o.TokenSource).ApplyToMasterKey(k)
+		case o.CredentialsJSON != nil:
+			gcpkms.CredentialJSON(o.CredentialsJSON).ApplyToMasterKey(k)
+		}
+		if len(o.ClientOptions) > 0 {
+			gcpkms.ClientOptions(o.ClientOptions).ApplyToMasterKey(k)
+		}
+		if len(o.DialOptions) > 0 {
+			gcpkms.DialOptions(o.DialOptions).ApplyToMasterKey(k)
+		}
+	}
+	return k
+}
+
+func (s *keyServer) ageKey(recipient string) (*sopsage.MasterKey, error) {
+	k := &sopsage.MasterKey{Recipient: recipient}
+	if len(s.age) > 0 {
+		s.age[0].ApplyToMasterKey(k)
+	} else if s.ageOnly {
+		return nil, errNoAgeIdentity
+	}
+	return k, nil
+}
+
+func (s *keyServer) pgpKey(fingerprint string) *pgp.MasterKey {
+	k := pgp.NewMasterKeyFromFingerprint(fingerprint)
+	if s.gnupg != "" {
+		pgp.GnuPGHome(s.gnupg).ApplyToMasterKey(k)
+	}
+	return k
+}
+
+// Encrypt implements keyservice.KeyServiceServer.
+func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest) (*keyservice.EncryptResponse, error) {
+	var (
+		out []byte
+		err error
+	)
+	switch k := req.Key.KeyType.(type) {
+	case *keyservice.Key_AgeKey:
+		// Encrypting to a recipient needs no identity.
+		mk := &sopsage.MasterKey{Recipient: k.AgeKey.Recipient}
+		if err = mk.Encrypt(req.Plaintext); err == nil {
+			out = mk.EncryptedDataKey()
+		}
+	case *keyservice.Key_PgpKey:
+		mk := s.pgpKey(k.PgpKey.Fingerprint)
+		if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
+			out = mk.EncryptedDataKey()
+		}
+	case *keyservice.Key_GcpKmsKey:
+		mk := s.gcpKey(k.GcpKmsKey.ResourceId)
+		if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
+			out = mk.EncryptedDataKey()
+		}
+	default:
+		return sopsServer().Encrypt(ctx, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &keyservice.EncryptResponse{Ciphertext: out}, nil
+}
+
+// Decrypt implements keyservice.KeyServiceServer.
+func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest) (*keyservice.DecryptResponse, error) {
+	var (
+		out []byte
+		err error
+	)
+	if err := s.ctx.Err(); err != nil {
+		return nil, err
+	}
+	switch k := req.Key.KeyType.(type) {
+	case *keyservice.Key_AgeKey:
+		var mk *sopsage.MasterKey
+		if mk, err = s.ageKey(k.AgeKey.Recipient); err == nil {
+			mk.EncryptedKey = string(req.Ciphertext)
+			out, err = mk.Decrypt()
+		}
+	case *keyservice.Key_PgpKey:
+		mk := s.pgpKey(k.PgpKey.Fingerprint)
+		mk.EncryptedKey = string(req.Ciphertext)
+		out, err = mk.DecryptContext(s.ctx)
+	case *keyservice.Key_GcpKmsKey:
+		mk := s.gcpKey(k.GcpKmsKey.ResourceId)
+		mk.EncryptedKey = string(req.Ciphertext)
+		out, err = mk.DecryptContext(s.ctx)
+	default:
+		return sopsServer().Decrypt(ctx, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &keyservice.DecryptResponse{Plaintext: out}, nil
+}
+
+func sopsServer() keyservice.Server { return keyservice.Server{Prompt: false} }
+
