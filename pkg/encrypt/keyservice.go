@@ -140,4 +140,3 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 }
 
 func sopsServer() keyservice.Server { return keyservice.Server{Prompt: false} }
-
