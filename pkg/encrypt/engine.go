@@ -17,7 +17,7 @@ const DefaultMaxInputSize int64 = 32 << 20
 // DefaultParallelism is the default number of files DecryptFiles works on at
 // once. Decryption is dominated by key round trips (KMS, gpg-agent), so this
 // is higher than the CPU count.
-const DefaultParallelism = 32
+const DefaultParallelism = 64
 
 // Options configure an Engine. The zero value is ready to use.
 type Options struct {
