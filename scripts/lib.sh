@@ -1,0 +1,154 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this folder. Source it, do not run it:
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# Honours:
+#   HELM_SECRETS_CACHE  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/helm-secrets).
+#                       It lives outside the checkout so that CI runs on the same
+#                       machine, and other worktrees, reuse installed tools.
+#   HELM_SECRETS_QUIET  when set to 1, log() prints nothing.
+
+if [[ -n "${HELM_SECRETS_LIB_LOADED:-}" ]]; then
+	return 0
+fi
+HELM_SECRETS_LIB_LOADED=1
+
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HELM_SECRETS_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+HELM_SECRETS_CACHE="${HELM_SECRETS_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/helm-secrets}"
+export HELM_SECRETS_CACHE
+
+# log MESSAGE... — progress messages go to stderr, so stdout stays clean for
+# output meant for `eval`.
+log() {
+	if [[ "${HELM_SECRETS_QUIET:-0}" != 1 ]]; then
+		printf '[%s] %s\n' "${0##*/}" "$*" >&2
+	fi
+}
+
+# die MESSAGE... — log an error and exit 1.
+die() {
+	printf '[%s] error: %s\n' "${0##*/}" "$*" >&2
+	exit 1
+}
+
+# now_ms — milliseconds since the epoch (for timing messages).
+now_ms() {
+	local t
+	t="$(date +%s%N)"
+	printf '%s\n' "$((t / 1000000))"
+}
+
+# tool_dir NAME VERSION — the folder a pinned tool is installed into.
+tool_dir() {
+	printf '%s/tools/%s-%s\n' "${HELM_SECRETS_CACHE}" "$1" "$2"
+}
+
+# go_install_pinned NAME PACKAGE@VERSION [GO BUILD FLAGS...]
+#
+# Installs PACKAGE@VERSION with `go install` into
+# $HELM_SECRETS_CACHE/tools/NAME-VERSION/ and prints the binary's path on
+# stdout. Skips the install when that binary already exists. The binary is
+# built into a temporary folder and renamed into place, so an interrupted or
+# concurrent install never leaves a half-written binary behind.
+go_install_pinned() {
+	local name="$1" spec="$2"
+	shift 2
+	local pkg="${spec%@*}" version="${spec##*@}"
+	if [[ "${pkg}" == "${spec}" || -z "${version}" ]]; then
+		die "go_install_pinned: '${spec}' is not PACKAGE@VERSION"
+	fi
+	local bin_name="${pkg##*/}"
+	local dir
+	dir="$(tool_dir "${name}" "${version}")"
+	local bin="${dir}/${bin_name}"
+
+	if [[ -x "${bin}" ]]; then
+		printf '%s\n' "${bin}"
+		return 0
+	fi
+
+	log "installing ${spec} -> ${dir}"
+	mkdir -p "${dir}"
+	local tmp start
+	tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
+	start="$(now_ms)"
+	if ! GOBIN="${tmp}" go install "$@" "${spec}" >&2; then
+		rm -rf "${tmp}"
+		die "go install ${spec} failed"
+	fi
+	mv -f "${tmp}/${bin_name}" "${bin}"
+	rm -rf "${tmp}"
+	log "installed ${bin_name} ${version} in $(($(now_ms) - start)) ms"
+	printf '%s\n' "${bin}"
+}
+
+# module_gomod MODULE@VERSION — downloads (or finds in the module cache) the
+# go.mod of MODULE@VERSION and prints its path. Runs outside any module, so the
+# caller's go.mod/go.sum (e.g. the project root's) are never touched.
+module_gomod() {
+	local tmp gomod
+	tmp="$(mktemp -d)"
+	gomod="$(cd "${tmp}" && GOWORK=off GOFLAGS='' go mod download -json "$1" |
+		sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')" || true
+	rmdir "${tmp}"
+	[[ -n "${gomod}" && -f "${gomod}" ]] || die "could not download the go.mod of $1"
+	printf '%s\n' "${gomod}"
+}
+
+# as_root COMMAND... — runs COMMAND as root (directly, or through sudo).
+as_root() {
+	if [[ "$(id -u)" == 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		die "need root (or sudo) to run: $*"
+	fi
+}
+
+HELM_SECRETS_APT_UPDATED=0
+
+# ensure_apt COMMAND DEBIAN_PACKAGE — installs DEBIAN_PACKAGE with apt-get when
+# COMMAND is not on PATH. Runs `apt-get update` once per process, first.
+ensure_apt() {
+	local cmd="$1" package="$2"
+	if command -v "${cmd}" >/dev/null 2>&1; then
+		return 0
+	fi
+	command -v apt-get >/dev/null 2>&1 ||
+		die "'${cmd}' is missing and apt-get is not available: install '${package}' yourself"
+	if [[ "${HELM_SECRETS_APT_UPDATED}" != 1 ]]; then
+		log "apt-get update (to install ${package})"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+		HELM_SECRETS_APT_UPDATED=1
+	fi
+	log "apt-get install ${package} (for ${cmd})"
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${package}" >&2
+	command -v "${cmd}" >/dev/null 2>&1 || die "installed ${package} but '${cmd}' is still missing"
+}
+
+# free_ports N — prints N distinct free TCP ports on 127.0.0.1, one a line.
+# All N sockets are held open together (bind to port 0), so the ports differ.
+# Uses perl, which is always present on Debian (perl-base is Essential).
+free_ports() {
+	perl -MIO::Socket::INET -e '
+		my @s;
+		for (1 .. $ARGV[0]) {
+			my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
+				Proto => "tcp", Listen => 1, ReuseAddr => 1) or die "bind: $!\n";
+			push @s, $s;
+		}
+		print $_->sockport, "\n" for @s;
+	' "$1"
+}
+
+# port_free PORT — true when PORT can be bound on 127.0.0.1 right now.
+port_free() {
+	perl -MIO::Socket::INET -e '
+		IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+			Proto => "tcp", Listen => 1, ReuseAddr => 1) or exit 1;
+	' "$1"
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Installs the pinned test dependencies into $HELM_SECRETS_CACHE/tools and prints
+# `export` lines for the caller to eval:
+#
+#   eval "$(scripts/test-deps.sh)"
+#
+# Go tools are built with `go install` from the Go module proxy (nothing is
+# downloaded from GitHub); gpg and gpg-agent come from Debian's gnupg package,
+# installed with apt-get only when missing. A second run only checks that the
+# binaries exist.
+#
+# Exported: HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN
+#           AGE_KEYGEN_BIN STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN
+#           HELM_SECRETS_TEST_PATH PATH
+# HELM_SECRETS_TEST_PATH holds the folders of sops, age and age-keygen, and is
+# prepended to PATH. helm is deliberately not on it: there are two versions,
+# each in its own folder ($HELM3_BIN, $HELM4_BIN).
+set -euo pipefail
+
+# --- pinned versions (the only place to change them) -------------------------
+HELM3_VERSION=v3.22.0
+HELM4_VERSION=v4.3.1
+SOPS_VERSION=v3.13.3
+AGE_VERSION=v1.3.2
+STATICCHECK_VERSION=v0.8.2
+# ------------------------------------------------------------------------------
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# check_version BIN EXPECTED ARGS... — fails unless `BIN ARGS...` prints EXPECTED.
+check_version() {
+	local bin="$1" expected="$2" out
+	shift 2
+	out="$("${bin}" "$@" 2>&1)" || die "'${bin} $*' failed: ${out}"
+	[[ "${out}" == *"${expected}"* ]] ||
+		die "'${bin} $*' printed '${out}', expected it to contain '${expected}'"
+}
+
+# Values of the exported variables, by name.
+declare -A out
+
+# install_tool VAR NAME PACKAGE@VERSION EXPECTED "VERSION ARGS" [GO FLAGS...]
+# Installs the tool (unless present), stores its path in the variable VAR, and
+# on a fresh install checks that its version output contains EXPECTED.
+# (Stores the binary's path in out[VAR].)
+install_tool() {
+	local var="$1" name="$2" spec="$3" expected="$4" version_args="$5"
+	shift 5
+	local pkg="${spec%@*}" version="${spec##*@}" fresh=0 bin
+	if [[ ! -x "$(tool_dir "${name}" "${version}")/${pkg##*/}" ]]; then
+		fresh=1
+	fi
+	bin="$(go_install_pinned "${name}" "${spec}" "$@")"
+	if [[ "${fresh}" == 1 ]]; then
+		local -a args
+		read -r -a args <<<"${version_args}"
+		check_version "${bin}" "${expected}" "${args[@]}"
+	fi
+	out[${var}]="${bin}"
+}
+
+# helm_ldflags MAJOR VERSION — the -ldflags of Helm's own Makefile: the version
+# (without it `helm version` prints "v3.22"/"v4.3" only), and for Helm 3 the
+# default Kubernetes version for `helm template`/lint, derived from the
+# k8s.io/client-go version in that Helm release's go.mod (client-go v0.X.Y ->
+# Kubernetes 1.X).
+helm_ldflags() {
+	local major="$1" version="$2"
+	local flags="-s -w -X helm.sh/helm/${major}/internal/version.version=${version}"
+	if [[ "${major}" == v3 ]]; then
+		local gomod client_go minor
+		gomod="$(module_gomod "helm.sh/helm/v3@${version}")"
+		client_go="$(awk '$1 == "k8s.io/client-go" { print $2; exit }' "${gomod}")"
+		minor="$(cut -d. -f2 <<<"${client_go}")"
+		[[ "${minor}" =~ ^[0-9]+$ ]] || die "cannot read the k8s.io/client-go version of helm ${version}"
+		local p
+		for p in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+			flags+=" -X ${p}.k8sVersionMajor=1 -X ${p}.k8sVersionMinor=${minor}"
+		done
+	fi
+	printf '%s\n' "${flags}"
+}
+
+start="$(now_ms)"
+
+helm3="$(tool_dir helm "${HELM3_VERSION}")/helm"
+if [[ -x "${helm3}" ]]; then
+	out[HELM3_BIN]="${helm3}"
+else
+	install_tool HELM3_BIN helm "helm.sh/helm/v3/cmd/helm@${HELM3_VERSION}" \
+		"Version:\"${HELM3_VERSION}\"" "version" -ldflags "$(helm_ldflags v3 "${HELM3_VERSION}")"
+fi
+helm4="$(tool_dir helm "${HELM4_VERSION}")/helm"
+if [[ -x "${helm4}" ]]; then
+	out[HELM4_BIN]="${helm4}"
+else
+	install_tool HELM4_BIN helm "helm.sh/helm/v4/cmd/helm@${HELM4_VERSION}" \
+		"Version:\"${HELM4_VERSION}\"" "version" -ldflags "$(helm_ldflags v4 "${HELM4_VERSION}")"
+fi
+install_tool SOPS_BIN sops "github.com/getsops/sops/v3/cmd/sops@${SOPS_VERSION}" \
+	"sops ${SOPS_VERSION#v}" "--version --disable-version-check"
+install_tool AGE_BIN age "filippo.io/age/cmd/age@${AGE_VERSION}" \
+	"${AGE_VERSION}" "--version"
+install_tool AGE_KEYGEN_BIN age-keygen "filippo.io/age/cmd/age-keygen@${AGE_VERSION}" \
+	"${AGE_VERSION}" "--version"
+install_tool STATICCHECK_BIN staticcheck "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}" \
+	"(${STATICCHECK_VERSION#v})" "-version"
+
+ensure_apt gpg gnupg
+ensure_apt gpg-agent gnupg
+out[GPG_BIN]="$(command -v gpg)"
+out[GPG_AGENT_BIN]="$(command -v gpg-agent)"
+out[HELM_SECRETS_CACHE]="${HELM_SECRETS_CACHE}"
+out[HELM_SECRETS_TEST_PATH]="$(dirname "${out[SOPS_BIN]}"):$(dirname "${out[AGE_BIN]}"):$(dirname "${out[AGE_KEYGEN_BIN]}")"
+
+for var in HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN AGE_KEYGEN_BIN \
+	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN HELM_SECRETS_TEST_PATH; do
+	printf 'export %s=%q\n' "${var}" "${out[${var}]}"
+done
+# shellcheck disable=SC2016 # ${PATH} is expanded by the caller's eval.
+printf 'export PATH=%q:"${PATH}"\n' "${out[HELM_SECRETS_TEST_PATH]}"
+
+log "test dependencies ready in $(($(now_ms) - start)) ms (cache: ${HELM_SECRETS_CACHE})"
