@@ -344,7 +344,7 @@ func TestWrapSIGKILL(t *testing.T) {
 		_ = cmd.Wait()
 		// helm must go away on its own (SIGTERM from the parent-death signal).
 		deadline := time.Now().Add(10 * time.Second)
-		for syscall.Kill(helmPid, 0) == nil {
+		for alive(helmPid) {
 			if time.Now().After(deadline) {
 				_ = syscall.Kill(helmPid, syscall.SIGKILL)
 				t.Fatalf("iteration %d: helm %d still running after its wrapper was killed", i, helmPid)
@@ -384,6 +384,17 @@ func setEscape(v string) string {
 	v = strings.ReplaceAll(v, `\`, `\\`)
 	v = strings.ReplaceAll(v, ",", `\,`)
 	return `\` + v // a leading { would start a list
+}
+
+// alive reports whether pid runs (a zombie waiting for its new parent to
+// reap it has exited).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
 }
 
 func waitReady(t *testing.T, ready string) int {
