@@ -1,0 +1,23 @@
+# Install hook of the helm-secrets plugins on Windows: same order as install.sh.
+$ErrorActionPreference = "Stop"
+$pluginDir = if ($env:HELM_PLUGIN_DIR) { $env:HELM_PLUGIN_DIR } else { Split-Path -Parent $PSScriptRoot }
+$bin = Join-Path $pluginDir "bin\helm-secrets.exe"
+New-Item -ItemType Directory -Force -Path (Join-Path $pluginDir "bin") | Out-Null
+if ($env:HELM_SECRETS_BINARY) {
+    Copy-Item -Force $env:HELM_SECRETS_BINARY $bin
+    exit 0
+}
+if (Test-Path $bin) { exit 0 }
+$src = $pluginDir
+while (-not (Test-Path (Join-Path $src "go.mod"))) {
+    $parent = Split-Path -Parent $src
+    if (-not $parent -or $parent -eq $src) { break }
+    $src = $parent
+}
+if ((Test-Path (Join-Path $src "go.mod")) -and (Get-Command go -ErrorAction SilentlyContinue)) {
+    Push-Location $src
+    try { go build -trimpath -o $bin ./cmd/helm-secrets } finally { Pop-Location }
+    exit 0
+}
+Write-Error "helm-secrets: no binary: set HELM_SECRETS_BINARY or install Go"
+exit 1
