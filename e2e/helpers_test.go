@@ -19,9 +19,9 @@ import (
 )
 
 var (
-	repoRoot   string
-	pluginBin  string // the helm-secrets binary built for this run
-	binaryErr  error
+	repoRoot  string
+	pluginBin string // the helm-secrets binary built for this run
+	binaryErr error
 )
 
 func TestMain(m *testing.M) {
