@@ -36,11 +36,16 @@ func (e *Engine) Edit(ctx context.Context, data []byte, format Format, fn EditFu
 func (e *Engine) EditFile(ctx context.Context, path string, fn EditFunc) (out []byte, changed bool, err error) {
 	data, err := e.readFile(path)
 	if errors.Is(err, os.ErrNotExist) {
+		// Know the recipients before the user types anything.
+		rcpt, rerr := RecipientsForFile(path)
+		if rerr != nil {
+			return nil, false, fmt.Errorf("edit %s: %w", path, rerr)
+		}
 		plain, ferr := fn(nil)
 		if ferr != nil {
 			return nil, false, fmt.Errorf("edit %s: %w", path, ferr)
 		}
-		out, err := e.Encrypt(ctx, plain, EncryptOptions{Path: path})
+		out, err := e.Encrypt(ctx, plain, EncryptOptions{Path: path, Recipients: rcpt})
 		return out, err == nil, err
 	}
 	if err != nil {

@@ -171,7 +171,7 @@ func TestNoRecipients(t *testing.T) {
 	}
 	testenv.WriteFile(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: nomatch\n    age: "+testenv.AgeKey(t).Recipient().String()+"\n")
 	_, err = encrypt.New(encrypt.Options{}).EncryptFile(context.Background(), p, encrypt.EncryptOptions{})
-	if !errors.Is(err, encrypt.ErrNoRecipients) || !strings.Contains(err.Error(), "no creation rule") {
+	if !errors.Is(err, encrypt.ErrNoRecipients) || !errors.Is(err, encrypt.ErrNoCreationRule) {
 		t.Fatalf("err = %v, want ErrNoRecipients naming the rule file", err)
 	}
 }

@@ -1,6 +1,9 @@
 package encrypt
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors returned (wrapped, with the file name and key sources) by
 // the engine. Test for them with errors.Is.
@@ -25,6 +28,9 @@ var (
 	// ErrNoRecipients means there is nothing to encrypt to: no matching
 	// .sops.yaml creation rule, no explicit recipients and no SOPS_* recipient variables.
 	ErrNoRecipients = errors.New("no recipients: add a creation rule to .sops.yaml or pass recipients")
+	// ErrNoCreationRule means a .sops.yaml exists but none of its creation
+	// rules matches the file. It wraps ErrNoRecipients.
+	ErrNoCreationRule = fmt.Errorf("%w: no matching creation rules found", ErrNoRecipients)
 	// ErrInvalidContent means the plaintext could not be parsed in its format.
 	ErrInvalidContent = errors.New("invalid content")
 	// ErrInternal wraps a panic recovered from the sops library.

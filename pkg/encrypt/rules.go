@@ -150,7 +150,7 @@ func RecipientsForFile(path string) (*Recipients, error) {
 		c, err := config.LoadCreationRuleForFile(conf, abs, nil)
 		if err != nil {
 			if strings.Contains(err.Error(), "no matching creation rules") {
-				return nil, fmt.Errorf("%w: no creation rule in %s matches %s", ErrNoRecipients, conf, path)
+				return nil, fmt.Errorf("%w (%s has no creation rule for %s)", ErrNoCreationRule, conf, path)
 			}
 			return nil, fmt.Errorf("%s: %w", conf, err)
 		}

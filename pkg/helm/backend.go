@@ -63,7 +63,7 @@ func (b Backends) Get(name string) (Backend, error) {
 		name = "sops"
 	}
 	if len(b.Allowed) > 0 && !contains(b.Allowed, name) {
-		return nil, fmt.Errorf("%w: secret backend '%s' not allowed", ErrBackendNotAllowed, name)
+		return nil, &selectError{msg: fmt.Sprintf("secret backend '%s' not allowed", name), kind: ErrBackendNotAllowed}
 	}
 	switch name {
 	case "sops":
@@ -78,6 +78,15 @@ func (b Backends) Get(name string) (Backend, error) {
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownBackend, name)
 }
+
+// selectError carries a message worded for users and the sentinel it is.
+type selectError struct {
+	msg  string
+	kind error
+}
+
+func (e *selectError) Error() string { return e.msg }
+func (e *selectError) Unwrap() error { return e.kind }
 
 // IsBackendName reports whether name can name a backend in a NAME! prefix:
 // a built-in backend or an existing file.
