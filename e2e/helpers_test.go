@@ -97,15 +97,17 @@ func (h *helmEnv) setup(t *testing.T) {
 	// Install a copy of the plugin directory, as a user installing a
 	// release would; the hook copies HELM_SECRETS_BINARY into it.
 	src := filepath.Join(home, "src", "helm-secrets")
-	for _, p := range []string{"plugin.yaml", "scripts/install.sh", "scripts/install.ps1"} {
+	for _, p := range []string{"plugin.yaml", "plugin.complete", "scripts/install.sh", "scripts/install.ps1"} {
 		b, err := os.ReadFile(filepath.Join(repoRoot, p))
 		if err != nil {
 			t.Fatal(err)
 		}
 		testenv.WriteFile(t, src, p, string(b))
 	}
-	if err := os.Chmod(filepath.Join(src, "scripts/install.sh"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{"scripts/install.sh", "plugin.complete"} {
+		if err := os.Chmod(filepath.Join(src, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	args := []string{"plugin", "install", src}
 	if h.name == "v4" {

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/pkg/helm"
+)
+
+// wrap runs a helm command with its secrets decrypted; tests replace it to
+// inspect the options.
+var wrap = helm.Wrap
+
+// helmBinary is the helm to run: HELM_SECRETS_HELM_PATH, else HELM_BIN
+// (set by helm for its plugins), else helm from the PATH.
+func helmBinary() string {
+	for _, v := range []string{"HELM_SECRETS_HELM_PATH", "HELM_BIN"} {
+		if p := os.Getenv(v); p != "" {
+			return p
+		}
+	}
+	return "helm"
+}
+
+// runHelm runs `helm <command> <args>` through the wrapper. A command with
+// no arguments, or with help as its first one, prints the wrapper usage.
+func (a *app) runHelm(ctx context.Context, command string, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		_, err := a.streams.Stdout.Write([]byte(wrapperUsageFor(command)))
+		return err
+	}
+	opts := helm.WrapOptions{
+		Helm:           helmBinary(),
+		Args:           append([]string{command}, args...),
+		Backends:       a.backends,
+		DefaultBackend: a.opts.backend,
+		IgnoreMissing:  a.opts.ignoreMissing,
+		Quiet:          a.opts.quiet,
+		Paths:          helm.PathPolicyFromEnv(),
+		Stdin:          a.streams.Stdin,
+		Stdout:         a.streams.Stdout,
+		Stderr:         a.streams.Stderr,
+	}
+	a.debugf("running %s %s", opts.Helm, strings.Join(redactArgs(opts.Args), " "))
+
+	// Signals while helm runs are Wrap's business: it passes them on to
+	// helm and cleans up after it.
+	code, err := wrap(ctx, opts)
+	if err != nil {
+		return a.errorf("%v", err)
+	}
+	a.debugf("helm exited with status %d", code)
+	if code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// redactArgs hides the values of flags that may carry secrets (--set*,
+// passwords, tokens) for debug output.
+func redactArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		name, _, hasValue := strings.Cut(arg, "=")
+		if !sensitiveFlag(name) {
+			out = append(out, arg)
+			continue
+		}
+		if hasValue {
+			out = append(out, name+"=<redacted>")
+			continue
+		}
+		out = append(out, arg)
+		if i+1 < len(args) {
+			i++
+			out = append(out, "<redacted>")
+		}
+	}
+	return out
+}
+
+func sensitiveFlag(name string) bool {
+	if !strings.HasPrefix(name, "-") {
+		return false
+	}
+	l := strings.ToLower(name)
+	return strings.HasPrefix(l, "--set") || strings.Contains(l, "password") || strings.Contains(l, "token") ||
+		strings.Contains(l, "secret")
+}

@@ -1,0 +1,31 @@
+// Command helm-secrets is the helm-secrets Helm plugin: a drop-in
+// replacement for the shell plugin jkroepke/helm-secrets that runs SOPS in
+// process and never writes decrypted values to disk.
+//
+//	helm secrets [ OPTIONS ] encrypt|decrypt|edit|rotate|updatekeys|dir|patch FILE
+//	helm secrets [ OPTIONS ] <helm command> [ helm args ]
+//
+// See docs/cli.md for every command, option, variable and exit code.
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is the plugin version, set at build time with
+// -ldflags "-X main.version=1.2.3".
+var version = "0.1.0"
+
+func main() {
+	args := os.Args[1:]
+	// Helm runs <plugin dir>/plugin.complete for dynamic completion; when
+	// that is a link to this binary, behave as `helm-secrets __complete`.
+	if name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe"); name == "plugin.complete" {
+		args = append([]string{cobra.ShellCompRequestCmd}, args...)
+	}
+	os.Exit(run(args, IOStreams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+}

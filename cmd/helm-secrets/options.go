@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// globalOptions are the options placed before the command, as the shell
+// plugin reads them (docs/compatibility.md §1.2).
+type globalOptions struct {
+	backend                        string // name of the default backend
+	backendArgs                    string // accepted; the sops backend runs in process
+	quiet                          bool
+	ignoreMissing                  bool
+	evaluateTemplates              bool
+	evaluateTemplatesDecodeSecrets bool
+	decryptSecretsInTmpDir         bool // accepted; we never write decrypted files
+}
+
+// action is what the option loop decided to do.
+type action int
+
+const (
+	actCommand   action = iota // run command with rest
+	actHelp                    // -h, --help, help: help on stdout, exit 0
+	actHelpEmpty               // no arguments (or an empty one): help, exit 1
+	actVersion                 // -v, --version, version
+)
+
+// parsed is the outcome of the option loop.
+type parsed struct {
+	opts    globalOptions
+	act     action
+	command string   // the first word that is not a global option
+	rest    []string // everything after it, verbatim
+}
+
+// envDefaults returns the options as the environment sets them.
+func envDefaults() globalOptions {
+	o := globalOptions{
+		backend:     os.Getenv("HELM_SECRETS_BACKEND"),
+		backendArgs: os.Getenv("HELM_SECRETS_BACKEND_ARGS"),
+	}
+	if o.backend == "" {
+		o.backend = "sops"
+	}
+	quiet := os.Getenv("HELM_SECRETS_QUIET")
+	if quiet == "" {
+		quiet = "false"
+		if _, argo := os.LookupEnv("ARGOCD_APP_NAME"); argo {
+			quiet = "true"
+		}
+	}
+	o.quiet = quiet != "false"
+	o.ignoreMissing = os.Getenv("HELM_SECRETS_IGNORE_MISSING_VALUES") == "true"
+	o.evaluateTemplates = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES") == "true"
+	o.evaluateTemplatesDecodeSecrets = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS") == "true"
+	o.decryptSecretsInTmpDir = os.Getenv("HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR") == "true"
+	return o
+}
+
+// optionalBools are the options that take an optional true|false word.
+var optionalBools = map[string]func(*globalOptions) *bool{
+	"--ignore-missing-values":             func(o *globalOptions) *bool { return &o.ignoreMissing },
+	"--evaluate-templates":                func(o *globalOptions) *bool { return &o.evaluateTemplates },
+	"--evaluate-templates-decode-secrets": func(o *globalOptions) *bool { return &o.evaluateTemplatesDecodeSecrets },
+	"--decrypt-secrets-in-tmp-dir":        func(o *globalOptions) *bool { return &o.decryptSecretsInTmpDir },
+}
+
+// parseGlobal runs the shell plugin's option loop over args: options are
+// consumed left to right until the first word that is not one of them,
+// which is the command; everything after the command belongs to it.
+// useBackend is called for every backend selection as it is read (the
+// environment's first, by the caller), so a bad -b fails at once.
+func parseGlobal(args []string, opts globalOptions, useBackend func(string) error) (parsed, error) {
+	p := parsed{opts: opts}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		name, value, hasValue := strings.Cut(arg, "=")
+		switch {
+		case arg == "":
+			p.act = actHelpEmpty
+			return p, nil
+		case arg == "-h" || arg == "--help" || arg == "help":
+			p.act = actHelp
+			return p, nil
+		case arg == "-v" || arg == "--version" || arg == "version":
+			p.act = actVersion
+			return p, nil
+		case arg == "-q" || arg == "--quiet":
+			p.opts.quiet = true
+		case arg == "-b" || arg == "--backend" || (hasValue && name == "--backend"):
+			if !hasValue {
+				if i+1 >= len(args) {
+					return p, fmt.Errorf("option %s needs a backend name", arg)
+				}
+				i++
+				value = args[i]
+			}
+			if err := useBackend(value); err != nil {
+				return p, err
+			}
+			p.opts.backend = value
+		case arg == "-a" || arg == "--backend-args" || (hasValue && name == "--backend-args"):
+			if !hasValue {
+				if i+1 >= len(args) {
+					return p, fmt.Errorf("option %s needs a value", arg)
+				}
+				i++
+				value = args[i]
+			}
+			p.opts.backendArgs = value
+		case optionalBools[name] != nil:
+			target := optionalBools[name](&p.opts)
+			switch {
+			case hasValue:
+				*target = value == "true"
+			case i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false"):
+				i++
+				*target = args[i] == "true"
+			default:
+				*target = true
+			}
+		default:
+			p.command, p.rest = arg, args[i+1:]
+			return p, nil
+		}
+	}
+	p.act = actHelpEmpty
+	return p, nil
+}
+
+// skipGlobal returns the index of the command word in args, skipping global
+// options without acting on them (for completion); len(args) if none.
+func skipGlobal(args []string) int {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		name, _, hasValue := strings.Cut(arg, "=")
+		switch {
+		case arg == "-q" || arg == "--quiet":
+		case hasValue && (name == "--backend" || name == "--backend-args" || optionalBools[name] != nil):
+		case arg == "-b" || arg == "--backend" || arg == "-a" || arg == "--backend-args":
+			i++
+		case optionalBools[name] != nil:
+			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
+				i++
+			}
+		default:
+			return i
+		}
+	}
+	return len(args)
+}

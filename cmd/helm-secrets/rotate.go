@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// rotateOptions are the arguments of rotate.
+type rotateOptions struct {
+	file    string
+	inPlace bool
+}
+
+func newRotateCmd(a *app) *cobra.Command {
+	o := &rotateOptions{}
+	c := a.fileCommand("rotate [-i] FILE", "Re-encrypt secrets file with a new data key", rotateUsage, false,
+		func(c *cobra.Command, file string) error {
+			o.file = file
+			return a.runRotate(c.Context(), o)
+		})
+	c.Flags().BoolVarP(&o.inPlace, "in-place", "i", false, "rotate the file in place")
+	return c
+}
+
+// requireSops refuses commands that only make sense for SOPS files when
+// another backend was chosen.
+func (a *app) requireSops(cmd string) error {
+	if a.sopsBackend() {
+		return nil
+	}
+	return a.errorf("%s needs the sops backend (the %s backend was selected)", cmd, a.backend.Name())
+}
+
+func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
+	if err := a.requireSops("rotate"); err != nil {
+		return err
+	}
+	if err := a.requireFile(o.file); err != nil {
+		return err
+	}
+	a.debugf("rotating the data key of %s", o.file)
+	out, err := a.engine.RotateFile(ctx, o.file)
+	switch {
+	case errors.Is(err, encrypt.ErrNotEncrypted):
+		return a.errorf("File is not encrypted: %s", o.file)
+	case err != nil:
+		fmt.Fprintf(a.streams.Stderr, "%sError while rotating file: %s\n", prefix, o.file)
+		return a.errorf("%v", err)
+	}
+	if o.inPlace {
+		if err := writeInPlace(o.file, out, 0o644); err != nil {
+			return a.errorf("%v", err)
+		}
+		return nil
+	}
+	_, err = a.streams.Stdout.Write(out)
+	return err
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the standard streams of one run. Commands use these and
+// never os.Stdin/os.Stdout/os.Stderr, so tests can call run directly.
+type IOStreams struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// prefix starts every message of ours on stderr, as in the shell plugin.
+const prefix = "[helm-secrets] "
+
+// exitError ends a run with an exit code; its message, if any, has already
+// been printed.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// errReported means: the failure was reported on stderr; exit 1.
+var errReported = &exitError{code: 1}
+
+// exitCode maps a command's error to the process exit code, printing
+// errors that were not reported yet.
+func exitCode(s IOStreams, err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintf(s.Stderr, "%s%s\n", prefix, err)
+	return 1
+}

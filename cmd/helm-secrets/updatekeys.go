@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/getsops/sops/v3/cmd/sops/common"
+	"github.com/getsops/sops/v3/cmd/sops/formats"
+	"github.com/getsops/sops/v3/config"
+	"github.com/spf13/cobra"
+
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+func newUpdateKeysCmd(a *app) *cobra.Command {
+	return a.fileCommand("updatekeys FILE", "Update the recipients of secrets file from .sops.yaml", updatekeysUsage, false,
+		func(c *cobra.Command, file string) error {
+			return a.runUpdateKeys(c.Context(), file)
+		})
+}
+
+func (a *app) runUpdateKeys(ctx context.Context, file string) error {
+	if err := a.requireSops("updatekeys"); err != nil {
+		return err
+	}
+	if err := a.requireFile(file); err != nil {
+		return err
+	}
+	before, err := a.engine.ReadFile(file)
+	if err != nil {
+		return a.errorf("%v", err)
+	}
+	a.debugf("updating the keys of %s", file)
+	out, changed, err := a.engine.UpdateKeysFile(ctx, file)
+	switch {
+	case errors.Is(err, encrypt.ErrNotEncrypted):
+		return a.errorf("File is not encrypted: %s", file)
+	case err != nil:
+		return a.encryptError("updating keys of", file, err)
+	case !changed:
+		a.infof("%s: keys already up to date", file)
+		return nil
+	}
+	if err := writeInPlace(file, out, 0o644); err != nil {
+		return a.errorf("%v", err)
+	}
+	old, oldT := keyGroupsOf(file, before)
+	cur, curT := keyGroupsOf(file, out)
+	for _, line := range keyChanges(old, cur) {
+		a.infof("%s: %s", file, line)
+	}
+	if oldT != curT {
+		a.infof("%s: shamir threshold %d -> %d", file, oldT, curT)
+	}
+	a.infof("%s: keys updated", file)
+	return nil
+}
+
+// keyGroupsOf lists the master keys of an encrypted document, per key
+// group, as "type: key" strings (public identifiers only).
+func keyGroupsOf(path string, data []byte) ([][]string, int) {
+	f := formats.FormatFromString(encrypt.DetectFormat(path, data).String())
+	var sc *config.StoresConfig
+	abs, _ := filepath.Abs(path)
+	if conf, err := config.LookupConfigFile(abs); err == nil {
+		sc, _ = config.LoadStoresConfig(conf.Path)
+	}
+	if sc == nil {
+		sc = config.NewStoresConfig()
+	}
+	tree, err := common.StoreForFormat(f, sc).LoadEncryptedFile(data)
+	if err != nil {
+		return nil, 0
+	}
+	var groups [][]string
+	for _, g := range tree.Metadata.KeyGroups {
+		var keys []string
+		for _, k := range g {
+			keys = append(keys, fmt.Sprintf("%s %s", k.TypeToIdentifier(), k.ToString()))
+		}
+		groups = append(groups, keys)
+	}
+	return groups, tree.Metadata.ShamirThreshold
+}
+
+// keyChanges describes the difference between two key group lists.
+func keyChanges(old, cur [][]string) []string {
+	var lines []string
+	n := max(len(old), len(cur))
+	for i := range n {
+		var o, c []string
+		if i < len(old) {
+			o = old[i]
+		}
+		if i < len(cur) {
+			c = cur[i]
+		}
+		label := ""
+		if n > 1 {
+			label = fmt.Sprintf("key group %d: ", i+1)
+		}
+		for _, k := range c {
+			if !slices.Contains(o, k) {
+				lines = append(lines, fmt.Sprintf("%sadded %s", label, k))
+			}
+		}
+		for _, k := range o {
+			if !slices.Contains(c, k) {
+				lines = append(lines, fmt.Sprintf("%sremoved %s", label, k))
+			}
+		}
+	}
+	return lines
+}
