@@ -167,3 +167,5 @@ func (k *keys) encrypt(t *testing.T, plain string, f encrypt.Format) string {
 }
 
 func chart() string { return filepath.Join(repoRoot, "testdata", "charts", "app") }
+
+func chmodX(p string) error { return os.Chmod(p, 0o755) }

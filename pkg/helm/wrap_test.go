@@ -355,6 +355,34 @@ func TestWrapSIGKILL(t *testing.T) {
 	}
 }
 
+// TestWrapForwardsSIGTERM sends SIGTERM to a wrapper process: helm must
+// receive it, and the wrapper must exit with helm's status.
+func TestWrapForwardsSIGTERM(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM")
+	}
+	f := newFixture(t)
+	t.Chdir(f.dir)
+	f.encrypted("secrets.yaml", "password: "+canary+"\n", encrypt.FormatYAML)
+	ready := filepath.Join(f.control, "ready")
+	cmd := exec.Command(os.Args[0], "template", "chart", "-f", "secrets.yaml")
+	cmd.Env = append(os.Environ(), "HELM_SECRETS_TEST_MODE=wrapper", "SOPS_AGE_KEY="+f.id.String(), "FAKE_HELM_READY="+ready)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	helmPid := waitReady(t, ready)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Fatalf("wrapper exit = %v, want %d (helm killed by SIGTERM)", err, 128+int(syscall.SIGTERM))
+	}
+	if alive(helmPid) {
+		t.Fatal("helm still running")
+	}
+	assertNoLeftovers(t, f.tmp)
+}
+
 func TestWrapConcurrentRunsOnSameFile(t *testing.T) {
 	f := newFixture(t)
 	t.Chdir(f.dir)
