@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Side-by-side performance of helm-secrets, measured in one run on one
+# machine with hyperfine, reported as ratios (docs/performance.md):
+#   (a) plain `helm template` with N plaintext values files: the floor
+#   (b) `helm secrets template` with the same N files age-encrypted
+#   (c) the shell plugin's pipeline: one `sops -d` process per file, then helm template
+# for each helm (v3, v4) and N; plus start-up of our binary vs sops and age,
+# and decrypting a 5 MB values file (ours vs the sops CLI).
+#
+#   scripts/bench.sh                 N = 1 10 20 50, 10 runs each
+#   RUNS=20 scripts/bench.sh 20      only N = 20
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 >/dev/null; }
+eval "$(scripts/test-deps.sh)"
+RUNS=${RUNS:-10}
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 10 20 50)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+go build -trimpath -ldflags "-s -w" -o "$work/helm-secrets" ./cmd/helm-secrets
+"$AGE_KEYGEN_BIN" -o "$work/key.txt" 2>/dev/null
+export SOPS_AGE_KEY_FILE="$work/key.txt"
+recipient=$("$AGE_KEYGEN_BIN" -y "$work/key.txt")
+mkdir -p "$work/plain" "$work/enc" "$work/dec"
+max=0; for n in "${sizes[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
+for i in $(seq 1 "$max"); do
+    printf 'password%d: s3cret-%d\ntoken%d: tok-%d\nport: %d\n' "$i" "$i" "$i" "$i" "$i" > "$work/plain/v$i.yaml"
+    "$SOPS_BIN" encrypt --age "$recipient" "$work/plain/v$i.yaml" > "$work/enc/v$i.yaml"
+done
+chart="$repo/testdata/charts/app"
+results="$work/results.tsv"
+: > "$results"
+
+# mean_of JSON -> mean seconds of each command, one per line
+means() { python3 -c 'import json,sys; [print(r["mean"]) for r in json.load(open(sys.argv[1]))["results"]]' "$1"; }
+
+for hv in v3 v4; do
+    helm_bin=$HELM3_BIN; [ $hv = v4 ] && helm_bin=$HELM4_BIN
+    home="$work/home-$hv"
+    export HELM_CONFIG_HOME="$home/config" HELM_CACHE_HOME="$home/cache" HELM_DATA_HOME="$home/data"
+    verify=(); [ $hv = v4 ] && verify=(--verify=false)
+    HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$repo" "${verify[@]}" >/dev/null 2>&1
+    for n in "${sizes[@]}"; do
+        pf=""; ef=""; df=""; dec=""
+        for i in $(seq 1 "$n"); do
+            pf="$pf -f $work/plain/v$i.yaml"; ef="$ef -f $work/enc/v$i.yaml"
+            df="$df -f $work/dec/v$i.yaml"
+            dec="$dec $SOPS_BIN decrypt $work/enc/v$i.yaml > $work/dec/v$i.yaml;"
+        done
+        json="$work/$hv-$n.json"
+        hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
+            -n "a: helm template" "$helm_bin template rel $chart $pf" \
+            -n "b: helm secrets template" "$helm_bin secrets -q template rel $chart $ef" \
+            -n "c: sops -d per file + helm template" "sh -c '$dec $helm_bin template rel $chart $df >/dev/null; rm -f $work/dec/*'" \
+            >/dev/null
+        mapfile -t m < <(means "$json")
+        printf '%s\t%s\t%s\t%s\t%s\n' "$hv" "$n" "${m[0]}" "${m[1]}" "${m[2]}" >> "$results"
+    done
+done
+
+echo "## Wrapper: helm template with N values files (means of $RUNS runs)"
+echo
+echo "| helm | N | a: plain (s) | b: helm secrets (s) | c: sops per file + helm (s) | (b−a)/(c−a) | c/b |"
+echo "|---|---|---|---|---|---|---|"
+python3 - "$results" <<'PY'
+import sys
+for line in open(sys.argv[1]):
+    hv, n, a, b, c = line.split()
+    a, b, c = float(a), float(b), float(c)
+    print(f"| {hv} | {n} | {a:.3f} | {b:.3f} | {c:.3f} | {(b-a)/(c-a):.3f} | {c/b:.1f}× |")
+PY
+
+echo
+echo "## Start-up"
+json="$work/startup.json"
+hyperfine -N -w 3 -r $((RUNS * 3)) --export-json "$json" \
+    -n "helm-secrets --version" "$work/helm-secrets --version" \
+    -n "sops --version" "$SOPS_BIN --version --disable-version-check" \
+    -n "age --version" "$AGE_BIN --version" >/dev/null
+mapfile -t m < <(means "$json")
+python3 - "${m[@]}" <<'PY'
+import sys
+ours, sops, age = map(float, sys.argv[1:4])
+print(f"| binary | mean (ms) | vs ours |\n|---|---|---|")
+print(f"| helm-secrets | {ours*1000:.1f} | 1.00 |\n| sops | {sops*1000:.1f} | {sops/ours:.2f} |\n| age | {age*1000:.1f} | {age/ours:.2f} |")
+PY
+
+echo
+echo "## A 5 MB values file"
+python3 - "$work/big.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    i = 0
+    while f.tell() < 5 * 1024 * 1024:
+        f.write(f"key{i}: value-{i}-{'x' * 40}\n"); i += 1
+PY
+"$SOPS_BIN" encrypt --age "$recipient" "$work/big.yaml" > "$work/big.enc.yaml"
+json="$work/big.json"
+# sops spends ~40 s on this file (120k values); three runs are plenty.
+hyperfine -N -w 0 -r 3 --export-json "$json" \
+    -n "helm-secrets decrypt" "$work/helm-secrets decrypt $work/big.enc.yaml" \
+    -n "sops decrypt" "$SOPS_BIN decrypt $work/big.enc.yaml" >/dev/null
+mapfile -t m < <(means "$json")
+python3 - "${m[@]}" <<'PY'
+import sys
+ours, sops = map(float, sys.argv[1:3])
+print(f"| tool | mean (s) | throughput vs sops |\n|---|---|---|")
+print(f"| helm-secrets decrypt | {ours:.3f} | {sops/ours:.2f}× |\n| sops decrypt | {sops:.3f} | 1.00× |")
+PY
