@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -163,7 +164,7 @@ func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher aes.Ciphe
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
-		return nil, fmt.Errorf("%w (key types tried: %s): %s", ErrNoKey, keyTypes(tree.Metadata), strings.TrimSpace(err.Error()))
+		return nil, fmt.Errorf("%w (key types tried: %s): %s", ErrNoKey, keyTypes(tree.Metadata), keyErrorDetail(err))
 	}
 	computed, err := tree.Decrypt(dataKey, cipher)
 	if err != nil {
@@ -179,6 +180,27 @@ func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher aes.Ciphe
 		return nil, ErrMACMismatch
 	}
 	return dataKey, nil
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// keyErrorDetail turns sops' data-key error into one line that says, for
+// each master key, why it failed (sops keeps that in UserError()).
+func keyErrorDetail(err error) string {
+	msg := err.Error()
+	var ue sops.UserError
+	if errors.As(err, &ue) {
+		msg = ue.UserError()
+		// Drop the header and the generic trailer; keep the per-key lines.
+		if i := strings.Index(msg, "\n\n"); i >= 0 {
+			msg = msg[i+2:]
+		}
+		if i := strings.LastIndex(msg, "\n\nRecovery failed"); i >= 0 {
+			msg = msg[:i]
+		}
+	}
+	msg = ansi.ReplaceAllString(msg, "")
+	return strings.ReplaceAll(strings.Join(strings.Fields(msg), " "), " | ", " ")
 }
 
 // keyTypes lists the distinct master key types of a file, for errors.

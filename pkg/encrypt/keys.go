@@ -31,6 +31,11 @@ type Keys struct {
 	// GCPKMS configures the Google Cloud KMS client; nil means the
 	// environment's application default credentials.
 	GCPKMS *GCPKMSOptions
+	// VaultAddresses are the HashiCorp Vault addresses hc_vault master keys
+	// may use (scheme://host[:port]), in addition to VAULT_ADDR and
+	// HELM_SECRETS_VAULT_ALLOWLIST. A file naming any other address is
+	// refused with ErrVaultNotAllowed before any request is made.
+	VaultAddresses []string
 	// NoEnvironment stops the engine from looking for age identities in the
 	// environment and home directory: only AgeIdentities are used, and an
 	// empty list fails instead of silently falling back.

@@ -3,6 +3,10 @@ package encrypt
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
 
 	sopsage "github.com/getsops/sops/v3/age"
 	"github.com/getsops/sops/v3/gcpkms"
@@ -21,12 +25,14 @@ type keyServer struct {
 	ageOnly bool                       // NoEnvironment: fail rather than look up
 	gnupg   string
 	gcp     *GCPKMSOptions
+	vault   []string // allowed Vault addresses
 }
 
 var errNoAgeIdentity = errors.New("no age identity configured")
 
 func (e *Engine) keyServices(ctx context.Context) []keyservice.KeyServiceClient {
-	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, ageOnly: e.opts.Keys.NoEnvironment}
+	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, ageOnly: e.opts.Keys.NoEnvironment,
+		vault: allowedVaultAddresses(e.opts.Keys)}
 	ids := e.opts.Keys.AgeIdentities
 	if len(ids) == 0 && !e.opts.Keys.NoEnvironment {
 		ids = e.envAge.get()
@@ -97,6 +103,11 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 		if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
 			out = mk.EncryptedDataKey()
 		}
+	case *keyservice.Key_VaultKey:
+		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
+			return nil, err
+		}
+		return sopsServer().Encrypt(ctx, req)
 	default:
 		return sopsServer().Encrypt(ctx, req)
 	}
@@ -130,6 +141,11 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 		mk := s.gcpKey(k.GcpKmsKey.ResourceId)
 		mk.EncryptedKey = string(req.Ciphertext)
 		out, err = mk.DecryptContext(s.ctx)
+	case *keyservice.Key_VaultKey:
+		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
+			return nil, err
+		}
+		return sopsServer().Decrypt(ctx, req)
 	default:
 		return sopsServer().Decrypt(ctx, req)
 	}
@@ -140,3 +156,47 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 }
 
 func sopsServer() keyservice.Server { return keyservice.Server{Prompt: false} }
+
+// ErrVaultNotAllowed means a file's hc_vault master key names a Vault
+// address that is not allowed. The address comes from the (untrusted) file,
+// and sops would send the user's VAULT_TOKEN to it.
+var ErrVaultNotAllowed = errors.New("vault address not allowed")
+
+// allowedVaultAddresses: Keys.VaultAddresses, VAULT_ADDR, and the comma
+// list HELM_SECRETS_VAULT_ALLOWLIST, normalised to scheme://host[:port].
+func allowedVaultAddresses(k Keys) []string {
+	var out []string
+	add := func(a string) {
+		if n := normalizeVaultAddr(a); n != "" {
+			out = append(out, n)
+		}
+	}
+	for _, a := range k.VaultAddresses {
+		add(a)
+	}
+	if !k.NoEnvironment {
+		add(os.Getenv("VAULT_ADDR"))
+		for _, a := range strings.Split(os.Getenv("HELM_SECRETS_VAULT_ALLOWLIST"), ",") {
+			add(a)
+		}
+	}
+	return out
+}
+
+func normalizeVaultAddr(a string) string {
+	u, err := url.Parse(strings.TrimSpace(a))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+func (s *keyServer) checkVault(addr string) error {
+	n := normalizeVaultAddr(addr)
+	for _, a := range s.vault {
+		if n != "" && a == n {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: the file's hc_vault key points at %s; allow it with VAULT_ADDR or HELM_SECRETS_VAULT_ALLOWLIST (the address comes from the file, and your Vault token would be sent there)", ErrVaultNotAllowed, addr)
+}
