@@ -142,6 +142,9 @@ func (a *app) main(ctx context.Context, args []string) error {
 		a.debugf("--decrypt-secrets-in-tmp-dir has no effect: decrypted values are never written to disk")
 	}
 
+	if p.command == "downloader" {
+		return a.runDownloader(ctx, p.rest)
+	}
 	root := newRootCmd(a)
 	if findCommand(root, p.command) != nil {
 		a.debugf("command %s", p.command)

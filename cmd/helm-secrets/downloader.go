@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/pkg/helm"
+)
+
+// runDownloader is Helm's downloader protocol: `helm-secrets downloader
+// CERT KEY CA URL`. Only URL is used (Helm passes empty TLS arguments for
+// -f and --set-file). The plaintext goes to stdout and nothing else does;
+// messages go to stderr; any failure exits 1.
+func (a *app) runDownloader(ctx context.Context, args []string) error {
+	if len(args) < 4 {
+		return a.errorf("downloader: expected 4 arguments: CERT_FILE KEY_FILE CA_FILE URL")
+	}
+	rawURL := args[3]
+	o := helm.GetterOptionsFromEnv()
+	o.Engine = a.engine
+	o.DefaultBackend = a.opts.backend
+	o.IgnoreMissing = a.opts.ignoreMissing
+	if a.debug {
+		o.SopsLog = a.streams.Stderr
+	}
+	a.debugf("downloader: %s", schemeOf(rawURL))
+	plain, err := helm.Fetch(ctx, rawURL, o)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			a.errorf("%s", line)
+		}
+		return errReported
+	}
+	_, err = a.streams.Stdout.Write(plain)
+	return err
+}
+
+// schemeOf is the scheme part of a URL, for debug lines (never the rest,
+// which may hold a literal).
+func schemeOf(u string) string {
+	if s, _, ok := strings.Cut(u, "://"); ok {
+		return s + "://"
+	}
+	return "(no scheme)"
+}
