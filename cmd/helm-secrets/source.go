@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
 
 // httpTimeout bounds one download of a remote secrets file.
@@ -48,36 +47,9 @@ var errDownload = errors.New("download failed")
 func fetchURL(ctx context.Context, src string, limit int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, httpTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	data, err := helm.Download(ctx, nil, src, limit)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errDownload, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		// The error quotes the URL; use our redacted form instead.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return nil, fmt.Errorf("%w: %v", errDownload, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("%w: HTTP status %s", errDownload, resp.Status)
-	}
-	if limit > 0 && resp.ContentLength > limit {
-		return nil, fmt.Errorf("%w: %d bytes is over the limit of %d", errDownload, resp.ContentLength, limit)
-	}
-	r := io.Reader(resp.Body)
-	if limit > 0 {
-		r = io.LimitReader(resp.Body, limit+1)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errDownload, err)
-	}
-	if limit > 0 && int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: over the limit of %d bytes", errDownload, limit)
 	}
 	return data, nil
 }

@@ -464,31 +464,5 @@ func (o GetterOptions) download(ctx context.Context, s string) ([]byte, error) {
 	if client == nil {
 		client = &http.Client{Timeout: getterHTTPTimeout}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("HTTP status %s", resp.Status)
-	}
-	if limit > 0 && resp.ContentLength > limit {
-		return nil, fmt.Errorf("%d bytes is over the limit of %d", resp.ContentLength, limit)
-	}
-	r := io.Reader(resp.Body)
-	if limit > 0 {
-		r = io.LimitReader(resp.Body, limit+1)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	if limit > 0 && int64(len(data)) > limit {
-		return nil, fmt.Errorf("over the limit of %d bytes", limit)
-	}
-	return data, nil
+	return Download(ctx, client, s, limit)
 }
