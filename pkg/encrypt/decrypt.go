@@ -43,18 +43,32 @@ func (e *Engine) DecryptFile(ctx context.Context, path string) ([]byte, error) {
 	return out, nil
 }
 
-// Result is the outcome of decrypting one file with DecryptFiles.
+// Result is the outcome of reading one file with DecryptFiles or ReadFiles.
 type Result struct {
 	Path      string
-	Plaintext []byte
+	Plaintext []byte // the decrypted content (ReadFiles: or the file as is, when not encrypted)
+	Encrypted bool   // the file was a SOPS document
 	Err       error
 }
 
 // DecryptFiles decrypts many files concurrently (at most
 // Options.Parallelism at once), so key round trips overlap instead of adding
 // up. A path given twice is decrypted once. The results are in the order of
-// paths; the error joins every failure.
+// paths; the error joins every failure, and a file that is not encrypted is
+// a failure (ErrNotEncrypted).
 func (e *Engine) DecryptFiles(ctx context.Context, paths []string) ([]Result, error) {
+	return e.eachFile(ctx, paths, false)
+}
+
+// ReadFiles is DecryptFiles for values files that may or may not be
+// encrypted: a file without SOPS metadata comes back unchanged with
+// Encrypted false instead of failing. Everything else fails closed as in
+// DecryptFiles.
+func (e *Engine) ReadFiles(ctx context.Context, paths []string) ([]Result, error) {
+	return e.eachFile(ctx, paths, true)
+}
+
+func (e *Engine) eachFile(ctx context.Context, paths []string, plainOK bool) ([]Result, error) {
 	results := make([]Result, len(paths))
 	first := make(map[string]int, len(paths))
 	sem := make(chan struct{}, e.opts.Parallelism)
@@ -75,14 +89,15 @@ func (e *Engine) DecryptFiles(ctx context.Context, paths []string) ([]Result, er
 				return
 			}
 			defer func() { <-sem }()
-			results[i].Plaintext, results[i].Err = e.DecryptFile(ctx, p)
+			r := &results[i]
+			r.Plaintext, r.Encrypted, r.Err = e.readOne(ctx, p, plainOK)
 		}()
 	}
 	wg.Wait()
 	var errs []error
 	for i := range results {
 		if j := first[results[i].Path]; j != i {
-			results[i].Plaintext, results[i].Err = results[j].Plaintext, results[j].Err
+			results[i] = results[j]
 			continue
 		}
 		if results[i].Err != nil {
@@ -90,6 +105,23 @@ func (e *Engine) DecryptFiles(ctx context.Context, paths []string) ([]Result, er
 		}
 	}
 	return results, errors.Join(errs...)
+}
+
+// readOne reads and decrypts one file; with plainOK a file that is not
+// encrypted is returned as it is.
+func (e *Engine) readOne(ctx context.Context, path string, plainOK bool) ([]byte, bool, error) {
+	data, err := e.readFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("decrypt %s: %w", path, err)
+	}
+	out, err := e.decrypt(ctx, data, DetectFormat(path, data), storesConfigFor(path))
+	switch {
+	case plainOK && errors.Is(err, ErrNotEncrypted):
+		return data, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("decrypt %s: %w", path, err)
+	}
+	return out, true, nil
 }
 
 // loadEncrypted parses an encrypted document. It distinguishes a plain

@@ -387,3 +387,32 @@ func TestAtomicWriteKeepsMode(t *testing.T) {
 		t.Fatalf("temp files left: %v", ents)
 	}
 }
+
+func TestReadFilesPassesPlainFilesThrough(t *testing.T) {
+	testenv.Isolate(t)
+	ctx := context.Background()
+	id := testenv.AgeKey(t)
+	eng := ageEngine(t, id)
+	dir := t.TempDir()
+	enc, err := eng.Encrypt(ctx, []byte("a: "+canary+"\n"), encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: ageRecipients(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := testenv.WriteFile(t, dir, "enc.yaml", string(enc))
+	p := testenv.WriteFile(t, dir, "plain.yaml", "b: c\n")
+	res, err := eng.ReadFiles(ctx, []string{e, p, e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Encrypted || string(res[0].Plaintext) != "a: "+canary+"\n" || res[2].Plaintext == nil || !res[2].Encrypted {
+		t.Fatalf("encrypted file: %+v / %+v", res[0], res[2])
+	}
+	if res[1].Encrypted || string(res[1].Plaintext) != "b: c\n" {
+		t.Fatalf("plain file: %+v", res[1])
+	}
+	// Everything else still fails closed.
+	bad := testenv.WriteFile(t, dir, "cut.yaml", string(enc[:bytes.Index(enc, []byte("sops:"))]))
+	if _, err := eng.ReadFiles(ctx, []string{p, bad}); !errors.Is(err, encrypt.ErrMalformed) || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("err = %v, want ErrMalformed naming %s", err, bad)
+	}
+}

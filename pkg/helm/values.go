@@ -161,8 +161,13 @@ func (m *merger) prepare(o *ValueOptions) error {
 			fn()
 		}()
 	}
-	for _, j := range m.order {
-		run(func() { j.plain, j.err = m.readFile(j.path) })
+	paths := make([]string, len(m.order))
+	for i, j := range m.order {
+		paths[i] = j.path
+	}
+	results, _ := m.eng.ReadFiles(m.ctx, paths)
+	for i, j := range m.order {
+		j.plain, j.err = results[i].Plaintext, unwrapOnce(results[i].Err)
 	}
 	for _, j := range m.lorder {
 		run(func() {
@@ -191,18 +196,11 @@ func (m *merger) prepare(o *ValueOptions) error {
 // readFile reads a local file (within the engine's size limit) and
 // decrypts it when it is a SOPS document.
 func (m *merger) readFile(path string) ([]byte, error) {
-	data, err := m.eng.ReadFile(path)
+	results, err := m.eng.ReadFiles(m.ctx, []string{path})
 	if err != nil {
-		return nil, unwrapOnce(err) // "read PATH: ..." would name the file twice
+		return nil, unwrapOnce(results[0].Err)
 	}
-	plain, err := m.eng.Decrypt(m.ctx, data, encrypt.DetectFormat(path, data))
-	switch {
-	case errors.Is(err, encrypt.ErrNotEncrypted):
-		return data, nil
-	case err != nil:
-		return nil, unwrapOnce(err)
-	}
-	return plain, nil
+	return results[0].Plaintext, nil
 }
 
 // unwrapOnce drops the engine's "decrypt: " or "read PATH: " prefix when

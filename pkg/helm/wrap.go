@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -115,12 +114,10 @@ type wrapRun struct {
 }
 
 type fileJob struct {
-	it      *item
-	backend Backend
-	data    []byte
-	plain   []byte
-	enc     bool
-	err     error
+	it    *item
+	plain []byte
+	enc   bool
+	err   error
 }
 
 // prepare resolves every source; it fails with all errors at once.
@@ -209,52 +206,28 @@ func (w *wrapRun) resolve(it *item) (*fileJob, error) {
 	if _, noop := b.(NoopBackend); noop {
 		return nil, nil
 	}
-	return &fileJob{it: it, backend: b}, nil
+	return &fileJob{it: it}, nil
 }
 
-// decryptAll reads and decrypts the jobs concurrently; a file named twice
-// is decrypted once.
+// decryptAll reads and decrypts the jobs' files concurrently with the
+// engine; a file named twice is read once.
 func (w *wrapRun) decryptAll(ctx context.Context, jobs []*fileJob) {
-	type key struct{ backend, path string }
-	first := map[key]*fileJob{}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, encrypt.DefaultParallelism)
-	for _, j := range jobs {
-		k := key{j.backend.Name(), j.it.path}
-		if _, dup := first[k]; dup {
-			continue
-		}
-		first[k] = j
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			j.data, j.err = readLimited(w.o.Backends.Engine, j.it.path)
-			if j.err != nil {
-				return
-			}
-			j.plain, j.err = j.backend.Decrypt(ctx, j.data, encrypt.DetectFormat(j.it.path, j.data))
-			if errors.Is(j.err, encrypt.ErrNotEncrypted) {
-				j.err, j.plain = nil, nil
-				return
-			}
-			j.enc = j.err == nil
-		}()
+	if len(jobs) == 0 {
+		return
 	}
-	wg.Wait()
-	for _, j := range jobs {
-		if f := first[key{j.backend.Name(), j.it.path}]; f != j {
-			j.plain, j.enc, j.err = f.plain, f.enc, f.err
-		}
+	eng := w.o.Backends.Engine
+	if eng == nil {
+		eng = encrypt.New(encrypt.Options{})
 	}
-}
-
-func readLimited(e *encrypt.Engine, path string) ([]byte, error) {
-	if e == nil {
-		e = encrypt.New(encrypt.Options{})
+	paths := make([]string, len(jobs))
+	for i, j := range jobs {
+		paths[i] = j.it.path
 	}
-	return e.ReadFile(path)
+	results, _ := eng.ReadFiles(ctx, paths)
+	for i, j := range jobs {
+		r := results[i]
+		j.plain, j.enc, j.err = r.Plaintext, r.Encrypted, unwrapOnce(r.Err)
+	}
 }
 
 // rebuild returns args with every slot's value replaced.
