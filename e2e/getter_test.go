@@ -394,3 +394,71 @@ func TestArgoCDShim(t *testing.T) {
 		})
 	}
 }
+
+// TestGetterLeanPath checks, through real helm, that the lean downloader
+// (bin/helm-secrets-getter) decrypts an age-keyed YAML file without
+// starting the full binary, with the same output as the full downloader,
+// and that it hands everything else to the full binary unchanged.
+func TestGetterLeanPath(t *testing.T) {
+	k := newKeys(t)
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			h.setupGetter(t)
+			home := ""
+			for _, kv := range h.env {
+				if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+					home = v
+				}
+			}
+			bin := filepath.Join(home, "data", "plugins", "secrets-getter", "bin")
+			env := []string{"SOPS_AGE_KEY_FILE=" + k.keyFile}
+			testenv.WriteFile(t, h.work, "secrets.yaml", k.encrypt(t, "password: "+canary+"-lean\nport: 5432\n", encrypt.FormatYAML))
+			testenv.WriteFile(t, h.work, "commented.yaml", k.encrypt(t, "# a comment\npassword: "+canary+"-full\n", encrypt.FormatYAML))
+
+			run := func(name string, args ...string) string {
+				t.Helper()
+				cmd := exec.Command(filepath.Join(bin, name), args...)
+				cmd.Dir, cmd.Env = h.work, append(append([]string{}, h.env...), env...)
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("%s %v: %v", name, args, err)
+				}
+				return string(out)
+			}
+			full := run("helm-secrets", "downloader", "", "", "", "secrets://secrets.yaml")
+
+			// Replace the full binary with one that records its start.
+			real := filepath.Join(bin, "helm-secrets")
+			saved, err := os.ReadFile(real)
+			if err != nil {
+				t.Fatal(err)
+			}
+			marker := filepath.Join(t.TempDir(), "started")
+			testenv.WriteFile(t, bin, "helm-secrets", "#!/bin/sh\nprintf '%s\\n' \"$#\" \"$1\" \"$5\" >> "+marker+"\nexit 1\n")
+			if err := chmodX(real); err != nil {
+				t.Fatal(err)
+			}
+			// Byte for byte the full downloader's output, without it.
+			if lean := run("helm-secrets-getter", "", "", "", "secrets://secrets.yaml"); lean != full || !strings.Contains(lean, canary) {
+				t.Fatalf("lean %q, full %q", lean, full)
+			}
+			out, errOut, code := h.runEnv(env, "template", "rel", chart(), "-f", "secrets://secrets.yaml")
+			if code != 0 || !strings.Contains(out, canary+"-lean") {
+				t.Fatalf("lean path through helm: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatal("the lean getter started the full binary for an age-keyed YAML file")
+			}
+			if _, _, code := h.runEnv(env, "template", "rel", chart(), "-f", "secrets://commented.yaml"); code == 0 {
+				t.Fatal("a file with comments must go to the full binary (replaced by one that fails)")
+			}
+			got, err := os.ReadFile(marker)
+			if err != nil || string(got) != "5\ndownloader\nsecrets://commented.yaml\n" {
+				t.Fatalf("hand-off arguments: %q (%v)", got, err)
+			}
+			if err := os.WriteFile(real, saved, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

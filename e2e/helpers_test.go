@@ -32,10 +32,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	pluginBin = filepath.Join(dir, "helm-secrets")
-	cmd := exec.Command("go", "build", "-o", pluginBin, "./cmd/helm-secrets")
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+	// The install hook takes the lean getter from next to HELM_SECRETS_BINARY.
+	for _, pkg := range []string{"helm-secrets", "helm-secrets-getter"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, pkg), "./cmd/"+pkg)
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil && binaryErr == nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -45,10 +45,11 @@ fi
 go vet ./...
 "$STATICCHECK_BIN" ./...
 
-log "cross-compiling the plugin binary"
+log "cross-compiling the plugin binaries"
 for os in linux darwin windows; do
     for arch in amd64 arm64; do
         CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -o /dev/null ./cmd/helm-secrets
+        CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -o /dev/null ./cmd/helm-secrets-getter
     done
 done
 
@@ -57,4 +58,15 @@ if [ $# -eq 0 ]; then
     set -- ./...
 fi
 go test -count=1 -timeout 30m "$@"
+
+# A short run of every fuzz target (long runs: docs/security.md). Only for
+# the full suite, not when packages are named.
+if [ "$*" = "./..." ]; then
+    fuzztime=${HELM_SECRETS_FUZZTIME:-10s}
+    for target in ./pkg/encrypt:FuzzDecrypt ./pkg/helm:FuzzFindSlotsRebuild ./pkg/helm:FuzzParseGetterURL \
+        ./internal/sopsage:FuzzDecryptYAML; do
+        log "fuzz ${target#*:} for $fuzztime"
+        go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"
+    done
+fi
 log "done in $(( $(date +%s) - start ))s"

@@ -22,10 +22,18 @@ var version = "0.1.0"
 
 func main() {
 	args := os.Args[1:]
+	if code, ok := editGuardMain(args); ok {
+		os.Exit(code)
+	}
 	// Helm runs <plugin dir>/plugin.complete for dynamic completion; when
 	// that is a link to this binary, behave as `helm-secrets __complete`.
-	if name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe"); name == "plugin.complete" {
+	// A copy named helm-secrets-getter (installs without the lean getter
+	// binary) is the downloader, as cmd/helm-secrets-getter is.
+	switch strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") {
+	case "plugin.complete":
 		args = append([]string{cobra.ShellCompRequestCmd}, args...)
+	case "helm-secrets-getter":
+		args = append([]string{"downloader"}, args...)
 	}
 	os.Exit(run(args, IOStreams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }

@@ -1,0 +1,174 @@
+// Command helm-secrets-getter is the downloader of the secrets-getter
+// plugin: Helm runs it once per secrets:// file, as
+// `helm-secrets-getter CERT KEY CA URL`.
+//
+// Helm starts one process per file, so start-up time is the getter's cost.
+// This binary links only age, YAML and the standard library (a few
+// milliseconds to start, where the full helm-secrets binary links sops and
+// the Helm SDK and needs ~70 ms). It decrypts the common case itself: a
+// local secrets:// YAML file whose data key is wrapped for age, with the
+// age identities of the environment (internal/sopsage, MAC verified,
+// output byte for byte that of `sops --decrypt`). Every other case, and
+// every failure, is handed unchanged to `helm-secrets downloader` next to
+// it, which gives the authoritative output or error: this binary never
+// prints an error of its own for a value it could not decrypt.
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/sopsage"
+)
+
+// maxInputSize is the full engine's default cap (encrypt.DefaultMaxInputSize).
+const maxInputSize = 32 << 20
+
+func main() {
+	if out, ok := fastPath(os.Args[1:]); ok {
+		if _, err := os.Stdout.Write(out); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(handOff(os.Args[1:]))
+}
+
+// fullBinary is the helm-secrets binary next to this one.
+func fullBinary() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	name := "helm-secrets"
+	if strings.HasSuffix(strings.ToLower(self), ".exe") {
+		name += ".exe"
+	}
+	return filepath.Join(filepath.Dir(self), name), nil
+}
+
+// fastPath returns the plaintext when this binary can produce exactly what
+// the full downloader would, and false otherwise.
+func fastPath(args []string) ([]byte, bool) {
+	if len(args) != 4 {
+		return nil, false
+	}
+	path, ok := strings.CutPrefix(args[3], "secrets://")
+	// "?" (ignore missing), NAME! (backend) and URLs are the full
+	// downloader's.
+	if !ok || path == "" || path[0] == '?' || strings.ContainsAny(path, "!") || strings.Contains(path, "://") {
+		return nil, false
+	}
+	if !envAllows(os.Environ()) || pathpolicy.FromEnv().Check(path) != nil {
+		return nil, false
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".yaml" && ext != ".yml" {
+		return nil, false
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxInputSize {
+		return nil, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > maxInputSize || storesConfigured(path) {
+		return nil, false
+	}
+	ids := sopsage.EnvIdentities()
+	if len(ids) == 0 {
+		return nil, false
+	}
+	out, err := sopsage.DecryptYAML(data, ids)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// envAllows reports whether the environment leaves the downloader's
+// behaviour at what the fast path implements. Variables that only matter
+// for cases the fast path hands off (missing files, imports, URLs) are
+// harmless; any other HELM_SECRETS_* setting, and debug output, goes to
+// the full downloader.
+func envAllows(env []string) bool {
+	for _, kv := range env {
+		name, v, _ := strings.Cut(kv, "=")
+		switch name {
+		case "HELM_SECRETS_BACKEND":
+			if v != "" && v != "sops" {
+				return false
+			}
+		case "HELM_SECRETS_LOAD_GPG_KEYS":
+			if v != "" && v != "false" {
+				return false
+			}
+		case "HELM_SECRETS_DEBUG", "HELM_DEBUG":
+			if v != "" && v != "false" && v != "0" {
+				return false
+			}
+		case "HELM_SECRETS_VALUES_ALLOW_SYMLINKS", "HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH", "HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL",
+			// Only for missing files, key imports and URLs (handed off):
+			"HELM_SECRETS_IGNORE_MISSING_VALUES", "HELM_SECRETS_KEY_LOCATION_PREFIX", "HELM_SECRETS_URL_VARIABLE_EXPANSION",
+			"HELM_SECRETS_ALLOW_GPG_IMPORT", "HELM_SECRETS_ALLOW_GPG_IMPORT_KUBERNETES",
+			"HELM_SECRETS_ALLOW_AGE_IMPORT", "HELM_SECRETS_ALLOW_AGE_IMPORT_KUBERNETES",
+			// Messages on failure (handed off), Vault keys (handed off):
+			"HELM_SECRETS_QUIET", "HELM_SECRETS_VAULT_ALLOWLIST",
+			// The wrapper's, the install hook's and the shell plugin's tool paths:
+			"HELM_SECRETS_HELM_PATH", "HELM_SECRETS_WRAPPER_ENABLED", "HELM_SECRETS_DEC_PREFIX", "HELM_SECRETS_DEC_SUFFIX",
+			"HELM_SECRETS_DEC_DIR", "HELM_SECRETS_DEC_TMP_DIR", "HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR",
+			"HELM_SECRETS_EVALUATE_TEMPLATES", "HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS",
+			"HELM_SECRETS_BINARY", "HELM_SECRETS_GETTER_BINARY", "HELM_SECRETS_SOPS_PATH", "HELM_SECRETS_SOPS_BIN",
+			"HELM_SECRETS_AGE_PATH", "HELM_SECRETS_VALS_PATH", "HELM_SECRETS_CURL_PATH", "HELM_SECRETS_WGET_PATH",
+			"HELM_SECRETS_KUBECTL_PATH", "HELM_SECRETS_WINDOWS_SHELL",
+			// This project's test settings:
+			"HELM_SECRETS_REQUIRE_TOOLS", "HELM_SECRETS_CACHE":
+		default:
+			if strings.HasPrefix(name, "HELM_SECRETS_") && v != "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// storesConfigured reports whether the .sops.yaml that applies to path (as
+// the engine finds it: from the file's directory upwards, then from the
+// working directory upwards) has a stores section, which changes sops'
+// output format, or cannot be read.
+func storesConfigured(path string) bool {
+	conf := ""
+	if abs, err := filepath.Abs(path); err == nil {
+		conf = lookupConfig(filepath.Dir(abs))
+	}
+	if conf == "" {
+		conf = lookupConfig(".")
+	}
+	if conf == "" {
+		return false
+	}
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		return true
+	}
+	var c map[string]any
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return true
+	}
+	_, has := c["stores"]
+	return has
+}
+
+// lookupConfig mirrors sops' config.LookupConfigFile from dir.
+func lookupConfig(dir string) string {
+	for i := 0; i < 100; i++ {
+		p := filepath.Join(dir, ".sops.yaml")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		dir = filepath.Join(dir, "..")
+	}
+	return ""
+}

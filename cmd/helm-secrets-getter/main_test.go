@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+func TestEnvAllows(t *testing.T) {
+	for env, want := range map[string]bool{
+		"":                                          true,
+		"HELM_SECRETS_BACKEND=sops":                 true,
+		"HELM_SECRETS_BACKEND=vals":                 false,
+		"HELM_SECRETS_LOAD_GPG_KEYS=false":          true,
+		"HELM_SECRETS_LOAD_GPG_KEYS=/keys":          false,
+		"HELM_DEBUG=false":                          true,
+		"HELM_DEBUG=true":                           false,
+		"HELM_SECRETS_DEBUG=1":                      false,
+		"HELM_SECRETS_ALLOWED_BACKENDS=sops":        false,
+		"HELM_SECRETS_BACKEND_ARGS=--ignore-mac":    false,
+		"HELM_SECRETS_SOMETHING_NEW=x":              false,
+		"HELM_SECRETS_SOMETHING_NEW=":               true,
+		"HELM_SECRETS_VALUES_ALLOW_SYMLINKS=false":  true,
+		"HELM_SECRETS_IGNORE_MISSING_VALUES=true":   true,
+		"HELM_PLUGIN_DIR=/x":                        true,
+		"HELM_SECRETS_DRIVER=sops":                  false,
+		"HELM_SECRETS_EVALUATE_TEMPLATES=true":      true,
+		"HELM_SECRETS_KEY_LOCATION_PREFIX=/secrets": true,
+	} {
+		if got := envAllows([]string{env}); got != want {
+			t.Errorf("envAllows(%q) = %v, want %v", env, got, want)
+		}
+	}
+}
+
+// TestFastPath runs the fast path on files it must handle and on files it
+// must hand off.
+func TestFastPath(t *testing.T) {
+	testenv.Isolate(t)
+	id := testenv.AgeKey(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("SOPS_AGE_KEY", id.String())
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+	enc := func(plain string, f encrypt.Format) string {
+		out, err := eng.Encrypt(context.Background(), []byte(plain), encrypt.EncryptOptions{Format: f, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	testenv.WriteFile(t, dir, "s.yaml", enc("password: hunter2\n", encrypt.FormatYAML))
+	testenv.WriteFile(t, dir, "s.json", enc(`{"password":"hunter2"}`, encrypt.FormatJSON))
+	testenv.WriteFile(t, dir, "conf/s.yaml", enc("password: hunter2\n", encrypt.FormatYAML))
+	testenv.WriteFile(t, dir, "conf/.sops.yaml", "stores:\n  yaml:\n    indent: 2\n")
+	testenv.WriteFile(t, dir, "rules/s.yml", enc("password: hunter2\n", encrypt.FormatYAML))
+	testenv.WriteFile(t, dir, "rules/.sops.yaml", "creation_rules:\n  - age: x\n")
+	if err := os.Symlink("s.yaml", filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	args := func(u string) []string { return []string{"", "", "", u} }
+	for _, u := range []string{"secrets://s.yaml", "secrets://rules/s.yml", "secrets://link.yaml"} {
+		out, ok := fastPath(args(u))
+		if !ok || string(out) != "password: hunter2\n" {
+			t.Errorf("%s: got (%q, %v), want the plaintext", u, out, ok)
+		}
+	}
+	for _, u := range []string{
+		"secrets://s.json", "secrets://conf/s.yaml", "secrets://?s.yaml", "secrets://sops!s.yaml",
+		"secrets://missing.yaml", "secrets+literal://x", "secrets+age-import://k?s.yaml", "secrets://https://h/s.yaml",
+	} {
+		if out, ok := fastPath(args(u)); ok || out != nil {
+			t.Errorf("%s: handled (%q), want a hand-off", u, out)
+		}
+	}
+	if _, ok := fastPath([]string{"secrets://s.yaml"}); ok {
+		t.Error("wrong argument count handled")
+	}
+	t.Setenv("HELM_SECRETS_VALUES_ALLOW_SYMLINKS", "false")
+	if _, ok := fastPath(args("secrets://link.yaml")); ok {
+		t.Error("a refused symlink was handled (the full downloader must refuse it)")
+	}
+	t.Setenv("SOPS_AGE_KEY", testenv.AgeKey(t).String())
+	if _, ok := fastPath(args("secrets://s.yaml")); ok {
+		t.Error("handled with the wrong key")
+	}
+}
+
+// TestHandOff builds the binary next to a stand-in helm-secrets and checks
+// that unhandled URLs reach it with the same arguments, streams and exit
+// code.
+func TestHandOff(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in is a shell script")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "helm-secrets-getter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	testenv.WriteFile(t, dir, "helm-secrets", "#!/bin/sh\necho \"out:$#:$1:$5\"\necho err >&2\nexit 7\n")
+	if err := os.Chmod(filepath.Join(dir, "helm-secrets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "c", "k", "ca", "secrets://missing.yaml")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 7 || string(out) != "out:5:downloader:secrets://missing.yaml\n" || stderr.String() != "err\n" {
+		t.Fatalf("hand-off: err %v, stdout %q, stderr %q", err, out, stderr.String())
+	}
+	if err := os.Remove(filepath.Join(dir, "helm-secrets")); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "c", "k", "ca", "secrets://missing.yaml").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "cannot start helm-secrets downloader") {
+		t.Fatalf("without the full binary: %v %q", err, out)
+	}
+}

@@ -1,0 +1,603 @@
+package sopsage
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+	"go.yaml.in/yaml/v3"
+)
+
+// ErrUnsupported means DecryptYAML did not produce output: the document is
+// outside what this package handles (another key type, comments, a
+// .sops.yaml stores setting, ...) or it failed in any way (no matching
+// identity, tampered value, MAC mismatch, bad YAML). The caller must then
+// use the full engine, which gives the authoritative result and error.
+// Errors never contain key or plaintext material.
+var ErrUnsupported = errors.New("not handled by the age fast path")
+
+func unsupported(why string) error { return fmt.Errorf("%w: %s", ErrUnsupported, why) }
+
+// sops' value format; the same expression as sops' aes package, including
+// its lack of an end anchor.
+var encRE = regexp.MustCompile(`^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]`)
+
+// item and branch mirror sops.TreeItem and sops.TreeBranch: keys and
+// scalar values are what yaml.v3 decodes into an interface{}.
+type item struct {
+	key   any
+	value any
+}
+
+type branch []item
+
+// metadata is the part of a file's sops metadata this package accepts.
+type metadata struct {
+	age          []string // armored data-key stanzas, in file order
+	lastModified time.Time
+	mac          string
+	rule         cryptRule
+}
+
+// cryptRule is the one of sops' four path rules a file uses.
+type cryptRule struct {
+	unencryptedSuffix, encryptedSuffix string
+	unencryptedRE, encryptedRE         *regexp.Regexp
+	unencryptedRegex, encryptedRegex   string // as written (a bad one never matches, as in sops)
+}
+
+// DecryptYAML decrypts a sops-encrypted YAML document whose data key is
+// wrapped for age, with ids, and returns exactly what `sops --decrypt`
+// prints for it with the default YAML store settings. It verifies the MAC
+// before returning anything. Every input it does not handle exactly as
+// sops does, and every failure, gives ErrUnsupported and no output.
+func DecryptYAML(in []byte, ids []age.Identity) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, unsupported("unexpected input")
+		}
+	}()
+	if len(ids) == 0 {
+		return nil, unsupported("no age identities")
+	}
+	branches, err := loadYAML(in)
+	if err != nil {
+		return nil, err
+	}
+	branches, meta, err := extractMetadata(branches)
+	if err != nil {
+		return nil, err
+	}
+	key, err := dataKey(meta.age, ids)
+	if err != nil {
+		return nil, err
+	}
+	computed, err := decryptTree(branches, key, meta.rule)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := decryptValue(meta.mac, key, meta.lastModified.Format(time.RFC3339))
+	if err != nil {
+		return nil, unsupported("MAC does not decrypt")
+	}
+	s, ok := stored.(string)
+	if !ok || subtle.ConstantTimeCompare([]byte(s), []byte(computed)) != 1 {
+		return nil, unsupported("MAC mismatch")
+	}
+	return emitYAML(branches)
+}
+
+// loadYAML mirrors sops' YAML store LoadPlainFile, for documents without
+// comments.
+func loadYAML(in []byte) ([]branch, error) {
+	if len(in) > 0 {
+		// sops' duplicate-key check: a decode of the first document.
+		if err := yaml.NewDecoder(bytes.NewReader(in)).Decode(make(map[string]any)); err != nil {
+			return nil, unsupported("YAML does not parse")
+		}
+	}
+	d := yaml.NewDecoder(bytes.NewReader(in))
+	var branches []branch
+	for {
+		var doc yaml.Node
+		err := d.Decode(&doc)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, unsupported("YAML does not parse")
+		}
+		if hasComments(&doc) {
+			return nil, unsupported("comments")
+		}
+		b, err := appendNode(&doc, make(branch, 0))
+		if err != nil {
+			return nil, err
+		}
+		branches = append(branches, b)
+	}
+	return branches, nil
+}
+
+func hasComments(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasComments(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendNode mirrors sops' appendYamlNodeToTreeBranch.
+func appendNode(n *yaml.Node, b branch) (branch, error) {
+	var err error
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if b, err = appendNode(c, b); err != nil {
+				return nil, err
+			}
+		}
+	case yaml.SequenceNode:
+		return nil, unsupported("sequence document")
+	case yaml.MappingNode:
+		for i := 0; i < len(n.Content); i += 2 {
+			var k any
+			_ = n.Content[i].Decode(&k)
+			v, err := nodeValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, item{key: k, value: v})
+		}
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return b, nil
+		}
+		return nil, unsupported("scalar document")
+	case yaml.AliasNode:
+		return appendNode(n.Alias, b)
+	}
+	return b, nil
+}
+
+// nodeValue mirrors sops' nodeToTreeValue.
+func nodeValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		var list []any
+		for _, c := range n.Content {
+			v, err := nodeValue(c)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	case yaml.MappingNode:
+		return appendNode(n, make(branch, 0))
+	case yaml.ScalarNode:
+		var v any
+		_ = n.Decode(&v)
+		return v, nil
+	case yaml.AliasNode:
+		return nodeValue(n.Alias)
+	}
+	return nil, unsupported("node kind")
+}
+
+// extractMetadata mirrors sops' stores.ExtractMetadata (no flattening):
+// every top-level "sops" key is removed; the first document's is the
+// metadata.
+func extractMetadata(branches []branch) ([]branch, metadata, error) {
+	var raw branch
+	found := false
+	for bi, b := range branches {
+		for i := 0; i < len(b); {
+			if b[i].key != "sops" {
+				i++
+				continue
+			}
+			if bi == 0 {
+				if found {
+					return nil, metadata{}, unsupported("duplicate sops entry")
+				}
+				found = true
+				m, ok := b[i].value.(branch)
+				if !ok {
+					return nil, metadata{}, unsupported("sops entry is not a mapping")
+				}
+				raw = m
+			}
+			b = append(b[:i], b[i+1:]...)
+		}
+		branches[bi] = b
+	}
+	if !found {
+		return nil, metadata{}, unsupported("no sops metadata")
+	}
+	meta, err := parseMetadata(raw)
+	return branches, meta, err
+}
+
+// parseMetadata accepts only metadata with age keys and no key groups, in
+// the exact types sops writes; anything else is for the full engine.
+func parseMetadata(raw branch) (metadata, error) {
+	var m metadata
+	var lastModified string
+	var rules []string
+	for _, it := range raw {
+		k, ok := it.key.(string)
+		if !ok {
+			return m, unsupported("metadata key")
+		}
+		switch k {
+		case "age":
+			list, ok := it.value.([]any)
+			if !ok {
+				return m, unsupported("age entry")
+			}
+			for _, e := range list {
+				enc, err := ageStanza(e)
+				if err != nil {
+					return m, err
+				}
+				m.age = append(m.age, enc)
+			}
+		case "lastmodified", "mac", "version", "unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex":
+			s, ok := it.value.(string)
+			if !ok {
+				return m, unsupported("metadata " + k)
+			}
+			switch k {
+			case "lastmodified":
+				lastModified = s
+			case "mac":
+				m.mac = s
+			case "unencrypted_suffix":
+				m.rule.unencryptedSuffix = s
+			case "encrypted_suffix":
+				m.rule.encryptedSuffix = s
+			case "unencrypted_regex":
+				m.rule.unencryptedRegex = s
+			case "encrypted_regex":
+				m.rule.encryptedRegex = s
+			}
+			if strings.HasSuffix(k, "_suffix") || strings.HasSuffix(k, "_regex") {
+				if s != "" {
+					rules = append(rules, k)
+				}
+			}
+		default:
+			// Other key types, key groups, shamir, comment rules,
+			// mac_only_encrypted and unknown fields.
+			return m, unsupported("metadata " + k)
+		}
+	}
+	t, err := time.Parse(time.RFC3339, lastModified)
+	if err != nil {
+		return m, unsupported("lastmodified")
+	}
+	m.lastModified = t
+	if len(rules) > 1 {
+		return m, unsupported("more than one encryption rule")
+	}
+	if len(rules) == 0 {
+		m.rule.unencryptedSuffix = "_unencrypted"
+	}
+	if m.rule.unencryptedRegex != "" {
+		m.rule.unencryptedRE, _ = regexp.Compile(m.rule.unencryptedRegex)
+	}
+	if m.rule.encryptedRegex != "" {
+		m.rule.encryptedRE, _ = regexp.Compile(m.rule.encryptedRegex)
+	}
+	if len(m.age) == 0 {
+		return m, unsupported("no age keys")
+	}
+	return m, nil
+}
+
+func ageStanza(e any) (string, error) {
+	b, ok := e.(branch)
+	if !ok {
+		return "", unsupported("age key entry")
+	}
+	var enc string
+	for _, it := range b {
+		k, _ := it.key.(string)
+		s, ok := it.value.(string)
+		if !ok {
+			return "", unsupported("age key field")
+		}
+		switch k {
+		case "recipient":
+		case "enc":
+			enc = s
+		default:
+			return "", unsupported("age key field")
+		}
+	}
+	return enc, nil
+}
+
+// dataKey mirrors sops' decryptKeyGroup for a group of age keys: the
+// first stanza that any identity opens gives the key.
+func dataKey(stanzas []string, ids []age.Identity) ([]byte, error) {
+	for _, enc := range stanzas {
+		r, err := age.Decrypt(armor.NewReader(strings.NewReader(enc)), ids...)
+		if err != nil {
+			continue
+		}
+		key, err := io.ReadAll(r)
+		if err != nil {
+			continue
+		}
+		if len(key) != 32 {
+			return nil, unsupported("data key size")
+		}
+		return key, nil
+	}
+	return nil, unsupported("no identity opens the data key")
+}
+
+// shouldBeEncrypted mirrors sops' Tree.shouldBeEncrypted without the
+// comment rules.
+func (r cryptRule) shouldBeEncrypted(path []string) bool {
+	encrypted := true
+	if r.unencryptedSuffix != "" {
+		for _, v := range path {
+			if strings.HasSuffix(v, r.unencryptedSuffix) {
+				encrypted = false
+				break
+			}
+		}
+	}
+	if r.encryptedSuffix != "" {
+		encrypted = false
+		for _, v := range path {
+			if strings.HasSuffix(v, r.encryptedSuffix) {
+				encrypted = true
+				break
+			}
+		}
+	}
+	if r.unencryptedRegex != "" {
+		for _, v := range path {
+			if r.unencryptedRE != nil && r.unencryptedRE.MatchString(v) {
+				encrypted = false
+				break
+			}
+		}
+	}
+	if r.encryptedRegex != "" {
+		encrypted = false
+		for _, v := range path {
+			if r.encryptedRE != nil && r.encryptedRE.MatchString(v) {
+				encrypted = true
+				break
+			}
+		}
+	}
+	return encrypted
+}
+
+// decryptTree mirrors sops' Tree.Decrypt: it decrypts every value in
+// place and returns the MAC of the plaintext tree.
+func decryptTree(branches []branch, key []byte, rule cryptRule) (string, error) {
+	w := walker{key: key, rule: rule, hash: sha512.New()}
+	for _, b := range branches {
+		if err := w.branch(b, make([]string, 0)); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%X", w.hash.Sum(nil)), nil
+}
+
+type walker struct {
+	key  []byte
+	rule cryptRule
+	hash hash.Hash
+}
+
+func (w *walker) branch(b branch, path []string) error {
+	for i, it := range b {
+		k, ok := it.key.(string)
+		if !ok {
+			return unsupported("non-string key")
+		}
+		v, err := w.value(it.value, append(path, k))
+		if err != nil {
+			return err
+		}
+		b[i].value = v
+	}
+	return nil
+}
+
+func (w *walker) value(in any, path []string) (any, error) {
+	switch in := in.(type) {
+	case string, int, bool, float64, time.Time:
+		return w.leaf(in, path)
+	case branch:
+		return in, w.branch(in, path)
+	case []any:
+		for i, v := range in {
+			nv, err := w.value(v, path)
+			if err != nil {
+				return nil, err
+			}
+			in[i] = nv
+		}
+		return in, nil
+	case nil:
+		return nil, nil
+	}
+	return nil, unsupported("value type")
+}
+
+func (w *walker) leaf(in any, path []string) (any, error) {
+	v := in
+	if w.rule.shouldBeEncrypted(path) {
+		s, ok := in.(string)
+		if !ok {
+			return nil, unsupported("encrypted value is not a string")
+		}
+		var err error
+		if v, err = decryptValue(s, w.key, strings.Join(path, ":")+":"); err != nil {
+			return nil, err
+		}
+	}
+	b, err := toBytes(v)
+	if err != nil {
+		return nil, err
+	}
+	_, _ = w.hash.Write(b)
+	return v, nil
+}
+
+// decryptValue mirrors sops' aes.Cipher.Decrypt for the value types this
+// package emits (str, int, float, bool, time).
+func decryptValue(value string, key []byte, additionalData string) (any, error) {
+	if value == "" {
+		return "", nil
+	}
+	m := encRE.FindStringSubmatch(value)
+	if m == nil {
+		return nil, unsupported("value is not in sops' format")
+	}
+	var parts [3][]byte
+	for i := range parts {
+		b, err := base64.StdEncoding.DecodeString(m[i+1])
+		if err != nil {
+			return nil, unsupported("value encoding")
+		}
+		parts[i] = b
+	}
+	data, iv, tag := parts[0], parts[1], parts[2]
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, unsupported("data key")
+	}
+	gcm, err := cipher.NewGCMWithNonceSize(block, len(iv))
+	if err != nil {
+		return nil, unsupported("iv")
+	}
+	plain, err := gcm.Open(nil, iv, append(data, tag...), []byte(additionalData))
+	if err != nil {
+		return nil, unsupported("value does not authenticate")
+	}
+	s := string(plain)
+	switch m[4] {
+	case "str":
+		return s, nil
+	case "int":
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, unsupported("int value")
+		}
+		return v, nil
+	case "float":
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, unsupported("float value")
+		}
+		return v, nil
+	case "bool":
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, unsupported("bool value")
+		}
+		return v, nil
+	case "time":
+		var v time.Time
+		if err := v.UnmarshalText(plain); err != nil {
+			return nil, unsupported("time value")
+		}
+		return v, nil
+	}
+	return nil, unsupported("value type " + m[4])
+}
+
+// toBytes mirrors sops.ToBytes for the types decryptValue returns.
+func toBytes(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		return []byte(v), nil
+	case int:
+		return []byte(strconv.Itoa(v)), nil
+	case float64:
+		return []byte(strconv.FormatFloat(v, 'f', -1, 64)), nil
+	case bool:
+		if v {
+			return []byte("True"), nil
+		}
+		return []byte("False"), nil
+	case time.Time:
+		return v.MarshalText()
+	}
+	return nil, unsupported("value type")
+}
+
+// emitYAML mirrors sops' YAML store EmitPlainFile with the default indent.
+func emitYAML(branches []branch) ([]byte, error) {
+	var buf bytes.Buffer
+	e := yaml.NewEncoder(&buf)
+	e.SetIndent(4)
+	for _, b := range branches {
+		mapping := &yaml.Node{Kind: yaml.MappingNode}
+		appendMapping(b, mapping)
+		doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping}}
+		if err := e.Encode(doc); err != nil {
+			return nil, unsupported("YAML does not emit")
+		}
+	}
+	if err := e.Close(); err != nil {
+		return nil, unsupported("YAML does not emit")
+	}
+	return buf.Bytes(), nil
+}
+
+func appendMapping(b branch, mapping *yaml.Node) {
+	for _, it := range b {
+		k := &yaml.Node{}
+		_ = k.Encode(it.key)
+		mapping.Content = append(mapping.Content, k, toNode(it.value))
+	}
+}
+
+func toNode(v any) *yaml.Node {
+	switch v := v.(type) {
+	case branch:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		appendMapping(v, n)
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, e := range v {
+			n.Content = append(n.Content, toNode(e))
+		}
+		return n
+	}
+	n := &yaml.Node{}
+	_ = n.Encode(v)
+	return n
+}

@@ -1,0 +1,358 @@
+package sopsage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"filippo.io/age"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/helm-secrets/helm-secrets/internal/sopsage"
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// trickyStrings are values that YAML emitters quote, escape or fold.
+var trickyStrings = []string{
+	"", " ", "yes", "no", "on", "off", "null", "~", "true", "False", "123", "0x1F", "0o17", "1e3",
+	"1_000", ".5", "+1", "-", "-1", "a: b", "#x", "x #y", "multi\nline", "multi\nline\n", "tab\tx",
+	"ünïcödé ✓", "'quote'", `"dq"`, "trailing ", " leading", `back\slash`, "*star", "&amp", "!bang",
+	"%pct", "@at", "`tick`", "---", "...", "2024-01-01", "2024-01-01T10:00:00Z", "[a]", "{b}",
+	"ctrl\x01x", "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]", strings.Repeat("long ", 40),
+	"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "=", "<<", "?", ":", "|", ">",
+}
+
+// genValue builds a random plaintext value (maps are yaml.Nodes, so that
+// key order is random but fixed).
+func genValue(r *rand.Rand, depth int) *yaml.Node {
+	kind := r.Intn(10)
+	if depth > 3 && kind >= 7 {
+		kind = r.Intn(7)
+	}
+	n := &yaml.Node{}
+	switch kind {
+	case 0, 1, 2:
+		_ = n.Encode(trickyStrings[r.Intn(len(trickyStrings))])
+	case 3:
+		_ = n.Encode([]int{0, 1, -7, 42, 1 << 40, -(1 << 53)}[r.Intn(6)])
+	case 4:
+		_ = n.Encode([]float64{0.1, -2.5, 1e21, 3.0, 1e-7, 123456.789}[r.Intn(6)])
+	case 5:
+		_ = n.Encode(r.Intn(2) == 0)
+	case 6:
+		// Scalars as YAML text: null, timestamps, special floats, hex.
+		n.Kind, n.Value = yaml.ScalarNode, []string{"null", "~", "2024-03-01", "2001-12-14t21:59:43.10-05:00", ".inf", "-.Inf", ".nan", "0x10", "010", "+12"}[r.Intn(10)]
+	case 7, 8:
+		n.Kind = yaml.MappingNode
+		for i := r.Intn(5); i > 0; i-- {
+			k := &yaml.Node{}
+			_ = k.Encode(genKey(r))
+			n.Content = append(n.Content, k, genValue(r, depth+1))
+		}
+		dedupe(n)
+	case 9:
+		n.Kind = yaml.SequenceNode
+		for i := r.Intn(4); i > 0; i-- {
+			n.Content = append(n.Content, genValue(r, depth+1))
+		}
+	}
+	return n
+}
+
+func genKey(r *rand.Rand) string {
+	keys := []string{"password", "token", "db_unencrypted", "data", "stringData", "name", "a", "key with space", "ünï", "x_enc", "123", "true", "-"}
+	return keys[r.Intn(len(keys))] + strconv.Itoa(r.Intn(3))
+}
+
+func dedupe(m *yaml.Node) {
+	seen := map[string]bool{}
+	var out []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i].Value; !seen[k] && k != "sops" {
+			seen[k] = true
+			out = append(out, m.Content[i], m.Content[i+1])
+		}
+	}
+	m.Content = out
+}
+
+// genDocument is a random plaintext YAML file of one to three documents.
+func genDocument(r *rand.Rand) []byte {
+	var b bytes.Buffer
+	for d := 1 + r.Intn(3)/2; d > 0; d-- {
+		m := &yaml.Node{Kind: yaml.MappingNode}
+		for i := 1 + r.Intn(6); i > 0; i-- {
+			k := &yaml.Node{}
+			_ = k.Encode(genKey(r))
+			m.Content = append(m.Content, k, genValue(r, 0))
+		}
+		dedupe(m)
+		out, err := yaml.Marshal(m)
+		if err != nil {
+			panic(err)
+		}
+		if b.Len() > 0 {
+			b.WriteString("---\n")
+		}
+		b.Write(out)
+	}
+	return b.Bytes()
+}
+
+// handwritten covers YAML features the generator does not produce.
+var handwritten = []string{
+	"a: &x {b: 1, c: [1, 2]}\nd: *x\ne:\n  <<: *x\n  f: 2\n",
+	"list: []\nmap: {}\nnothing:\nempty: ''\n",
+	"a: 1\n---\n---\nb: 2\n",
+	"when: 2024-01-01\nat: 2024-01-01T10:00:00.5+02:00\n",
+	"block: |\n  line one\n  line two\nfolded: >\n  folded\n  text\n",
+	"big: 9223372036854775807\nneg: -9223372036854775808\nf: 1.0\ng: 1e+300\n",
+	"\"quoted key\": v\n'single': w\n",
+	"a:\n- b: 1\n  c:\n  - d\n  - - e\n",
+}
+
+// rules are the encryption rules exercised, as sops flags.
+var rules = [][]string{nil, {"--encrypted-regex", "^(data|stringData|password)"}, {"--unencrypted-regex", "^name"}, {"--encrypted-suffix", "_enc0"}, {"--unencrypted-suffix", "1"}}
+
+func corpusSize(def int) int {
+	if v, err := strconv.Atoi(os.Getenv("HELM_SECRETS_SOPSAGE_CORPUS")); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// TestDecryptYAMLMatchesSopsCLI encrypts a corpus of generated and
+// handwritten YAML files with the real sops CLI and checks that
+// DecryptYAML prints exactly what `sops --decrypt` prints, byte for byte,
+// for every file (HELM_SECRETS_SOPSAGE_CORPUS sets the corpus size).
+func TestDecryptYAMLMatchesSopsCLI(t *testing.T) {
+	sopsBin := testenv.Tool(t, "SOPS_BIN", "sops")
+	testenv.Isolate(t)
+	id := testenv.AgeKey(t)
+	dir := t.TempDir()
+	keyFile := testenv.WriteFile(t, dir, "keys.txt", id.String()+"\n")
+	t.Setenv("SOPS_AGE_KEY_FILE", keyFile)
+
+	n := corpusSize(40)
+	r := rand.New(rand.NewSource(int64(n)))
+	docs := make([][]byte, 0, n+len(handwritten))
+	for _, h := range handwritten {
+		docs = append(docs, []byte(h))
+	}
+	for len(docs) < n+len(handwritten) {
+		docs = append(docs, genDocument(r))
+	}
+	type result struct {
+		handled bool
+		err     error
+	}
+	results := make([]result, len(docs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
+	for i, doc := range docs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			plainPath := filepath.Join(dir, fmt.Sprintf("doc%d.yaml", i))
+			if err := os.WriteFile(plainPath, doc, 0o600); err != nil {
+				results[i].err = err
+				return
+			}
+			args := append([]string{"--encrypt", "--age", id.Recipient().String()}, rules[i%len(rules)]...)
+			enc, err := exec.Command(sopsBin, append(args, plainPath)...).Output()
+			if err != nil {
+				results[i].err = fmt.Errorf("sops --encrypt doc %d: %v\n%s", i, err, doc)
+				return
+			}
+			encPath := filepath.Join(dir, fmt.Sprintf("doc%d.enc.yaml", i))
+			if err := os.WriteFile(encPath, enc, 0o600); err != nil {
+				results[i].err = err
+				return
+			}
+			want, err := exec.Command(sopsBin, "--decrypt", encPath).Output()
+			if err != nil {
+				results[i].err = fmt.Errorf("sops --decrypt doc %d: %v", i, err)
+				return
+			}
+			got, err := sopsage.DecryptYAML(enc, []age.Identity{id})
+			if err != nil {
+				results[i].err = fmt.Errorf("doc %d not handled: %v\n%s", i, err, doc)
+				return
+			}
+			if !bytes.Equal(got, want) {
+				results[i].err = fmt.Errorf("doc %d differs from sops --decrypt:\n got %q\nwant %q", i, got, want)
+				return
+			}
+			results[i].handled = true
+		}()
+	}
+	wg.Wait()
+	handled := 0
+	for _, res := range results {
+		if res.err != nil {
+			t.Error(res.err)
+		}
+		if res.handled {
+			handled++
+		}
+	}
+	t.Logf("%d of %d files byte-identical to sops --decrypt", handled, len(docs))
+}
+
+func engineFor(id age.Identity) *encrypt.Engine {
+	return encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+}
+
+// TestDecryptYAMLMatchesEngine does the same against the full engine (the
+// sops library) on a larger corpus, with files encrypted by the engine.
+func TestDecryptYAMLMatchesEngine(t *testing.T) {
+	id := testenv.AgeKey(t)
+	eng := engineFor(id)
+	n := corpusSize(400)
+	r := rand.New(rand.NewSource(7))
+	for i := 0; i < n; i++ {
+		doc := genDocument(r)
+		enc := encryptWith(t, eng, id, doc)
+		want, err := eng.Decrypt(context.Background(), enc, encrypt.FormatYAML)
+		if err != nil {
+			t.Fatalf("engine: %v", err)
+		}
+		got, err := sopsage.DecryptYAML(enc, []age.Identity{id})
+		if err != nil {
+			t.Fatalf("doc %d not handled: %v\n%s", i, err, doc)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("doc %d differs from the engine:\n got %q\nwant %q", i, got, want)
+		}
+	}
+}
+
+func encryptWith(t testing.TB, eng *encrypt.Engine, id *age.X25519Identity, doc []byte) []byte {
+	t.Helper()
+	enc, err := eng.Encrypt(context.Background(), doc, encrypt.EncryptOptions{
+		Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}},
+	})
+	if err != nil {
+		t.Fatalf("encrypt: %v\n%s", err, doc)
+	}
+	return enc
+}
+
+// TestDecryptYAMLNeverAcceptsWhatEngineRejects flips every byte of
+// encrypted files (two ways) and checks that whenever DecryptYAML returns
+// output, the engine accepts the same input and returns the same bytes;
+// everything else must be ErrUnsupported.
+func TestDecryptYAMLNeverAcceptsWhatEngineRejects(t *testing.T) {
+	id := testenv.AgeKey(t)
+	eng := engineFor(id)
+	docs := [][]byte{
+		[]byte("password: hunter2\nport: 5432\nratio: 0.5\nenabled: true\nlist:\n  - a\n  - 2\ndb_unencrypted: plain\n"),
+		[]byte("a: 1\n---\nb: two\n"),
+	}
+	var mutations, accepted, rejected int
+	for _, doc := range docs {
+		enc := encryptWith(t, eng, id, doc)
+		for i := range enc {
+			for _, flip := range []byte{0x01, 0x20} {
+				m := bytes.Clone(enc)
+				m[i] ^= flip
+				mutations++
+				got, err := sopsage.DecryptYAML(m, []age.Identity{id})
+				if err != nil {
+					if !errors.Is(err, sopsage.ErrUnsupported) {
+						t.Fatalf("error is not ErrUnsupported: %v", err)
+					}
+					if strings.Contains(err.Error(), "hunter2") {
+						t.Fatalf("error leaks plaintext: %v", err)
+					}
+					rejected++
+					continue
+				}
+				accepted++
+				want, werr := eng.Decrypt(context.Background(), m, encrypt.FormatYAML)
+				if werr != nil {
+					t.Fatalf("byte %d ^%#x: fast path accepted what the engine rejects (%v)", i, flip, werr)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("byte %d ^%#x: fast path output differs from the engine", i, flip)
+				}
+			}
+		}
+	}
+	t.Logf("%d mutations: %d handed to the engine, %d accepted with the engine's exact output", mutations, rejected, accepted)
+}
+
+// TestDecryptYAMLHandsOffUnsupported checks the inputs the fast path must
+// leave to the engine.
+func TestDecryptYAMLHandsOffUnsupported(t *testing.T) {
+	id := testenv.AgeKey(t)
+	other := testenv.AgeKey(t)
+	eng := engineFor(id)
+	enc := encryptWith(t, eng, id, []byte("a: b\n"))
+	withComment := encryptWith(t, eng, id, []byte("# note\na: b\n"))
+	cases := map[string]struct {
+		doc []byte
+		ids []age.Identity
+	}{
+		"wrong key":          {enc, []age.Identity{other}},
+		"no key":             {enc, nil},
+		"comment":            {withComment, []age.Identity{id}},
+		"pgp key":            {bytes.Replace(enc, []byte("sops:\n"), []byte("sops:\n    pgp:\n        - fp: ABC\n          enc: x\n"), 1), []age.Identity{id}},
+		"mac_only_encrypted": {bytes.Replace(enc, []byte("sops:\n"), []byte("sops:\n    mac_only_encrypted: true\n"), 1), []age.Identity{id}},
+		"not encrypted":      {[]byte("a: b\n"), []age.Identity{id}},
+		"empty":              {nil, []age.Identity{id}},
+		"json":               {[]byte(`{"a":"b"}`), []age.Identity{id}},
+		"sequence":           {[]byte("- a\n"), []age.Identity{id}},
+	}
+	for name, c := range cases {
+		if out, err := sopsage.DecryptYAML(c.doc, c.ids); !errors.Is(err, sopsage.ErrUnsupported) || out != nil {
+			t.Errorf("%s: got (%q, %v), want ErrUnsupported and no output", name, out, err)
+		}
+	}
+}
+
+// FuzzDecryptYAML: on any input, DecryptYAML must not panic, and when it
+// returns output, the engine must accept the same input with the same
+// output.
+func FuzzDecryptYAML(f *testing.F) {
+	id, err := age.ParseX25519Identity("AGE-SECRET-KEY-1U3M0ACNQ4UX7ZDRG8VDU0RN2F4AHN9DSPM0PKF0908CGFUDVLC9S89QW0K")
+	if err != nil {
+		f.Fatal(err)
+	}
+	eng := engineFor(id)
+	for _, doc := range append(handwritten, "password: x\nn: 1\n", "a: 1\n---\nb: [1, 2]\n") {
+		enc, err := eng.Encrypt(context.Background(), []byte(doc), encrypt.EncryptOptions{
+			Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}},
+		})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(enc)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		got, err := sopsage.DecryptYAML(doc, []age.Identity{id})
+		if err != nil {
+			return
+		}
+		want, werr := eng.Decrypt(context.Background(), doc, encrypt.FormatYAML)
+		if werr != nil {
+			t.Fatalf("fast path accepted what the engine rejects: %v", werr)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("output differs from the engine:\n got %q\nwant %q", got, want)
+		}
+	})
+}
