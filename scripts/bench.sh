@@ -4,11 +4,15 @@
 #   (a) plain `helm template` with N plaintext values files: the floor
 #   (b) `helm secrets template` with the same N files age-encrypted
 #   (c) the shell plugin's pipeline: one `sops -d` process per file, then helm template
-# for each helm (v3, v4) and N; plus start-up of our binary vs sops and age,
-# and decrypting a 5 MB values file (ours vs the sops CLI).
+#   (d) plain `helm template -f secrets://FILE ...` through our getter plugin
+#   (e) the same through a getter plugin whose command is `sh` running `sops -d`
+# for each helm (v3, v4) and N; plus one getter call (lean, full, sh + sops),
+# start-up of our binaries vs sops and age, decrypting a 5 MB values file
+# (ours vs the sops CLI), and 50 files on a fake GCP KMS with 50 ms latency.
 #
 #   scripts/bench.sh                 N = 1 10 20 50, 10 runs each
 #   RUNS=20 scripts/bench.sh 20      only N = 20
+#   BIG=0 scripts/bench.sh           without the 5 MB file (~4 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -22,6 +26,20 @@ sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1 10 20 50)
 work=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 go build -trimpath -ldflags "-s -w" -o "$work/helm-secrets" ./cmd/helm-secrets
+go build -trimpath -ldflags "-s -w" -o "$work/helm-secrets-getter" ./cmd/helm-secrets-getter
+# (e)'s plugin: the protocol shsecrets://, served by sh running sops -d.
+mkdir -p "$work/sh-getter"
+cat > "$work/sh-getter/plugin.yaml" <<'EOF'
+name: "sops-sh-getter"
+version: "0.1.0"
+usage: "baseline getter: sh running sops -d"
+description: "baseline getter: sh running sops -d"
+downloaders:
+  - command: "getter.sh"
+    protocols: ["shsecrets"]
+EOF
+printf '#!/bin/sh\nexec "%s" -d "${4#shsecrets://}"\n' "$SOPS_BIN" > "$work/sh-getter/getter.sh"
+chmod +x "$work/sh-getter/getter.sh"
 "$AGE_KEYGEN_BIN" -o "$work/key.txt" 2>/dev/null
 export SOPS_AGE_KEY_FILE="$work/key.txt"
 recipient=$("$AGE_KEYGEN_BIN" -y "$work/key.txt")
@@ -33,7 +51,8 @@ for i in $(seq 1 "$max"); do
 done
 chart="$repo/testdata/charts/app"
 results="$work/results.tsv"
-: > "$results"
+getter_results="$work/getter.tsv"
+: > "$results"; : > "$getter_results"
 
 # mean_of JSON -> mean seconds of each command, one per line
 means() { python3 -c 'import json,sys; [print(r["mean"]) for r in json.load(open(sys.argv[1]))["results"]]' "$1"; }
@@ -44,6 +63,8 @@ for hv in v3 v4; do
     export HELM_CONFIG_HOME="$home/config" HELM_CACHE_HOME="$home/cache" HELM_DATA_HOME="$home/data"
     verify=(); [ $hv = v4 ] && verify=(--verify=false)
     HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$repo" "${verify[@]}" >/dev/null 2>&1
+    HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$repo/plugins/secrets-getter" "${verify[@]}" >/dev/null 2>&1
+    "$helm_bin" plugin install "$work/sh-getter" "${verify[@]}" >/dev/null 2>&1
     for n in "${sizes[@]}"; do
         pf=""; ef=""; df=""; dec=""
         for i in $(seq 1 "$n"); do
@@ -59,6 +80,18 @@ for hv in v3 v4; do
             >/dev/null
         mapfile -t m < <(means "$json")
         printf '%s\t%s\t%s\t%s\t%s\n' "$hv" "$n" "${m[0]}" "${m[1]}" "${m[2]}" >> "$results"
+        gf=""; sf=""
+        for i in $(seq 1 "$n"); do
+            gf="$gf -f secrets://$work/enc/v$i.yaml"; sf="$sf -f shsecrets://$work/enc/v$i.yaml"
+        done
+        json="$work/getter-$hv-$n.json"
+        hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
+            -n "a: helm template" "$helm_bin template rel $chart $pf" \
+            -n "d: helm template -f secrets://" "$helm_bin template rel $chart $gf" \
+            -n "e: helm template -f shsecrets:// (sh + sops -d)" "$helm_bin template rel $chart $sf" \
+            >/dev/null
+        mapfile -t m < <(means "$json")
+        printf '%s\t%s\t%s\t%s\t%s\n' "$hv" "$n" "${m[0]}" "${m[1]}" "${m[2]}" >> "$getter_results"
     done
 done
 
@@ -75,20 +108,47 @@ for line in open(sys.argv[1]):
 PY
 
 echo
-echo "## Start-up"
+echo "## Getter: plain helm template with N secrets:// files (means of $RUNS runs)"
+echo
+echo "| helm | N | a: plain (s) | d: -f secrets:// (s) | e: -f via sh + sops -d (s) | (d−a)/(e−a) | e/d |"
+echo "|---|---|---|---|---|---|---|"
+python3 - "$getter_results" <<'PY'
+import sys
+for line in open(sys.argv[1]):
+    hv, n, a, d, e = line.split()
+    a, d, e = float(a), float(d), float(e)
+    print(f"| {hv} | {n} | {a:.3f} | {d:.3f} | {e:.3f} | {(d-a)/(e-a):.3f} | {e/d:.1f}× |")
+PY
+
+echo
+echo "## One getter call, and start-up"
 json="$work/startup.json"
 hyperfine -N -w 3 -r $((RUNS * 3)) --export-json "$json" \
+    -n "helm-secrets-getter (lean) on one file" "$work/helm-secrets-getter '' '' '' secrets://$work/enc/v1.yaml" \
+    -n "helm-secrets downloader on one file" "$work/helm-secrets downloader '' '' '' secrets://$work/enc/v1.yaml" \
+    -n "sh running sops -d on one file" "$work/sh-getter/getter.sh '' '' '' shsecrets://$work/enc/v1.yaml" \
     -n "helm-secrets --version" "$work/helm-secrets --version" \
     -n "sops --version" "$SOPS_BIN --version --disable-version-check" \
     -n "age --version" "$AGE_BIN --version" >/dev/null
 mapfile -t m < <(means "$json")
 python3 - "${m[@]}" <<'PY'
 import sys
-ours, sops, age = map(float, sys.argv[1:4])
-print(f"| binary | mean (ms) | vs ours |\n|---|---|---|")
-print(f"| helm-secrets | {ours*1000:.1f} | 1.00 |\n| sops | {sops*1000:.1f} | {sops/ours:.2f} |\n| age | {age*1000:.1f} | {age/ours:.2f} |")
+lean, full, sh, ours, sops, age = map(float, sys.argv[1:7])
+print(f"| command | mean (ms) | vs sh + sops -d |\n|---|---|---|")
+print(f"| helm-secrets-getter, one file (lean path) | {lean*1000:.1f} | {lean/sh:.2f} |")
+print(f"| helm-secrets downloader, one file (full binary) | {full*1000:.1f} | {full/sh:.2f} |")
+print(f"| sh running sops -d, one file | {sh*1000:.1f} | 1.00 |")
+print()
+print(f"| start-up | mean (ms) | vs helm-secrets |\n|---|---|---|")
+print(f"| helm-secrets --version | {ours*1000:.1f} | 1.00 |\n| sops --version | {sops*1000:.1f} | {sops/ours:.2f} |\n| age --version | {age*1000:.1f} | {age/ours:.2f} |")
 PY
 
+echo
+echo "## 50 files on a fake GCP KMS with 50 ms per round trip"
+go test -run '^$' -bench 'BenchmarkGCPKMSDecryptFiles50$' -benchtime 5x ./pkg/encrypt |
+    awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "roundtrips/op") print "wall time of DecryptFiles(50 files) = " $i " KMS round trips (target <= 3)" }'
+
+if [ "${BIG:-1}" != 0 ]; then
 echo
 echo "## A 5 MB values file"
 python3 - "$work/big.yaml" <<'PY'
@@ -111,3 +171,4 @@ ours, sops = map(float, sys.argv[1:3])
 print(f"| tool | mean (s) | throughput vs sops |\n|---|---|---|")
 print(f"| helm-secrets decrypt | {ours:.3f} | {sops/ours:.2f}× |\n| sops decrypt | {sops:.3f} | 1.00× |")
 PY
+fi

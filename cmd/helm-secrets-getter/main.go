@@ -88,47 +88,60 @@ func fastPath(args []string) ([]byte, bool) {
 	return out, true
 }
 
-// envAllows reports whether the environment leaves the downloader's
-// behaviour at what the fast path implements. Variables that only matter
-// for cases the fast path hands off (missing files, imports, URLs) are
-// harmless; any other HELM_SECRETS_* setting, and debug output, goes to
-// the full downloader.
+// downloaderEnv lists every HELM_SECRETS_* variable the full binary
+// reads (TestDownloaderEnvIsComplete keeps it complete) with a check that
+// a value leaves the downloader's output, for a file the fast path
+// handles, unchanged. Variables the full binary does not read cannot
+// change its output and are ignored.
+var downloaderEnv = map[string]func(v string) bool{
+	"HELM_SECRETS_BACKEND":          func(v string) bool { return v == "" || v == "sops" },
+	"HELM_SECRETS_ALLOWED_BACKENDS": unset,
+	"HELM_SECRETS_BACKEND_ARGS":     unset,
+	"HELM_SECRETS_LOAD_GPG_KEYS":    func(v string) bool { return v == "" || v == "false" },
+	"HELM_SECRETS_DEBUG":            off,
+	"HELM_SECRETS_DEBUG_PANICS":     unset,
+	"HELM_SECRETS_TEST_MODE":        unset,
+	// Checked by the fast path itself (pathpolicy):
+	"HELM_SECRETS_VALUES_ALLOW_SYMLINKS":       anyValue,
+	"HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH":  anyValue,
+	"HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL": anyValue,
+	// Only for missing files, key imports, URLs and Vault keys, which
+	// are handed off:
+	"HELM_SECRETS_IGNORE_MISSING_VALUES":       anyValue,
+	"HELM_SECRETS_KEY_LOCATION_PREFIX":         anyValue,
+	"HELM_SECRETS_URL_VARIABLE_EXPANSION":      anyValue,
+	"HELM_SECRETS_ALLOW_GPG_IMPORT":            anyValue,
+	"HELM_SECRETS_ALLOW_GPG_IMPORT_KUBERNETES": anyValue,
+	"HELM_SECRETS_ALLOW_AGE_IMPORT":            anyValue,
+	"HELM_SECRETS_ALLOW_AGE_IMPORT_KUBERNETES": anyValue,
+	"HELM_SECRETS_VAULT_ALLOWLIST":             anyValue,
+	// Messages on failure (handed off) and the wrapper's settings:
+	"HELM_SECRETS_QUIET":                             anyValue,
+	"HELM_SECRETS_HELM_PATH":                         anyValue,
+	"HELM_SECRETS_EVALUATE_TEMPLATES":                anyValue,
+	"HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS": anyValue,
+	"HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR":        anyValue,
+	"HELM_SECRETS_DEC_PREFIX":                        anyValue,
+	"HELM_SECRETS_DEC_SUFFIX":                        anyValue,
+}
+
+func unset(v string) bool  { return v == "" }
+func off(v string) bool    { return v == "" || v == "false" || v == "0" }
+func anyValue(string) bool { return true }
+
+// envAllows reports whether the environment leaves the full downloader's
+// output at what the fast path produces.
 func envAllows(env []string) bool {
 	for _, kv := range env {
 		name, v, _ := strings.Cut(kv, "=")
-		switch name {
-		case "HELM_SECRETS_BACKEND":
-			if v != "" && v != "sops" {
-				return false
-			}
-		case "HELM_SECRETS_LOAD_GPG_KEYS":
-			if v != "" && v != "false" {
-				return false
-			}
-		case "HELM_SECRETS_DEBUG", "HELM_DEBUG":
-			if v != "" && v != "false" && v != "0" {
-				return false
-			}
-		case "HELM_SECRETS_VALUES_ALLOW_SYMLINKS", "HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH", "HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL",
-			// Only for missing files, key imports and URLs (handed off):
-			"HELM_SECRETS_IGNORE_MISSING_VALUES", "HELM_SECRETS_KEY_LOCATION_PREFIX", "HELM_SECRETS_URL_VARIABLE_EXPANSION",
-			"HELM_SECRETS_ALLOW_GPG_IMPORT", "HELM_SECRETS_ALLOW_GPG_IMPORT_KUBERNETES",
-			"HELM_SECRETS_ALLOW_AGE_IMPORT", "HELM_SECRETS_ALLOW_AGE_IMPORT_KUBERNETES",
-			// Messages on failure (handed off), Vault keys (handed off):
-			"HELM_SECRETS_QUIET", "HELM_SECRETS_VAULT_ALLOWLIST",
-			// The wrapper's, the install hook's and the shell plugin's tool paths:
-			"HELM_SECRETS_HELM_PATH", "HELM_SECRETS_WRAPPER_ENABLED", "HELM_SECRETS_DEC_PREFIX", "HELM_SECRETS_DEC_SUFFIX",
-			"HELM_SECRETS_DEC_DIR", "HELM_SECRETS_DEC_TMP_DIR", "HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR",
-			"HELM_SECRETS_EVALUATE_TEMPLATES", "HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS",
-			"HELM_SECRETS_BINARY", "HELM_SECRETS_GETTER_BINARY", "HELM_SECRETS_SOPS_PATH", "HELM_SECRETS_SOPS_BIN",
-			"HELM_SECRETS_AGE_PATH", "HELM_SECRETS_VALS_PATH", "HELM_SECRETS_CURL_PATH", "HELM_SECRETS_WGET_PATH",
-			"HELM_SECRETS_KUBECTL_PATH", "HELM_SECRETS_WINDOWS_SHELL",
-			// This project's test settings:
-			"HELM_SECRETS_REQUIRE_TOOLS", "HELM_SECRETS_CACHE":
-		default:
-			if strings.HasPrefix(name, "HELM_SECRETS_") && v != "" {
-				return false
-			}
+		ok := true
+		if check, known := downloaderEnv[name]; known {
+			ok = check(v)
+		} else if name == "HELM_DEBUG" {
+			ok = off(v)
+		}
+		if !ok {
+			return false
 		}
 	}
 	return true

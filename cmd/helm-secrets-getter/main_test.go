@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -27,18 +28,53 @@ func TestEnvAllows(t *testing.T) {
 		"HELM_SECRETS_DEBUG=1":                      false,
 		"HELM_SECRETS_ALLOWED_BACKENDS=sops":        false,
 		"HELM_SECRETS_BACKEND_ARGS=--ignore-mac":    false,
-		"HELM_SECRETS_SOMETHING_NEW=x":              false,
-		"HELM_SECRETS_SOMETHING_NEW=":               true,
+		"HELM_SECRETS_NOT_READ_BY_ANYONE=x":         true,
+		"HELM_SECRETS_TEST_MODE=helm":               false,
 		"HELM_SECRETS_VALUES_ALLOW_SYMLINKS=false":  true,
 		"HELM_SECRETS_IGNORE_MISSING_VALUES=true":   true,
 		"HELM_PLUGIN_DIR=/x":                        true,
-		"HELM_SECRETS_DRIVER=sops":                  false,
 		"HELM_SECRETS_EVALUATE_TEMPLATES=true":      true,
 		"HELM_SECRETS_KEY_LOCATION_PREFIX=/secrets": true,
 	} {
 		if got := envAllows([]string{env}); got != want {
 			t.Errorf("envAllows(%q) = %v, want %v", env, got, want)
 		}
+	}
+}
+
+// TestDownloaderEnvIsComplete finds every HELM_SECRETS_* variable named in
+// the full binary's packages and checks that downloaderEnv classifies it,
+// so that a new setting of the full downloader cannot be ignored by the
+// fast path.
+func TestDownloaderEnvIsComplete(t *testing.T) {
+	re := regexp.MustCompile(`HELM_SECRETS_[A-Z0-9_]*`)
+	found := 0
+	for _, dir := range []string{"../helm-secrets", "../../pkg/helm", "../../pkg/encrypt", "../../internal/sopsage", "../../internal/pathpolicy"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s: %v", dir, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range re.FindAllString(string(b), -1) {
+				if strings.HasSuffix(name, "_") {
+					continue // a family named in a comment: HELM_SECRETS_ALLOW_*
+				}
+				found++
+				if _, ok := downloaderEnv[name]; !ok {
+					t.Errorf("%s reads %s, which downloaderEnv does not classify", f, name)
+				}
+			}
+		}
+	}
+	if found < 20 {
+		t.Fatalf("found only %d variable names; is the scan broken?", found)
 	}
 }
 
