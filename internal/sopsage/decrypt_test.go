@@ -138,13 +138,13 @@ func corpusSize(def int) int {
 // for every file (HELM_SECRETS_SOPSAGE_CORPUS sets the corpus size).
 func TestDecryptYAMLMatchesSopsCLI(t *testing.T) {
 	sopsBin := testenv.Tool(t, "SOPS_BIN", "sops")
+	n := corpusSize(40) // before Isolate, which clears HELM_SECRETS_*
 	testenv.Isolate(t)
 	id := testenv.AgeKey(t)
 	dir := t.TempDir()
 	keyFile := testenv.WriteFile(t, dir, "keys.txt", id.String()+"\n")
 	t.Setenv("SOPS_AGE_KEY_FILE", keyFile)
 
-	n := corpusSize(40)
 	r := rand.New(rand.NewSource(int64(n)))
 	docs := make([][]byte, 0, n+len(handwritten))
 	for _, h := range handwritten {
