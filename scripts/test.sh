@@ -64,7 +64,7 @@ go test -count=1 -timeout 30m "$@"
 if [ "$*" = "./..." ]; then
     fuzztime=${HELM_SECRETS_FUZZTIME:-10s}
     for target in ./pkg/encrypt:FuzzDecrypt ./pkg/helm:FuzzFindSlotsRebuild ./pkg/helm:FuzzParseGetterURL \
-        ./internal/sopsage:FuzzDecryptYAML; do
+        ./internal/sopslite:FuzzDecryptYAML; do
         log "fuzz ${target#*:} for $fuzztime"
         go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"
     done

@@ -7,7 +7,7 @@
 // milliseconds to start, where the full helm-secrets binary links sops and
 // the Helm SDK and needs ~70 ms). It decrypts the common case itself: a
 // local secrets:// YAML file whose data key is wrapped for age, with the
-// age identities of the environment (internal/sopsage, MAC verified,
+// age identities of the environment (internal/sopslite, MAC verified,
 // output byte for byte that of `sops --decrypt`). Every other case, and
 // every failure, is handed unchanged to `helm-secrets downloader` next to
 // it, which gives the authoritative output or error: this binary never
@@ -22,7 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/sopsage"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
 
 // maxInputSize is the full engine's default cap (encrypt.DefaultMaxInputSize).
@@ -77,11 +77,11 @@ func fastPath(args []string) ([]byte, bool) {
 	if err != nil || len(data) > maxInputSize || storesConfigured(path) {
 		return nil, false
 	}
-	ids := sopsage.EnvIdentities()
+	ids := sopslite.EnvIdentities()
 	if len(ids) == 0 {
 		return nil, false
 	}
-	out, err := sopsage.DecryptYAML(data, ids)
+	out, err := sopslite.DecryptYAML(data, ids)
 	if err != nil {
 		return nil, false
 	}

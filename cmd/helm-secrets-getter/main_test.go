@@ -49,7 +49,7 @@ func TestEnvAllows(t *testing.T) {
 func TestDownloaderEnvIsComplete(t *testing.T) {
 	re := regexp.MustCompile(`HELM_SECRETS_[A-Z0-9_]*`)
 	found := 0
-	for _, dir := range []string{"../helm-secrets", "../../pkg/helm", "../../pkg/encrypt", "../../internal/sopsage", "../../internal/pathpolicy"} {
+	for _, dir := range []string{"../helm-secrets", "../../pkg/helm", "../../pkg/encrypt", "../../internal/sopslite", "../../internal/pathpolicy"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no Go files in %s: %v", dir, err)

@@ -8,7 +8,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 
-	"github.com/helm-secrets/helm-secrets/internal/sopsage"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
 
 // Keys are the private keys and credentials the engine may use to decrypt
@@ -51,7 +51,7 @@ type GCPKMSOptions struct {
 // age-keygen output and SOPS_AGE_KEY: one identity per line, blank lines and
 // lines starting with '#' ignored. The error never contains key material.
 func ParseAgeIdentities(text string) ([]age.Identity, error) {
-	return sopsage.ParseIdentities(text)
+	return sopslite.ParseIdentities(text)
 }
 
 // ageIdentitySource loads the environment's age identities once per engine,
@@ -66,6 +66,6 @@ type ageIdentitySource struct {
 }
 
 func (s *ageIdentitySource) get() []age.Identity {
-	s.once.Do(func() { s.ids = sopsage.EnvIdentities() })
+	s.once.Do(func() { s.ids = sopslite.EnvIdentities() })
 	return s.ids
 }

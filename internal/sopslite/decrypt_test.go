@@ -1,4 +1,4 @@
-package sopsage_test
+package sopslite_test
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"filippo.io/age"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/sopsage"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -187,7 +187,7 @@ func TestDecryptYAMLMatchesSopsCLI(t *testing.T) {
 				results[i].err = fmt.Errorf("sops --decrypt doc %d: %v", i, err)
 				return
 			}
-			got, err := sopsage.DecryptYAML(enc, []age.Identity{id})
+			got, err := sopslite.DecryptYAML(enc, []age.Identity{id})
 			if err != nil {
 				results[i].err = fmt.Errorf("doc %d not handled: %v\n%s", i, err, doc)
 				return
@@ -230,7 +230,7 @@ func TestDecryptYAMLMatchesEngine(t *testing.T) {
 		if err != nil {
 			t.Fatalf("engine: %v", err)
 		}
-		got, err := sopsage.DecryptYAML(enc, []age.Identity{id})
+		got, err := sopslite.DecryptYAML(enc, []age.Identity{id})
 		if err != nil {
 			t.Fatalf("doc %d not handled: %v\n%s", i, err, doc)
 		}
@@ -270,9 +270,9 @@ func TestDecryptYAMLNeverAcceptsWhatEngineRejects(t *testing.T) {
 				m := bytes.Clone(enc)
 				m[i] ^= flip
 				mutations++
-				got, err := sopsage.DecryptYAML(m, []age.Identity{id})
+				got, err := sopslite.DecryptYAML(m, []age.Identity{id})
 				if err != nil {
-					if !errors.Is(err, sopsage.ErrUnsupported) {
+					if !errors.Is(err, sopslite.ErrUnsupported) {
 						t.Fatalf("error is not ErrUnsupported: %v", err)
 					}
 					if strings.Contains(err.Error(), "hunter2") {
@@ -318,7 +318,7 @@ func TestDecryptYAMLHandsOffUnsupported(t *testing.T) {
 		"sequence":           {[]byte("- a\n"), []age.Identity{id}},
 	}
 	for name, c := range cases {
-		if out, err := sopsage.DecryptYAML(c.doc, c.ids); !errors.Is(err, sopsage.ErrUnsupported) || out != nil {
+		if out, err := sopslite.DecryptYAML(c.doc, c.ids); !errors.Is(err, sopslite.ErrUnsupported) || out != nil {
 			t.Errorf("%s: got (%q, %v), want ErrUnsupported and no output", name, out, err)
 		}
 	}
@@ -343,7 +343,7 @@ func FuzzDecryptYAML(f *testing.F) {
 		f.Add(enc)
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		got, err := sopsage.DecryptYAML(doc, []age.Identity{id})
+		got, err := sopslite.DecryptYAML(doc, []age.Identity{id})
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package sopsage
+package sopslite
 
 import (
 	"bufio"
