@@ -11,6 +11,7 @@ import (
 	"net"
 	"path"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,6 +91,8 @@ type Server struct {
 	stop     sync.Once
 	closeErr error
 
+	conns atomic.Int64 // connections accepted
+
 	mu         sync.Mutex
 	latency    time.Duration
 	autoCreate bool
@@ -166,7 +169,7 @@ func StartContext(ctx context.Context, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s.lis = lis
+	s.lis = &countingListener{Listener: lis, n: &s.conns}
 	s.addr = lis.Addr().String()
 
 	s.grpcSrv = grpc.NewServer(
@@ -177,7 +180,7 @@ func StartContext(ctx context.Context, opts ...Option) (*Server, error) {
 		grpc.UnaryInterceptor(s.intercept),
 	)
 	kmspb.RegisterKeyManagementServiceServer(s.grpcSrv, s)
-	go func() { s.serveErr <- s.grpcSrv.Serve(lis) }()
+	go func() { s.serveErr <- s.grpcSrv.Serve(s.lis) }()
 	if ctx.Done() != nil {
 		go func() {
 			select {
@@ -264,6 +267,24 @@ func (s *Server) FailNext(method string, n int, err error) {
 // Calls returns how many calls of method (short name, e.g. [MethodEncrypt])
 // reached the server since start or the last [Server.ResetCalls], counting
 // failed, rejected and retried calls. Calls(AnyMethod) returns the total.
+// Connections returns the number of client connections the server has
+// accepted (a client that reuses its connection counts once).
+func (s *Server) Connections() int64 { return s.conns.Load() }
+
+// countingListener counts accepted connections.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.n.Add(1)
+	}
+	return c, err
+}
+
 func (s *Server) Calls(method string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -41,6 +41,7 @@ type Options struct {
 type Engine struct {
 	opts   Options
 	envAge ageIdentitySource
+	gcp    gcpKMS
 }
 
 // New returns an Engine with the given options.

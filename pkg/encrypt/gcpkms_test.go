@@ -94,6 +94,7 @@ func TestGCPKMSParallelDecryptOverlapsRoundTrips(t *testing.T) {
 	key := s.NewKey("values")
 	eng := kmsEngine(t, s)
 	paths := kmsFiles(t, eng, key, 20)
+	connsBefore := s.Connections()
 	const latency = 300 * time.Millisecond
 	s.SetLatency(latency)
 	start := time.Now()
@@ -110,6 +111,14 @@ func TestGCPKMSParallelDecryptOverlapsRoundTrips(t *testing.T) {
 	// Sequential would take 20 × 300 ms = 6 s.
 	if elapsed > 10*latency {
 		t.Fatalf("20 files took %v with %v per round trip: round trips are not overlapping", elapsed, latency)
+	}
+	// One client per engine: 20 data keys over one connection (sops would
+	// dial 20, as encryption above did), and a second run reuses it.
+	if _, err := eng.DecryptFiles(context.Background(), paths); err != nil {
+		t.Fatal(err)
+	}
+	if calls, conns := s.Calls(fakekms.MethodDecrypt), s.Connections()-connsBefore; calls != 40 || conns != 1 {
+		t.Fatalf("%d Decrypt calls over %d new connections; want 40 over 1", calls, conns)
 	}
 }
 

@@ -25,13 +25,14 @@ type keyServer struct {
 	ageOnly bool                       // NoEnvironment: fail rather than look up
 	gnupg   string
 	gcp     *GCPKMSOptions
+	gcpKMS  *gcpKMS  // the engine's shared client, for decryption
 	vault   []string // allowed Vault addresses
 }
 
 var errNoAgeIdentity = errors.New("no age identity configured")
 
 func (e *Engine) keyServices(ctx context.Context) []keyservice.KeyServiceClient {
-	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, ageOnly: e.opts.Keys.NoEnvironment,
+	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, gcpKMS: &e.gcp, ageOnly: e.opts.Keys.NoEnvironment,
 		vault: allowedVaultAddresses(e.opts.Keys)}
 	ids := e.opts.Keys.AgeIdentities
 	if len(ids) == 0 && !e.opts.Keys.NoEnvironment {
@@ -138,9 +139,7 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 		mk.EncryptedKey = string(req.Ciphertext)
 		out, err = mk.DecryptContext(s.ctx)
 	case *keyservice.Key_GcpKmsKey:
-		mk := s.gcpKey(k.GcpKmsKey.ResourceId)
-		mk.EncryptedKey = string(req.Ciphertext)
-		out, err = mk.DecryptContext(s.ctx)
+		out, err = s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
 	case *keyservice.Key_VaultKey:
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err
