@@ -24,13 +24,7 @@ import (
 func (h *helmEnv) setupGetter(t *testing.T) {
 	t.Helper()
 	h.setup(t)
-	home := ""
-	for _, kv := range h.env {
-		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
-			home = v
-		}
-	}
-	dir := filepath.Join(home, "src", "helm-secrets", "plugins", "secrets-getter")
+	dir := filepath.Join(h.home(), "src", "helm-secrets", "plugins", "secrets-getter")
 	for _, p := range []string{"plugin.yaml", "scripts/install.sh", "scripts/install.ps1"} {
 		b, err := os.ReadFile(filepath.Join(repoRoot, "plugins", "secrets-getter", p))
 		if err != nil {
@@ -103,6 +97,16 @@ func (k *pgpKey) encrypt(t *testing.T, plain string, f encrypt.Format) string {
 		t.Fatal(err)
 	}
 	return string(out)
+}
+
+// home is h's private HOME.
+func (h *helmEnv) home() string {
+	for _, kv := range h.env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // TestGetterProtocolsPlainHelm runs plain `helm template` with every
@@ -404,13 +408,7 @@ func TestGetterLeanPath(t *testing.T) {
 	for _, h := range helms(t) {
 		t.Run(h.name, func(t *testing.T) {
 			h.setupGetter(t)
-			home := ""
-			for _, kv := range h.env {
-				if v, ok := strings.CutPrefix(kv, "HOME="); ok {
-					home = v
-				}
-			}
-			bin := filepath.Join(home, "data", "plugins", "secrets-getter", "bin")
+			bin := filepath.Join(h.home(), "data", "plugins", "secrets-getter", "bin")
 			env := []string{"SOPS_AGE_KEY_FILE=" + k.keyFile}
 			testenv.WriteFile(t, h.work, "secrets.yaml", k.encrypt(t, "password: "+canary+"-lean\nport: 5432\n", encrypt.FormatYAML))
 			testenv.WriteFile(t, h.work, "commented.yaml", k.encrypt(t, "# a comment\npassword: "+canary+"-full\n", encrypt.FormatYAML))

@@ -95,30 +95,27 @@ for hv in v3 v4; do
     done
 done
 
-echo "## Wrapper: helm template with N values files (means of $RUNS runs)"
-echo
-echo "| helm | N | a: plain (s) | b: helm secrets (s) | c: sops per file + helm (s) | (b−a)/(c−a) | c/b |"
-echo "|---|---|---|---|---|---|---|"
-python3 - "$results" <<'PY'
+# ratio_table TSV OURS OTHER: rows "helm N a ours other" as a table with
+# (ours − a)/(other − a) and other/ours.
+ratio_table() {
+    echo "| helm | N | a: plain (s) | $2 (s) | $3 (s) | (${2%%:*}−a)/(${3%%:*}−a) | ${3%%:*}/${2%%:*} |"
+    echo "|---|---|---|---|---|---|---|"
+    python3 - "$1" <<'PY'
 import sys
 for line in open(sys.argv[1]):
     hv, n, a, b, c = line.split()
     a, b, c = float(a), float(b), float(c)
     print(f"| {hv} | {n} | {a:.3f} | {b:.3f} | {c:.3f} | {(b-a)/(c-a):.3f} | {c/b:.1f}× |")
 PY
+}
 
+echo "## Wrapper: helm template with N values files (means of $RUNS runs)"
+echo
+ratio_table "$results" "b: helm secrets" "c: sops per file + helm"
 echo
 echo "## Getter: plain helm template with N secrets:// files (means of $RUNS runs)"
 echo
-echo "| helm | N | a: plain (s) | d: -f secrets:// (s) | e: -f via sh + sops -d (s) | (d−a)/(e−a) | e/d |"
-echo "|---|---|---|---|---|---|---|"
-python3 - "$getter_results" <<'PY'
-import sys
-for line in open(sys.argv[1]):
-    hv, n, a, d, e = line.split()
-    a, d, e = float(a), float(d), float(e)
-    print(f"| {hv} | {n} | {a:.3f} | {d:.3f} | {e:.3f} | {(d-a)/(e-a):.3f} | {e/d:.1f}× |")
-PY
+ratio_table "$getter_results" "d: -f secrets://" "e: -f via sh + sops -d"
 
 echo
 echo "## One getter call, and start-up"
