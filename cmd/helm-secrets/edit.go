@@ -28,7 +28,8 @@ var errNothingToCreate = errors.New("nothing to create")
 // runEdit decrypts file into a private temporary file, runs the editor on
 // it and encrypts the result back with the same data key, so unchanged
 // values keep their ciphertext. The temporary directory is removed on every
-// path out of this function; a signal cannot kill us while it exists.
+// path out of this function; a signal cannot kill us while it exists, and
+// if SIGKILL does, the edit guard removes it.
 func (a *app) runEdit(ctx context.Context, file string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -37,7 +38,7 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 
 	if !a.sopsBackend() {
 		// noop: the file is its own plaintext; edit it directly.
-		if err := a.runEditor(guard, file); err != nil {
+		if err := a.runEditor(guard, nil, file); err != nil {
 			return a.errorf("%v", err)
 		}
 		return nil
@@ -61,11 +62,21 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		}
 	}
 
-	tmpDir, err := os.MkdirTemp("", "helm-secrets-edit-")
+	sweepStaleEditDirs()
+	tmpDir, err := os.MkdirTemp("", editDirPrefix)
 	if err != nil {
 		return a.errorf("%v", err)
 	}
-	defer os.RemoveAll(tmpDir)
+	// Started before any plaintext exists: if we are killed from here on,
+	// the guard removes tmpDir (see editguard.go).
+	eg, gerr := startEditGuard(tmpDir)
+	if gerr != nil {
+		a.debugf("no cleanup guard for the temporary file: %v", gerr)
+	}
+	defer func() {
+		_ = os.RemoveAll(tmpDir)
+		eg.release()
+	}()
 	tmpFile := filepath.Join(tmpDir, filepath.Base(target))
 	a.debugf("editing %s (new file: %t)", file, !exists)
 
@@ -83,7 +94,7 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 			if err := writePrivate(tmpFile, text); err != nil {
 				return nil, err
 			}
-			if err := a.runEditor(guard, tmpFile); err != nil {
+			if err := a.runEditor(guard, eg, tmpFile); err != nil {
 				return nil, err
 			}
 			data, err := os.ReadFile(tmpFile)

@@ -110,8 +110,9 @@ func (g *signalGuard) stop() {
 }
 
 // runEditor runs the user's editor on path with the given standard streams
-// and waits for it.
-func (a *app) runEditor(g *signalGuard, path string) error {
+// and waits for it. With an edit guard (path holds plaintext), the editor
+// gets SIGTERM if we die (Linux) and the guard learns its pid.
+func (a *app) runEditor(g *signalGuard, eg *editGuard, path string) error {
 	cmdline, from := editorCommand()
 	argv, err := editorArgv(cmdline)
 	if err != nil {
@@ -120,6 +121,10 @@ func (a *app) runEditor(g *signalGuard, path string) error {
 	a.debugf("running editor %s (%s)", argv[0], from)
 	cmd := exec.Command(argv[0], append(argv[1:], path)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.streams.Stdin, a.streams.Stdout, a.streams.Stderr
+	if eg.active() {
+		setEditorDeathSignal(cmd)
+		defer lockEditorThread()()
+	}
 
 	g.mu.Lock()
 	if g.signalled != nil {
@@ -134,7 +139,9 @@ func (a *app) runEditor(g *signalGuard, path string) error {
 	if err != nil {
 		return &editorError{err}
 	}
+	eg.editorStarted(cmd.Process.Pid)
 	err = cmd.Wait()
+	eg.editorDone()
 	g.mu.Lock()
 	g.editor = nil
 	sig := g.signalled

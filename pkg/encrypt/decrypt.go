@@ -1,6 +1,7 @@
 package encrypt
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -144,7 +145,7 @@ func loadEncrypted(data []byte, format Format, sc *config.StoresConfig) (tree so
 	case errors.Is(err, sops.MetadataNotFound):
 		return tree, format, ErrNotEncrypted
 	case looksEncrypted(data) || mentionsSops(data):
-		return tree, format, fmt.Errorf("%w: %s: %s", ErrMalformed, format, sanitize(err))
+		return tree, format, fmt.Errorf("%w: %s: %s", ErrMalformed, format, sanitize(err, data))
 	default:
 		return tree, format, fmt.Errorf("%w (not a valid %s document)", ErrNotEncrypted, format)
 	}
@@ -155,14 +156,45 @@ func mentionsSops(data []byte) bool {
 		strings.Contains(string(data), `"sops"`)
 }
 
-// sanitize keeps a library error's message only when it cannot carry
-// document content: parser errors may quote the input.
-func sanitize(err error) string {
-	msg := err.Error()
-	if len(msg) > 160 || strings.ContainsAny(msg, "\n") {
-		return "cannot parse"
+// sanitize returns a parser's error message without any of the document's
+// content: parsers quote the input ("unknown anchor 'x'", "invalid dotenv
+// input line: x", "key-value delimiter not found: x"), and the input may be
+// plaintext. Every word of the message that shares four characters in a row
+// with the input (or, when shorter, occurs in it) becomes "…"; "line N" and
+// "column N" stay. The result is one line of at most 200 bytes.
+func sanitize(err error, input []byte) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg = messageWord.ReplaceAllStringFunc(msg, func(w string) string {
+		if position.MatchString(w) || !sharesText(w, input) {
+			return w
+		}
+		return "…"
+	})
+	if len(msg) > 200 {
+		msg = strings.ToValidUTF8(msg[:200], "") + "…"
 	}
 	return msg
+}
+
+var (
+	// messageWord is a word of an error message, or a position in it.
+	messageWord = regexp.MustCompile(`(?i)\b(?:line|column|col) \d+|[^\s'"` + "`" + `:,;()\[\]{}<>=\\]+`)
+	position    = regexp.MustCompile(`(?i)^(?:line|column|col) \d+$`)
+)
+
+// sharesText reports whether w, or any four bytes in a row of it, occurs
+// in input.
+func sharesText(w string, input []byte) bool {
+	const n = 4
+	if len(w) <= n {
+		return bytes.Contains(input, []byte(w))
+	}
+	for i := 0; i+n <= len(w); i++ {
+		if bytes.Contains(input, []byte(w[i:i+n])) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *config.StoresConfig) (out []byte, err error) {

@@ -90,7 +90,7 @@ func (e *Engine) edit(ctx context.Context, data []byte, format Format, path stri
 	}
 	branches, err := store.LoadPlainFile(edited)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: the edited text is not a valid %s document: %s", ErrInvalidContent, format, sanitize(err))
+		return nil, false, fmt.Errorf("%w: the edited text is not a valid %s document: %s", ErrInvalidContent, format, sanitize(err, edited))
 	}
 	if format != FormatBinary && len(branches) > 0 && store.HasSopsTopLevelKey(branches[0]) {
 		return nil, false, fmt.Errorf("%w: the edited text has a top-level \"sops\" key", ErrInvalidContent)

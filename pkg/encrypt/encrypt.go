@@ -76,7 +76,7 @@ func (e *Engine) encrypt(ctx context.Context, plaintext []byte, opts EncryptOpti
 	}
 	branches, err := store.LoadPlainFile(plaintext)
 	if err != nil {
-		return nil, fmt.Errorf("%w: not a valid %s document: %s", ErrInvalidContent, format, sanitize(err))
+		return nil, fmt.Errorf("%w: not a valid %s document: %s", ErrInvalidContent, format, sanitize(err, plaintext))
 	}
 	if format != FormatBinary && len(branches) > 0 && store.HasSopsTopLevelKey(branches[0]) {
 		return nil, ErrAlreadyEncrypted
