@@ -318,43 +318,6 @@ func TestWrapNoPlaintextOnDiskArgvOrEnv(t *testing.T) {
 	assertNoLeftovers(t, f.tmp)
 }
 
-// TestWrapSIGKILL kills the wrapper process while helm holds the values:
-// helm must be told to stop (parent-death signal) and no plaintext may be
-// left anywhere.
-func TestWrapSIGKILL(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("parent-death signal is Linux-only")
-	}
-	f := newFixture(t)
-	t.Chdir(f.dir)
-	f.encrypted("secrets.yaml", "password: "+canary+"\n", encrypt.FormatYAML)
-	iterations := 5
-	if s := os.Getenv("HELM_SECRETS_KILL_ITERATIONS"); s != "" {
-		iterations, _ = strconv.Atoi(s)
-	}
-	for i := 0; i < iterations; i++ {
-		ready := filepath.Join(f.control, fmt.Sprintf("ready%d", i))
-		cmd := exec.Command(os.Args[0], "template", "chart", "-f", "secrets.yaml")
-		cmd.Env = append(os.Environ(), "HELM_SECRETS_TEST_MODE=wrapper", "SOPS_AGE_KEY="+f.id.String(), "FAKE_HELM_READY="+ready)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		helmPid := waitReady(t, ready)
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		// helm must go away on its own (SIGTERM from the parent-death signal).
-		deadline := time.Now().Add(10 * time.Second)
-		for alive(helmPid) {
-			if time.Now().After(deadline) {
-				_ = syscall.Kill(helmPid, syscall.SIGKILL)
-				t.Fatalf("iteration %d: helm %d still running after its wrapper was killed", i, helmPid)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		scanForCanary(t, f.dir, f.tmp, os.Getenv("HOME"))
-	}
-}
-
 // TestWrapForwardsSIGTERM sends SIGTERM to a wrapper process: helm must
 // receive it, and the wrapper must exit with helm's status.
 func TestWrapForwardsSIGTERM(t *testing.T) {
