@@ -115,6 +115,7 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_ALLOW_AGE_IMPORT":            anyValue,
 	"HELM_SECRETS_ALLOW_AGE_IMPORT_KUBERNETES": anyValue,
 	"HELM_SECRETS_VAULT_ALLOWLIST":             anyValue,
+	"HELM_SECRETS_AGE_PLUGIN_ALLOWLIST":        anyValue,
 	// Messages on failure (handed off) and the wrapper's settings:
 	"HELM_SECRETS_QUIET":                             anyValue,
 	"HELM_SECRETS_HELM_PATH":                         anyValue,

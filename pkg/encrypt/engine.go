@@ -33,6 +33,10 @@ type Options struct {
 	// SopsLog receives the sops library's own log lines. Nil discards them,
 	// so nothing unexpected reaches stderr.
 	SopsLog io.Writer
+	// SopsOnly turns off the fast path that decrypts age-keyed YAML without
+	// the sops library's tree machinery (same output, less work), so every
+	// document goes through sops itself: for comparisons and debugging.
+	SopsOnly bool
 }
 
 // Engine encrypts, decrypts, edits and rotates SOPS documents in memory.

@@ -31,6 +31,11 @@ type Keys struct {
 	// HELM_SECRETS_VAULT_ALLOWLIST. A file naming any other address is
 	// refused with ErrVaultNotAllowed before any request is made.
 	VaultAddresses []string
+	// AgePlugins are the age plugin names (age1NAME1… recipients) a file's
+	// metadata may name when its data key is re-wrapped (rotate), in
+	// addition to HELM_SECRETS_AGE_PLUGIN_ALLOWLIST; wrapping runs
+	// age-plugin-NAME. Others are refused with ErrAgePluginNotAllowed.
+	AgePlugins []string
 	// NoEnvironment stops the engine from looking for age identities in the
 	// environment and home directory: only AgeIdentities are used, and an
 	// empty list fails instead of silently falling back.

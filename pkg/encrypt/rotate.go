@@ -44,6 +44,9 @@ func (e *Engine) rotate(ctx context.Context, data []byte, format Format, path st
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkAgePlugins(tree.Metadata); err != nil {
+		return nil, err
+	}
 	if _, err := e.openTree(ctx, &tree, aes.NewCipher()); err != nil {
 		return nil, err
 	}
