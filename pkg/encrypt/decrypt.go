@@ -230,7 +230,8 @@ func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *co
 // authoritative result and error; sopslite's tests prove it returns the
 // same bytes as that path whenever it returns any.
 func (e *Engine) decryptLite(ctx context.Context, data []byte, format Format, sc *config.StoresConfig) ([]byte, bool) {
-	if e.opts.SopsOnly || format != FormatYAML || (sc != nil && sc.YAML.Indent != 0 && sc.YAML.Indent != sopsyaml.IndentDefault) || ctx.Err() != nil {
+	// With SopsLog set, the caller wants sops' own key messages.
+	if e.opts.SopsOnly || e.opts.SopsLog != nil || format != FormatYAML || (sc != nil && sc.YAML.Indent != 0 && sc.YAML.Indent != sopsyaml.IndentDefault) || ctx.Err() != nil {
 		return nil, false
 	}
 	ids := e.opts.Keys.AgeIdentities

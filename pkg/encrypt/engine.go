@@ -35,7 +35,8 @@ type Options struct {
 	SopsLog io.Writer
 	// SopsOnly turns off the fast path that decrypts age-keyed YAML without
 	// the sops library's tree machinery (same output, less work), so every
-	// document goes through sops itself: for comparisons and debugging.
+	// document goes through sops itself: for comparisons and debugging. A
+	// non-nil SopsLog does the same, so that sops' messages are complete.
 	SopsOnly bool
 }
 
