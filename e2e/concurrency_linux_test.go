@@ -109,7 +109,7 @@ func TestConcurrentWrapperAndGetter(t *testing.T) {
 		if hits := scan.find(canary); len(hits) > 0 {
 			t.Errorf("round %d: plaintext on disk: %q", round, hits)
 		}
-		if left := procsWith(chartDir); len(left) > 0 {
+		if left := testenv.LiveProcesses(chartDir); len(left) > 0 {
 			t.Errorf("round %d: processes left: %q", round, left)
 		}
 		t.Logf("round %d: %d wrappers + %d getter runs at once: %v", round, perKind, perKind, time.Since(start).Round(time.Millisecond))

@@ -94,7 +94,7 @@ func TestSIGKILLLoop(t *testing.T) {
 		"SOPS_AGE_KEY_FILE="+k.keyFile, "HELM_SECRETS_HELM_PATH="+h.bin, "EDITOR="+editor)
 	scan := newDiskScan(tmp, h.work, chartDir, home)
 
-	helmRuns := func() []string { return procsWith(h.bin + "\x00template\x00rel\x00" + chartDir) }
+	helmRuns := func() []string { return testenv.LiveProcesses(h.bin + "\x00template\x00rel\x00" + chartDir) }
 	waitHelm := func(bool) error {
 		if left := waitNoProcs(chartDir, 10*time.Second); len(left) > 0 {
 			return fmt.Errorf("helm still running: %q", left)
@@ -130,7 +130,7 @@ func TestSIGKILLLoop(t *testing.T) {
 		{
 			name: "getter-helm", argv: []string{h.bin, "template", "rel", chartDir, "-f", "secrets://" + secrets}, group: true,
 			hot: func() bool {
-				for _, p := range procsWith("secrets://" + secrets) {
+				for _, p := range testenv.LiveProcesses("secrets://" + secrets) {
 					if strings.Contains(p, "/bin/helm-secrets") {
 						return true // a downloader of ours runs
 					}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
 )
 
 // diskScan finds a canary in the regular files under some directories. It
@@ -80,43 +82,9 @@ func privateDirsWithContent(tmp string) []string {
 	var out []string
 	matches, _ := filepath.Glob(filepath.Join(tmp, "helm-secrets-*"))
 	for _, m := range matches {
-		_ = filepath.WalkDir(m, func(p string, e fs.DirEntry, err error) error {
-			if err == nil && e.Type().IsRegular() {
-				out = append(out, p)
-			}
-			return nil
-		})
+		out = append(out, testenv.RegularFiles(m)...)
 	}
 	return out
-}
-
-// procsWith returns the live processes (zombies excluded) other than
-// ourselves whose command line contains sub, as "pid: cmdline".
-func procsWith(sub string) []string {
-	var out []string
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(b, []byte(sub)) || !procAlive(pid) {
-			continue
-		}
-		out = append(out, e.Name()+": "+strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " "))
-	}
-	return out
-}
-
-// procAlive reports whether pid runs (a zombie nobody reaped has exited).
-func procAlive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	_, rest, _ := strings.Cut(string(b), ") ")
-	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
 }
 
 // waitNoProcs waits until no live process has sub in its command line and
@@ -124,7 +92,7 @@ func procAlive(pid int) bool {
 func waitNoProcs(sub string, timeout time.Duration) []string {
 	deadline := time.Now().Add(timeout)
 	for {
-		left := procsWith(sub)
+		left := testenv.LiveProcesses(sub)
 		if len(left) == 0 || time.Now().After(deadline) {
 			return left
 		}

@@ -184,10 +184,10 @@ func TestInPlaceCrashSafety(t *testing.T) {
 				t.Helper()
 				// edit's guard removes the plaintext once the editor is gone.
 				deadline := time.Now().Add(15 * time.Second)
-				for len(processesWith(tmp)) > 0 && time.Now().Before(deadline) {
+				for len(testenv.LiveProcesses(tmp)) > 0 && time.Now().Before(deadline) {
 					time.Sleep(20 * time.Millisecond)
 				}
-				if left := processesWith(tmp); len(left) > 0 {
+				if left := testenv.LiveProcesses(tmp); len(left) > 0 {
 					t.Errorf("%s: still running: %q", what, left)
 				}
 				cur, err := os.ReadFile(file)
@@ -219,7 +219,7 @@ func TestInPlaceCrashSafety(t *testing.T) {
 						t.Errorf("%s: unexpected file left: %s", what, n)
 					}
 				}
-				if files := regularFilesUnder(tmp); len(files) > 0 {
+				if files := testenv.RegularFiles(tmp); len(files) > 0 {
 					t.Errorf("%s: files left in TMPDIR: %q", what, files)
 				}
 			}
@@ -283,38 +283,4 @@ func TestInPlaceCrashSafety(t *testing.T) {
 				stats["old"], stats["new"], stats["complete temp left"])
 		})
 	}
-}
-
-// processesWith returns the live processes whose command line contains s.
-func processesWith(s string) []string {
-	var out []string
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(b, []byte(s)) {
-			continue
-		}
-		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if _, rest, _ := strings.Cut(string(st), ") "); err != nil || strings.HasPrefix(rest, "Z") || strings.HasPrefix(rest, "X") {
-			continue
-		}
-		out = append(out, strings.ReplaceAll(string(b), "\x00", " "))
-	}
-	return out
-}
-
-// regularFilesUnder lists the regular files below dir.
-func regularFilesUnder(dir string) []string {
-	var out []string
-	_ = filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
-		if err == nil && e.Type().IsRegular() {
-			out = append(out, p)
-		}
-		return nil
-	})
-	return out
 }

@@ -50,7 +50,7 @@ func TestEditGuardAfterSIGKILL(t *testing.T) {
 				t.Fatal(err)
 			}
 			deadline := time.Now().Add(30 * time.Second)
-			for len(processesWith(editor)) == 0 || len(regularFilesUnder(tmp)) == 0 {
+			for len(testenv.LiveProcesses(editor)) == 0 || len(testenv.RegularFiles(tmp)) == 0 {
 				if time.Now().After(deadline) {
 					_ = cmd.Process.Kill()
 					t.Fatal("the editor never started")
@@ -64,13 +64,13 @@ func TestEditGuardAfterSIGKILL(t *testing.T) {
 			}
 			_ = cmd.Wait()
 			deadline = time.Now().Add(15 * time.Second)
-			for len(processesWith(tmp)) > 0 && time.Now().Before(deadline) {
+			for len(testenv.LiveProcesses(tmp)) > 0 && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
 			}
-			if left := processesWith(tmp); len(left) > 0 {
+			if left := testenv.LiveProcesses(tmp); len(left) > 0 {
 				t.Errorf("editor or guard still running: %q", left)
 			}
-			for _, f := range regularFilesUnder(tmp) {
+			for _, f := range testenv.RegularFiles(tmp) {
 				b, _ := os.ReadFile(f)
 				t.Errorf("left in TMPDIR: %s (canary: %t)", f, bytes.Contains(b, []byte(crashCanary)))
 			}

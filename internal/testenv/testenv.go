@@ -85,3 +85,15 @@ func WriteFile(t testing.TB, dir, name, content string) string {
 	}
 	return p
 }
+
+// RegularFiles lists the regular files below dir.
+func RegularFiles(dir string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err == nil && e.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
