@@ -46,10 +46,16 @@ type branch []item
 
 // metadata is the part of a file's sops metadata this package accepts.
 type metadata struct {
-	age          []string // armored data-key stanzas, in file order
+	age          []ageKey // in file order
 	lastModified time.Time
 	mac          string
 	rule         cryptRule
+}
+
+// ageKey is one age entry of the metadata.
+type ageKey struct {
+	recipient string // the label (not covered by the MAC)
+	enc       string // the armored age file holding the data key
 }
 
 // cryptRule is the one of sops' four path rules a file uses.
@@ -257,11 +263,11 @@ func parseMetadata(raw branch) (metadata, error) {
 				return m, unsupported("age entry")
 			}
 			for _, e := range list {
-				enc, err := ageStanza(e)
+				k, err := ageStanza(e)
 				if err != nil {
 					return m, err
 				}
-				m.age = append(m.age, enc)
+				m.age = append(m.age, k)
 			}
 		case "lastmodified", "mac", "version", "unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex":
 			s, ok := it.value.(string)
@@ -316,34 +322,40 @@ func parseMetadata(raw branch) (metadata, error) {
 	return m, nil
 }
 
-func ageStanza(e any) (string, error) {
+func ageStanza(e any) (ageKey, error) {
+	var k ageKey
 	b, ok := e.(branch)
 	if !ok {
-		return "", unsupported("age key entry")
+		return k, unsupported("age key entry")
 	}
-	var enc string
 	for _, it := range b {
-		k, _ := it.key.(string)
+		name, _ := it.key.(string)
 		s, ok := it.value.(string)
 		if !ok {
-			return "", unsupported("age key field")
+			return k, unsupported("age key field")
 		}
-		switch k {
+		switch name {
 		case "recipient":
+			k.recipient = s
 		case "enc":
-			enc = s
+			k.enc = s
 		default:
-			return "", unsupported("age key field")
+			return k, unsupported("age key field")
 		}
 	}
-	return enc, nil
+	return k, nil
 }
 
-// dataKey mirrors sops' decryptKeyGroup for a group of age keys: the
-// first stanza that any identity opens gives the key.
-func dataKey(stanzas []string, ids []age.Identity) ([]byte, error) {
-	for _, enc := range stanzas {
-		r, err := age.Decrypt(armor.NewReader(strings.NewReader(enc)), ids...)
+// dataKey mirrors the engine's age key lookup (sops' decryptKeyGroup, plus
+// the engine's label check): the first entry whose label is one of ids'
+// recipients and that any identity opens gives the key.
+func dataKey(keys []ageKey, ids []age.Identity) ([]byte, error) {
+	ours, checkable := Recipients(ids)
+	for _, k := range keys {
+		if checkable && !ours[k.recipient] {
+			continue
+		}
+		r, err := age.Decrypt(armor.NewReader(strings.NewReader(k.enc)), ids...)
 		if err != nil {
 			continue
 		}

@@ -105,3 +105,21 @@ func userConfigDir() (string, error) {
 	}
 	return os.UserConfigDir()
 }
+
+// Recipients returns the recipient strings of ids, and false when one of
+// them is of a kind whose recipient cannot be derived (plugins, SSH keys),
+// in which case labels cannot be checked.
+func Recipients(ids []age.Identity) (map[string]bool, bool) {
+	rs := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		switch id := id.(type) {
+		case *age.X25519Identity:
+			rs[id.Recipient().String()] = true
+		case *age.HybridIdentity:
+			rs[id.Recipient().String()] = true
+		default:
+			return nil, false
+		}
+	}
+	return rs, true
+}

@@ -12,6 +12,8 @@ import (
 	"github.com/getsops/sops/v3/gcpkms"
 	"github.com/getsops/sops/v3/keyservice"
 	"github.com/getsops/sops/v3/pgp"
+
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
 
 // keyServer is a sops key service that applies the engine's keys to each
@@ -73,6 +75,26 @@ func (s *keyServer) ageKey(recipient string) (*sopsage.MasterKey, error) {
 	return k, nil
 }
 
+// errAgeLabel: an age entry's recipient label is none of our identities'
+// recipients. Labels are not covered by the MAC; an honest file's label is
+// the recipient of the identity that opens it, so a mismatch is a changed
+// label (and rotate would wrap the next data key for it).
+var errAgeLabel = errors.New("the file labels this age key with a recipient that none of the available identities has (was the label changed?)")
+
+// checkAgeLabel refuses an age entry whose label is not the recipient of
+// one of the configured identities, when every identity's recipient is
+// known (X25519, hybrid); with sops' own lookup it checks nothing.
+func (s *keyServer) checkAgeLabel(recipient string) error {
+	if len(s.age) == 0 {
+		return nil
+	}
+	ours, checkable := sopslite.Recipients(s.age[0])
+	if checkable && !ours[recipient] {
+		return errAgeLabel
+	}
+	return nil
+}
+
 func (s *keyServer) pgpKey(fingerprint string) *pgp.MasterKey {
 	k := pgp.NewMasterKeyFromFingerprint(fingerprint)
 	if s.gnupg != "" {
@@ -130,6 +152,9 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 	switch k := req.Key.KeyType.(type) {
 	case *keyservice.Key_AgeKey:
 		var mk *sopsage.MasterKey
+		if err = s.checkAgeLabel(k.AgeKey.Recipient); err != nil {
+			break
+		}
 		if mk, err = s.ageKey(k.AgeKey.Recipient); err == nil {
 			mk.EncryptedKey = string(req.Ciphertext)
 			out, err = mk.Decrypt()
