@@ -352,7 +352,7 @@ func ageStanza(e any) (ageKey, error) {
 func dataKey(keys []ageKey, ids []age.Identity) ([]byte, error) {
 	ours, checkable := Recipients(ids)
 	for _, k := range keys {
-		if checkable && !ours[k.recipient] {
+		if checkable && !ours.Has(k.recipient) {
 			continue
 		}
 		r, err := age.Decrypt(armor.NewReader(strings.NewReader(k.enc)), ids...)

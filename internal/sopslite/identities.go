@@ -106,11 +106,18 @@ func userConfigDir() (string, error) {
 	return os.UserConfigDir()
 }
 
-// Recipients returns the recipient strings of ids, and false when one of
-// them is of a kind whose recipient cannot be derived (plugins, SSH keys),
-// in which case labels cannot be checked.
-func Recipients(ids []age.Identity) (map[string]bool, bool) {
-	rs := make(map[string]bool, len(ids))
+// RecipientSet is the recipients of a set of identities, lowercase (bech32
+// is case-insensitive).
+type RecipientSet map[string]bool
+
+// Has reports whether label (a recipient as written in a file) is in s.
+func (s RecipientSet) Has(label string) bool { return s[strings.ToLower(strings.TrimSpace(label))] }
+
+// Recipients returns the recipients of ids, and false when one of them is
+// of a kind whose recipient cannot be derived (plugins, SSH keys), in which
+// case labels cannot be checked.
+func Recipients(ids []age.Identity) (RecipientSet, bool) {
+	rs := make(RecipientSet, len(ids))
 	for _, id := range ids {
 		switch id := id.(type) {
 		case *age.X25519Identity:

@@ -89,7 +89,7 @@ func (s *keyServer) checkAgeLabel(recipient string) error {
 		return nil
 	}
 	ours, checkable := sopslite.Recipients(s.age[0])
-	if checkable && !ours[recipient] {
+	if checkable && !ours.Has(recipient) {
 		return errAgeLabel
 	}
 	return nil

@@ -59,6 +59,11 @@ func TestMetadataCannotRunPrograms(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("age-plugin-evil named by the file's metadata ran")
 	}
+	// Bech32 is case-insensitive: an upper-case label is still ours.
+	upper := bytes.ReplaceAll(enc, []byte(id.Recipient().String()), []byte(strings.ToUpper(id.Recipient().String())))
+	if _, err := eng.Decrypt(ctx, upper, encrypt.FormatYAML); err != nil {
+		t.Fatalf("decrypt with an upper-case label: %v", err)
+	}
 	// The unchanged file still decrypts and rotates.
 	if _, err := eng.Rotate(ctx, enc, encrypt.FormatYAML); err != nil {
 		t.Fatalf("rotate of the honest file: %v", err)
