@@ -148,18 +148,11 @@ func envAllows(env []string) bool {
 	return true
 }
 
-// storesConfigured reports whether the .sops.yaml that applies to path (as
-// the engine finds it: from the file's directory upwards, then from the
-// working directory upwards) has a stores section, which changes sops'
+// storesConfigured reports whether the .sops.yaml that applies to path
+// (the one the engine would use) has a stores section, which changes sops'
 // output format, or cannot be read.
 func storesConfigured(path string) bool {
-	conf := ""
-	if abs, err := filepath.Abs(path); err == nil {
-		conf = lookupConfig(filepath.Dir(abs))
-	}
-	if conf == "" {
-		conf = lookupConfig(".")
-	}
+	conf := sopslite.ConfigFileFor(path)
 	if conf == "" {
 		return false
 	}
@@ -173,16 +166,4 @@ func storesConfigured(path string) bool {
 	}
 	_, has := c["stores"]
 	return has
-}
-
-// lookupConfig mirrors sops' config.LookupConfigFile from dir.
-func lookupConfig(dir string) string {
-	for i := 0; i < 100; i++ {
-		p := filepath.Join(dir, ".sops.yaml")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		dir = filepath.Join(dir, "..")
-	}
-	return ""
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -314,18 +313,7 @@ func keyTypes(m sops.Metadata) string {
 
 // configFileFor finds the .sops.yaml that applies to path: searched from the
 // file's directory upwards, then from the working directory upwards.
-func configFileFor(path string) string {
-	abs, err := filepath.Abs(path)
-	if err == nil {
-		if r, err := config.LookupConfigFile(abs); err == nil {
-			return r.Path
-		}
-	}
-	if r, err := config.LookupConfigFile("./x"); err == nil {
-		return r.Path
-	}
-	return ""
-}
+func configFileFor(path string) string { return sopslite.ConfigFileFor(path) }
 
 // storesConfigFor returns the stores (indentation) settings of the
 // .sops.yaml that applies to path, or nil for the defaults.
