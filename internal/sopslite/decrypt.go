@@ -79,6 +79,9 @@ func DecryptYAML(in []byte, ids []age.Identity) (out []byte, err error) {
 	if len(ids) == 0 {
 		return nil, unsupported("no age identities")
 	}
+	if !mayBeAgeOnly(in) {
+		return nil, unsupported("not age-only metadata")
+	}
 	branches, err := loadYAML(in)
 	if err != nil {
 		return nil, err
@@ -104,6 +107,18 @@ func DecryptYAML(in []byte, ids []age.Identity) (out []byte, err error) {
 		return nil, unsupported("MAC mismatch")
 	}
 	return emitYAML(branches)
+}
+
+// otherKeyTypes are the metadata keys of master keys this package does not
+// handle, as sops writes them (indented under "sops:").
+var otherKeyTypes = regexp.MustCompile(`(?m)^\s+(pgp|kms|gcp_kms|azure_kv|hc_vault|hckms|key_groups):`)
+
+// mayBeAgeOnly is a cheap look at the text before parsing it: a document
+// naming other key types, or no age keys, is left to the engine at once
+// instead of after a full parse. It only ever sends more documents to the
+// engine, so it cannot change a result.
+func mayBeAgeOnly(in []byte) bool {
+	return bytes.Contains(in, []byte("age:")) && !otherKeyTypes.Match(in)
 }
 
 // loadYAML mirrors sops' YAML store LoadPlainFile, for documents without
