@@ -46,7 +46,8 @@ func TestConcurrentWrapperAndGetter(t *testing.T) {
 	testenv.WriteFile(t, h.work, "token.yaml", k.encrypt(t, "token: "+token+"\n", encrypt.FormatYAML))
 	env := append(append([]string{}, h.env...), "SOPS_AGE_KEY_FILE="+k.keyFile, "HELM_SECRETS_HELM_PATH="+h.bin)
 	scan := newDiskScan(tmp, h.work, chartDir, home)
-	removed := regexp.MustCompile(`\[helm-secrets\] Removed: (\S+)/0/secrets\.yaml\.dec`)
+	// The debug line shows the path each run served secrets.yaml at.
+	served := regexp.MustCompile(`\[helm-secrets\] \[debug\] helm gets .* -f (\S+)/0/secrets\.yaml\.dec`)
 
 	for round := range rounds {
 		start := time.Now()
@@ -65,7 +66,7 @@ func TestConcurrentWrapperAndGetter(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				cmd := exec.Command(argv[0], argv[1:]...)
-				cmd.Dir, cmd.Env = h.work, env
+				cmd.Dir, cmd.Env = h.work, append(env, "HELM_SECRETS_DEBUG=1")
 				var stdout, stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				err := cmd.Run()
@@ -85,9 +86,9 @@ func TestConcurrentWrapperAndGetter(t *testing.T) {
 					t.Errorf("%s: secret on stderr: %s", what, stderr.String())
 				}
 				if wrapper {
-					m := removed.FindStringSubmatch(stderr.String())
+					m := served.FindStringSubmatch(stderr.String())
 					if m == nil {
-						t.Errorf("%s: no Removed line: %s", what, stderr.String())
+						t.Errorf("%s: no debug line with the served path: %s", what, stderr.String())
 						return
 					}
 					dirs[m[1]]++

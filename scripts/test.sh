@@ -63,7 +63,7 @@ go test -count=1 -timeout 30m "$@"
 # the full suite, not when packages are named.
 if [ "$*" = "./..." ]; then
     fuzztime=${HELM_SECRETS_FUZZTIME:-10s}
-    for target in ./pkg/encrypt:FuzzDecrypt ./pkg/helm:FuzzFindSlotsRebuild ./pkg/helm:FuzzParseGetterURL \
+    for target in ./pkg/encrypt:FuzzDecrypt ./internal/wrapper:FuzzFindSlotsRebuild ./internal/getter:FuzzParseURL \
         ./internal/sopslite:FuzzDecryptYAML; do
         log "fuzz ${target#*:} for $fuzztime"
         go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"

@@ -43,13 +43,21 @@ func TestEnvAllows(t *testing.T) {
 }
 
 // TestDownloaderEnvIsComplete finds every HELM_SECRETS_* variable named in
-// the full binary's packages and checks that downloaderEnv classifies it,
-// so that a new setting of the full downloader cannot be ignored by the
-// fast path.
+// the full binary's packages (every package of this module it links) and
+// checks that downloaderEnv classifies it, so that a new setting of the
+// full downloader cannot be ignored by the fast path.
 func TestDownloaderEnvIsComplete(t *testing.T) {
 	re := regexp.MustCompile(`HELM_SECRETS_[A-Z0-9_]*`)
 	found := 0
-	for _, dir := range []string{"../helm-secrets", "../../pkg/helm", "../../pkg/encrypt", "../../internal/sopslite", "../../internal/pathpolicy"} {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.Dir}}{{end}}{{end}}", "../helm-secrets").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dirs := strings.Fields(string(out))
+	if len(dirs) < 5 {
+		t.Fatalf("go list found only %q", dirs)
+	}
+	for _, dir := range dirs {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no Go files in %s: %v", dir, err)
@@ -161,5 +169,32 @@ func TestHandOff(t *testing.T) {
 	out, err = exec.Command(bin, "c", "k", "ca", "secrets://missing.yaml").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "cannot start helm-secrets downloader") {
 		t.Fatalf("without the full binary: %v %q", err, out)
+	}
+}
+
+// TestLeanImports: the lean getter starts once per secrets:// file, so it
+// links only age, the YAML library sops uses, x/sys and the standard
+// library, plus our own small packages; never sops, a KMS client or Helm.
+func TestLeanImports(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	allowed := []string{
+		"filippo.io/age", "filippo.io/edwards25519", "filippo.io/hpke", "golang.org/x/crypto/", "golang.org/x/sys/",
+		"go.yaml.in/yaml/v3", "gopkg.in/yaml.v3",
+		"github.com/helm-secrets/helm-secrets/internal/sopslite", "github.com/helm-secrets/helm-secrets/internal/pathpolicy",
+		"github.com/helm-secrets/helm-secrets/cmd/helm-secrets-getter",
+	}
+	for _, p := range strings.Fields(string(out)) {
+		ok := false
+		for _, a := range allowed {
+			if p == a || strings.HasPrefix(p, a) || strings.HasPrefix(p, a+"/") {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("the lean getter links %s", p)
+		}
 	}
 }

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/spf13/cobra"
-
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
 
 // Shell completion. Helm 3 and 4 complete a plugin's arguments by running
@@ -47,7 +46,7 @@ func runComplete(args []string, s IOStreams) int {
 	}
 	a := &app{streams: s, opts: envDefaults()}
 	a.opts.quiet = true
-	a.backends = helm.Backends{Allowed: helm.ParseList(os.Getenv("HELM_SECRETS_ALLOWED_BACKENDS"))}
+	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends()}
 	root := newRootCmd(a)
 
 	typed := words[:len(words)-1]

@@ -8,8 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
 
 // decryptOptions are the arguments of decrypt (and its legacy names).
@@ -61,26 +62,26 @@ func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
 		plain []byte
 		err   error
 	)
-	if isURL(src) {
-		if !isHTTP(src) {
-			return a.errorf("File does not exist: %s (only local files and http(s):// URLs can be decrypted)", displayURL(src))
+	if urls.HasScheme(src) {
+		if !urls.IsHTTP(src) {
+			return a.errorf("File does not exist: %s (only local files and http(s):// URLs can be decrypted)", urls.Redact(src))
 		}
 		if o.inPlace && !o.terraform {
-			return a.errorf("decrypt -i cannot write to a URL: %s", displayURL(src))
+			return a.errorf("decrypt -i cannot write to a URL: %s", urls.Redact(src))
 		}
-		a.debugf("downloading %s", displayURL(src))
-		data, ferr := fetchURL(ctx, src, encrypt.DefaultMaxInputSize)
+		a.debugf("downloading %s", urls.Redact(src))
+		data, ferr := urls.Download(ctx, nil, src, encrypt.DefaultMaxInputSize)
 		if ferr != nil {
-			fmt.Fprintf(a.streams.Stderr, "%sError while download url %s: %v\n", prefix, displayURL(src), ferr)
-			return a.errorf("File does not exist: %s", displayURL(src))
+			fmt.Fprintf(a.streams.Stderr, "%sError while download url %s: %v\n", prefix, urls.Redact(src), ferr)
+			return a.errorf("File does not exist: %s", urls.Redact(src))
 		}
 		if a.sopsBackend() {
-			plain, err = a.engine.Decrypt(ctx, data, encrypt.DetectFormat(urlPath(src), data))
+			plain, err = a.engine.Decrypt(ctx, data, encrypt.DetectFormat(urls.Base(src), data))
 		} else {
 			plain, err = a.backend.Decrypt(ctx, data, encrypt.FormatAuto)
 		}
 	} else {
-		if err := helm.PathPolicyFromEnv().Check(src); err != nil {
+		if err := pathpolicy.FromEnv().Check(src); err != nil {
 			return a.errorf("%v", err)
 		}
 		if err := a.requireFile(src); err != nil {
@@ -91,16 +92,16 @@ func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
 			plain, err = a.engine.DecryptFile(ctx, src)
 		} else {
 			var data []byte
-			if data, err = a.engine.ReadFile(src); err == nil {
+			if data, err = a.engine.ReadRaw(src); err == nil {
 				plain, err = a.backend.Decrypt(ctx, data, encrypt.FormatAuto)
 			}
 		}
 	}
 	switch {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
-		return a.errorf("File is not encrypted: %s", displayURL(src))
+		return a.errorf("File is not encrypted: %s", urls.Redact(src))
 	case err != nil:
-		fmt.Fprintf(a.streams.Stderr, "%sError while decrypting file: %s\n", prefix, displayURL(src))
+		fmt.Fprintf(a.streams.Stderr, "%sError while decrypting file: %s\n", prefix, urls.Redact(src))
 		return a.errorf("%v", err)
 	}
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
+	"github.com/helm-secrets/helm-secrets/internal/getter"
+	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 // runDownloader is Helm's downloader protocol: `helm-secrets downloader
@@ -16,20 +18,17 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 		return a.errorf("downloader: expected 4 arguments: CERT_FILE KEY_FILE CA_FILE URL")
 	}
 	rawURL := args[3]
-	o := helm.GetterOptionsFromEnv()
+	o := pluginenv.Getter()
 	o.Engine = a.engine
 	o.DefaultBackend = a.opts.backend
 	o.IgnoreMissing = a.opts.ignoreMissing
 	if a.debug {
-		o.SopsLog = a.streams.Stderr
+		encrypt.SetSopsLog(a.streams.Stderr)
 	}
 	a.debugf("downloader: %s", schemeOf(rawURL))
-	plain, err := helm.Fetch(ctx, rawURL, o)
+	plain, err := getter.Fetch(ctx, rawURL, o)
 	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			a.errorf("%s", line)
-		}
-		return errReported
+		return a.errorf("%v", err)
 	}
 	_, err = a.streams.Stdout.Write(plain)
 	return err

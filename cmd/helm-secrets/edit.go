@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -141,7 +142,7 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		a.infof("File has not changed: %s", file)
 		return nil
 	}
-	if err := encrypt.WriteFileAtomic(target, out, 0o644); err != nil {
+	if err := atomicfile.Write(target, out, 0o644); err != nil {
 		return a.errorf("%v", err)
 	}
 	a.debugf("wrote %s", file)

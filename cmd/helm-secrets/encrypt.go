@@ -41,7 +41,7 @@ func (a *app) runEncrypt(ctx context.Context, o *encryptOptions) error {
 	if err := a.requireFile(o.file); err != nil {
 		return err
 	}
-	data, err := a.engine.ReadFile(o.file)
+	data, err := a.engine.ReadRaw(o.file)
 	if err != nil {
 		return a.errorf("%v", err)
 	}

@@ -5,12 +5,24 @@ import (
 	"os"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 )
 
-// wrap runs a helm command with its secrets decrypted; tests replace it to
-// inspect the options.
-var wrap = helm.Wrap
+// wrap decrypts a helm command's secrets (all of them, before helm starts:
+// any failure is returned and helm never runs), hands the decrypted files'
+// names and helm's rewritten arguments to prepared, and runs helm. Tests
+// replace it to inspect the options.
+var wrap = func(ctx context.Context, o wrapper.Options, prepared func(decrypted, args []string)) (int, error) {
+	run, err := wrapper.Prepare(ctx, o)
+	if err != nil {
+		return 1, err
+	}
+	prepared(run.Decrypted(), run.Args())
+	// Signals while helm runs are the wrapper's business: it passes them
+	// on to helm and releases the plaintext after it.
+	return run.Exec(ctx)
+}
 
 // helmBinary is the helm to run: HELM_SECRETS_HELM_PATH, else HELM_BIN
 // (set by helm for its plugins), else helm from the PATH.
@@ -30,23 +42,25 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		_, err := a.streams.Stdout.Write([]byte(wrapperUsageFor(command)))
 		return err
 	}
-	opts := helm.WrapOptions{
+	opts := wrapper.Options{
 		Helm:           helmBinary(),
 		Args:           append([]string{command}, args...),
 		Backends:       a.backends,
 		DefaultBackend: a.opts.backend,
 		IgnoreMissing:  a.opts.ignoreMissing,
-		Quiet:          a.opts.quiet,
-		Paths:          helm.PathPolicyFromEnv(),
+		Paths:          pathpolicy.FromEnv(),
 		Stdin:          a.streams.Stdin,
 		Stdout:         a.streams.Stdout,
 		Stderr:         a.streams.Stderr,
 	}
 	a.debugf("running %s %s", opts.Helm, strings.Join(redactArgs(opts.Args), " "))
 
-	// Signals while helm runs are Wrap's business: it passes them on to
-	// helm and cleans up after it.
-	code, err := wrap(ctx, opts)
+	code, err := wrap(ctx, opts, func(decrypted, args []string) {
+		for _, f := range decrypted {
+			a.infof("Decrypt: %s", f)
+		}
+		a.debugf("helm gets %s", strings.Join(redactArgs(args), " "))
+	})
 	if err != nil {
 		return a.errorf("%v", err)
 	}

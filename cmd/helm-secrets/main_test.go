@@ -18,8 +18,9 @@ import (
 	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
+	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 )
 
 // TestMain makes this test binary double as the helm-secrets command (and
@@ -247,55 +248,66 @@ func TestHelpFirstLineEmpty(t *testing.T) {
 	}
 }
 
-// TestWrapOptions checks how options and environment reach helm.Wrap.
+// wrapWant is what TestWrapOptions expects of a wrapped run: the wrapper's
+// options, and whether our Decrypt lines are suppressed.
+type wrapWant struct {
+	Helm           string
+	Args           []string
+	DefaultBackend string
+	Quiet          bool
+	IgnoreMissing  bool
+	Paths          pathpolicy.Policy
+}
+
+// TestWrapOptions checks how options and environment reach the wrapper.
 func TestWrapOptions(t *testing.T) {
 	tests := []struct {
 		name string
 		env  map[string]string
 		args []string
-		want helm.WrapOptions // only the fields compared below
+		want wrapWant
 	}{
 		{name: "defaults", args: []string{"template", "chart", "-f", "s.yaml"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"template", "chart", "-f", "s.yaml"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"template", "chart", "-f", "s.yaml"}, DefaultBackend: "sops"}},
 		{name: "HELM_SECRETS_HELM_PATH beats HELM_BIN", env: map[string]string{"HELM_SECRETS_HELM_PATH": "/a/helm", "HELM_BIN": "/b/helm"},
-			args: []string{"lint", "x"}, want: helm.WrapOptions{Helm: "/a/helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			args: []string{"lint", "x"}, want: wrapWant{Helm: "/a/helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "HELM_BIN", env: map[string]string{"HELM_BIN": "/b/helm"},
-			args: []string{"lint", "x"}, want: helm.WrapOptions{Helm: "/b/helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			args: []string{"lint", "x"}, want: wrapWant{Helm: "/b/helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "-q and -b noop", args: []string{"-q", "-b", "noop", "upgrade", "r", "c"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"upgrade", "r", "c"}, DefaultBackend: "noop", Quiet: true}},
+			want: wrapWant{Helm: "helm", Args: []string{"upgrade", "r", "c"}, DefaultBackend: "noop", Quiet: true}},
 		{name: "--backend= and env backend", env: map[string]string{"HELM_SECRETS_BACKEND": "noop"}, args: []string{"--backend=sops", "lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "env backend", env: map[string]string{"HELM_SECRETS_BACKEND": "noop"}, args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "noop"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "noop"}},
 		{name: "HELM_SECRETS_QUIET=0 is quiet", env: map[string]string{"HELM_SECRETS_QUIET": "0"}, args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", Quiet: true}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", Quiet: true}},
 		{name: "HELM_SECRETS_QUIET=false", env: map[string]string{"HELM_SECRETS_QUIET": "false", "ARGOCD_APP_NAME": "app"}, args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "Argo CD is quiet by default", env: map[string]string{"ARGOCD_APP_NAME": "app"}, args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", Quiet: true}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", Quiet: true}},
 		{name: "ignore missing env", env: map[string]string{"HELM_SECRETS_IGNORE_MISSING_VALUES": "true"}, args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", IgnoreMissing: true}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", IgnoreMissing: true}},
 		{name: "ignore missing env not true", env: map[string]string{"HELM_SECRETS_IGNORE_MISSING_VALUES": "1"}, args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "--ignore-missing-values alone", args: []string{"--ignore-missing-values", "lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", IgnoreMissing: true}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", IgnoreMissing: true}},
 		{name: "--ignore-missing-values true", args: []string{"--ignore-missing-values", "true", "lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", IgnoreMissing: true}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops", IgnoreMissing: true}},
 		{name: "--ignore-missing-values false beats env", env: map[string]string{"HELM_SECRETS_IGNORE_MISSING_VALUES": "true"},
 			args: []string{"--ignore-missing-values", "false", "lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "--ignore-missing-values=false", args: []string{"--ignore-missing-values=false", "lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "--ignore-missing-values=yes is not true", args: []string{"--ignore-missing-values=yes", "lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops"}},
 		{name: "options after the command go to helm", args: []string{"template", "c", "-q", "-b", "noop", "--ignore-missing-values"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"template", "c", "-q", "-b", "noop", "--ignore-missing-values"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"template", "c", "-q", "-b", "noop", "--ignore-missing-values"}, DefaultBackend: "sops"}},
 		{name: "path hardening", env: map[string]string{"HELM_SECRETS_VALUES_ALLOW_SYMLINKS": "false", "HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL": "false"},
 			args: []string{"lint", "x"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops",
-				Paths: helm.PathPolicy{DenySymlinks: true, DenyTraversal: true}}},
+			want: wrapWant{Helm: "helm", Args: []string{"lint", "x"}, DefaultBackend: "sops",
+				Paths: pathpolicy.Policy{DenySymlinks: true, DenyTraversal: true}}},
 		{name: "accepted no-op options", args: []string{"--decrypt-secrets-in-tmp-dir", "--evaluate-templates-decode-secrets=true", "-a", "--verbose", "template", "c"},
-			want: helm.WrapOptions{Helm: "helm", Args: []string{"template", "c"}, DefaultBackend: "sops"}},
+			want: wrapWant{Helm: "helm", Args: []string{"template", "c"}, DefaultBackend: "sops"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -306,20 +318,22 @@ func TestWrapOptions(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			var got helm.WrapOptions
-			replaceWrap(t, func(_ context.Context, o helm.WrapOptions) (int, error) {
+			var got wrapper.Options
+			replaceWrap(t, func(_ context.Context, o wrapper.Options, decrypted func(decrypted, args []string)) (int, error) {
 				got = o
+				decrypted([]string{"probe.yaml"}, o.Args)
 				return 0, nil
 			})
 			_, stderr, code := runCLI(t, "", tc.args...)
 			if code != 0 {
 				t.Fatalf("exit code %d: %s", code, stderr)
 			}
+			quiet := !strings.Contains(stderr, "[helm-secrets] Decrypt: probe.yaml\n")
 			if got.Helm != tc.want.Helm || strings.Join(got.Args, "\x00") != strings.Join(tc.want.Args, "\x00") ||
-				got.DefaultBackend != tc.want.DefaultBackend || got.Quiet != tc.want.Quiet || got.IgnoreMissing != tc.want.IgnoreMissing ||
+				got.DefaultBackend != tc.want.DefaultBackend || quiet != tc.want.Quiet || got.IgnoreMissing != tc.want.IgnoreMissing ||
 				got.Paths != tc.want.Paths {
 				t.Errorf("got Helm=%q Args=%q DefaultBackend=%q Quiet=%t IgnoreMissing=%t Paths=%+v\nwant Helm=%q Args=%q DefaultBackend=%q Quiet=%t IgnoreMissing=%t Paths=%+v",
-					got.Helm, got.Args, got.DefaultBackend, got.Quiet, got.IgnoreMissing, got.Paths,
+					got.Helm, got.Args, got.DefaultBackend, quiet, got.IgnoreMissing, got.Paths,
 					tc.want.Helm, tc.want.Args, tc.want.DefaultBackend, tc.want.Quiet, tc.want.IgnoreMissing, tc.want.Paths)
 			}
 			if got.Backends.Engine == nil {
@@ -332,7 +346,7 @@ func TestWrapOptions(t *testing.T) {
 	}
 }
 
-func replaceWrap(t *testing.T, f func(context.Context, helm.WrapOptions) (int, error)) {
+func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, func([]string, []string)) (int, error)) {
 	old := wrap
 	wrap = f
 	t.Cleanup(func() { wrap = old })
@@ -343,7 +357,7 @@ func replaceWrap(t *testing.T, f func(context.Context, helm.WrapOptions) (int, e
 func TestWrapResult(t *testing.T) {
 	testenv.Isolate(t)
 	t.Setenv("HELM_SECRETS_ALLOWED_BACKENDS", "sops,noop")
-	replaceWrap(t, func(_ context.Context, o helm.WrapOptions) (int, error) {
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, _ func([]string, []string)) (int, error) {
 		if len(o.Backends.Allowed) != 2 {
 			t.Errorf("allow-list not passed on: %q", o.Backends.Allowed)
 		}
@@ -352,7 +366,7 @@ func TestWrapResult(t *testing.T) {
 	if _, _, code := runCLI(t, "", "upgrade", "r", "c"); code != 3 {
 		t.Errorf("exit code %d, want helm's 3", code)
 	}
-	replaceWrap(t, func(context.Context, helm.WrapOptions) (int, error) {
+	replaceWrap(t, func(context.Context, wrapper.Options, func([]string, []string)) (int, error) {
 		return 1, errors.New("File does not exist: x.yaml")
 	})
 	_, stderr, code := runCLI(t, "", "upgrade", "r", "c")
@@ -366,7 +380,7 @@ func TestWrapResult(t *testing.T) {
 func TestDebugNeverShowsSetValues(t *testing.T) {
 	testenv.Isolate(t)
 	t.Setenv("HELM_SECRETS_DEBUG", "1")
-	replaceWrap(t, func(context.Context, helm.WrapOptions) (int, error) { return 0, nil })
+	replaceWrap(t, func(context.Context, wrapper.Options, func([]string, []string)) (int, error) { return 0, nil })
 	_, stderr, _ := runCLI(t, "", "template", "c", "--set", "db.password=hunter2", "--set-string=token=abc123",
 		"--set-json", `x={"k":"s3cret"}`, "--password", "pw0rd", "-f", "secrets.yaml")
 	if !strings.Contains(stderr, "[debug] running helm template c --set <redacted>") || !strings.Contains(stderr, "-f secrets.yaml") {
@@ -547,26 +561,6 @@ func TestDecryptURL(t *testing.T) {
 	_, stderr, code = runCLI(t, "", "decrypt", "git+https://github.com/x/y@secrets.yaml?ref=main")
 	if code != 1 || !strings.Contains(stderr, "[helm-secrets] File does not exist: git+https://github.com/x/y@secrets.yaml?ref=main") {
 		t.Errorf("git URL: code %d, stderr %q", code, stderr)
-	}
-}
-
-// TestFetchURLLimit: a download over the cap is refused, with or without
-// Content-Length.
-func TestFetchURLLimit(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("chunked") != "" {
-			w.(http.Flusher).Flush() // no Content-Length
-		}
-		_, _ = w.Write(bytes.Repeat([]byte("x"), 100))
-	}))
-	defer srv.Close()
-	for _, u := range []string{srv.URL, srv.URL + "?chunked=1"} {
-		if _, err := fetchURL(context.Background(), u, 99); !errors.Is(err, errDownload) {
-			t.Errorf("%s: over the limit accepted: %v", u, err)
-		}
-		if data, err := fetchURL(context.Background(), u, 100); err != nil || len(data) != 100 {
-			t.Errorf("%s: at the limit: %d bytes, %v", u, len(data), err)
-		}
 	}
 }
 

@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
-	"github.com/getsops/sops/v3/logging"
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
 
 // app is the state of one run, shared by all commands.
@@ -22,8 +20,8 @@ type app struct {
 	opts     globalOptions
 	debug    bool
 	engine   *encrypt.Engine
-	backends helm.Backends
-	backend  helm.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
+	backends backend.Selector
+	backend  backend.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
 }
 
 // run is the whole program: it parses args, runs one command and returns
@@ -61,10 +59,21 @@ func (a *app) infof(format string, args ...any) {
 	}
 }
 
-// errorf prints an error message on stderr (never suppressed) and returns
-// errReported, so a command can `return a.errorf(...)`.
+// errorf prints an error message on stderr (never suppressed), each of its
+// lines with our prefix, and returns errReported, so a command can
+// `return a.errorf(...)`. With HELM_SECRETS_DEBUG_PANICS set, the stack of
+// a recovered sops panic among args follows.
 func (a *app) errorf(format string, args ...any) error {
-	fmt.Fprintf(a.streams.Stderr, prefix+format+"\n", args...)
+	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+		fmt.Fprintf(a.streams.Stderr, "%s%s\n", prefix, line)
+	}
+	if os.Getenv("HELM_SECRETS_DEBUG_PANICS") != "" {
+		for _, x := range args {
+			if err, ok := x.(error); ok {
+				_, _ = a.streams.Stderr.Write(encrypt.PanicStack(err))
+			}
+		}
+	}
 	return errReported
 }
 
@@ -76,29 +85,12 @@ func (a *app) debugf(format string, args ...any) {
 	}
 }
 
-// backendError prints a backend selection error with the shell plugin's
-// wording and returns errReported.
-func (a *app) backendError(name string, err error) error {
-	if errors.Is(err, helm.ErrBackendNotAllowed) {
-		return a.errorf("secret backend '%s' not allowed", name)
-	}
-	if errors.Is(err, helm.ErrUnknownBackend) {
-		// "Can't find secret backend: NAME[ (why)]"
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, helm.ErrUnknownBackend.Error()); ok {
-			return a.errorf("%s%s", helm.ErrUnknownBackend.Error(), after)
-		}
-		return a.errorf("Can't find secret backend: %s", name)
-	}
-	return a.errorf("%v", err)
-}
-
 func (a *app) main(ctx context.Context, args []string) error {
 	env := envDefaults()
-	a.backends = helm.Backends{Allowed: helm.ParseList(os.Getenv("HELM_SECRETS_ALLOWED_BACKENDS"))}
+	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends()}
 	check := func(name string) error {
 		if _, err := a.backends.Get(name); err != nil {
-			return a.backendError(name, err)
+			return a.errorf("%v", err) // worded as the shell plugin words it
 		}
 		return nil
 	}
@@ -133,7 +125,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 
 	a.setupEngine()
 	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
-		return a.backendError(a.opts.backend, err)
+		return a.errorf("%v", err)
 	}
 	if a.opts.evaluateTemplates {
 		a.infof("--evaluate-templates needs the vals backend, which is not supported yet: ignored")
@@ -158,13 +150,11 @@ func (a *app) main(ctx context.Context, args []string) error {
 // we do not run: --verbose still shows sops' key messages, the rest is
 // ignored with a note.
 func (a *app) setupEngine() {
-	var sopsLog io.Writer
 	if args := strings.Fields(a.opts.backendArgs); len(args) > 0 {
 		var ignored []string
 		for _, arg := range args {
 			if arg == "--verbose" {
-				sopsLog = a.streams.Stderr
-				logging.SetLevel(logrus.InfoLevel)
+				encrypt.SetSopsLog(a.streams.Stderr)
 				continue
 			}
 			ignored = append(ignored, arg)
@@ -173,7 +163,7 @@ func (a *app) setupEngine() {
 			a.infof("backend args ignored (the sops backend runs in process): %s", strings.Join(ignored, " "))
 		}
 	}
-	a.engine = encrypt.New(encrypt.Options{SopsLog: sopsLog})
+	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{})})
 	a.backends.Engine = a.engine
 }
 
@@ -188,9 +178,6 @@ func findCommand(root *cobra.Command, name string) *cobra.Command {
 	return nil
 }
 
-// sopsBackend reports whether the default backend is the in-process sops
-// engine (as opposed to noop).
-func (a *app) sopsBackend() bool {
-	_, ok := a.backend.(helm.SopsBackend)
-	return ok
-}
+// sopsBackend reports whether the default backend manages SOPS files
+// (as opposed to noop, which uses files as they are).
+func (a *app) sopsBackend() bool { return a.backend.Engine() != nil }

@@ -1,67 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
-	"path"
 	"path/filepath"
-	"regexp"
-	"strings"
-	"time"
 
-	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
-	"github.com/helm-secrets/helm-secrets/pkg/helm"
+	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
 )
-
-// httpTimeout bounds one download of a remote secrets file.
-const httpTimeout = 2 * time.Minute
-
-var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
-
-// isURL reports whether src is a URL (scheme://...) rather than a path.
-func isURL(src string) bool { return schemeRE.MatchString(src) }
-
-// isHTTP reports whether src is an http:// or https:// URL.
-func isHTTP(src string) bool {
-	l := strings.ToLower(src)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
-}
-
-// displayURL is src with any password removed, for messages.
-func displayURL(src string) string {
-	u, err := url.Parse(src)
-	if err != nil || u.User == nil {
-		return src
-	}
-	return u.Redacted()
-}
-
-// errDownload means an http(s) source could not be fetched.
-var errDownload = errors.New("download failed")
-
-// fetchURL downloads an http(s) source, refusing bodies over limit bytes.
-func fetchURL(ctx context.Context, src string, limit int64) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, httpTimeout)
-	defer cancel()
-	data, err := helm.Download(ctx, nil, src, limit)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errDownload, err)
-	}
-	return data, nil
-}
-
-// urlPath is the path part of a URL, for format detection by extension.
-func urlPath(src string) string {
-	u, err := url.Parse(src)
-	if err != nil {
-		return ""
-	}
-	return path.Base(u.Path)
-}
 
 // requireFile checks that file names an existing regular file, printing
 // the shell plugin's message otherwise.
@@ -89,5 +35,5 @@ func inPlaceTarget(path string) string {
 
 // writeInPlace replaces path (through symlinks) atomically, keeping its mode.
 func writeInPlace(path string, data []byte, newPerm fs.FileMode) error {
-	return encrypt.WriteFileAtomic(inPlaceTarget(path), data, newPerm)
+	return atomicfile.Write(inPlaceTarget(path), data, newPerm)
 }

@@ -29,7 +29,7 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 	if err := a.requireFile(file); err != nil {
 		return err
 	}
-	before, err := a.engine.ReadFile(file)
+	before, err := a.engine.ReadRaw(file)
 	if err != nil {
 		return a.errorf("%v", err)
 	}

@@ -3,7 +3,6 @@ package encrypt
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -32,17 +31,11 @@ func agePluginName(recipient string) string {
 	return name
 }
 
-// allowedAgePlugins: Keys.AgePlugins and the comma list
-// HELM_SECRETS_AGE_PLUGIN_ALLOWLIST.
-func allowedAgePlugins(k Keys) []string {
-	return append(slices.Clone(k.AgePlugins), splitList(os.Getenv("HELM_SECRETS_AGE_PLUGIN_ALLOWLIST"))...)
-}
-
 // checkAgePlugins refuses metadata whose age keys name a plugin that is
 // not allowed, before any key is wrapped (rotate takes its recipients
 // from the file).
 func (e *Engine) checkAgePlugins(m sops.Metadata) error {
-	allowed := allowedAgePlugins(e.opts.Keys)
+	allowed := e.opts.Keys.AgePlugins
 	for _, g := range m.KeyGroups {
 		for _, k := range g {
 			ak, ok := k.(*sopsage.MasterKey)
@@ -50,7 +43,7 @@ func (e *Engine) checkAgePlugins(m sops.Metadata) error {
 				continue
 			}
 			if name := agePluginName(ak.Recipient); name != "" && !slices.Contains(allowed, name) {
-				return fmt.Errorf("%w: the file's age key names the plugin %q, and wrapping a key for it runs age-plugin-%s from PATH; allow it with HELM_SECRETS_AGE_PLUGIN_ALLOWLIST=%s (the name comes from the file)", ErrAgePluginNotAllowed, name, name, name)
+				return fmt.Errorf("%w: the file's age key names the plugin %q, and wrapping a key for it runs age-plugin-%s from PATH; allow it with Keys.AgePlugins (helm secrets: HELM_SECRETS_AGE_PLUGIN_ALLOWLIST=%s) only if you trust it: the name comes from the file", ErrAgePluginNotAllowed, name, name, name)
 			}
 		}
 	}

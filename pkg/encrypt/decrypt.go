@@ -46,10 +46,11 @@ func (e *Engine) DecryptFile(ctx context.Context, path string) ([]byte, error) {
 	return out, nil
 }
 
-// Result is the outcome of reading one file with DecryptFiles or ReadFiles.
+// Result is the outcome of reading one file with DecryptFiles or
+// DecryptFilesIfEncrypted.
 type Result struct {
 	Path      string
-	Plaintext []byte // the decrypted content (ReadFiles: or the file as is, when not encrypted)
+	Plaintext []byte // the decrypted content (DecryptFilesIfEncrypted: or the file as is, when not encrypted)
 	Encrypted bool   // the file was a SOPS document
 	Err       error
 }
@@ -60,54 +61,103 @@ type Result struct {
 // paths; the error joins every failure, and a file that is not encrypted is
 // a failure (ErrNotEncrypted).
 func (e *Engine) DecryptFiles(ctx context.Context, paths []string) ([]Result, error) {
-	return e.eachFile(ctx, paths, false)
+	return e.each(ctx, fileDocuments(paths), false)
 }
 
-// ReadFiles is DecryptFiles for values files that may or may not be
-// encrypted: a file without SOPS metadata comes back unchanged with
-// Encrypted false instead of failing. Everything else fails closed as in
-// DecryptFiles.
-func (e *Engine) ReadFiles(ctx context.Context, paths []string) ([]Result, error) {
-	return e.eachFile(ctx, paths, true)
+// DecryptFilesIfEncrypted is DecryptFiles for values files that may or
+// may not be encrypted: a file without SOPS metadata comes back unchanged
+// with Encrypted false instead of failing. Everything else fails closed as
+// in DecryptFiles. Each file is read once.
+func (e *Engine) DecryptFilesIfEncrypted(ctx context.Context, paths []string) ([]Result, error) {
+	return e.each(ctx, fileDocuments(paths), true)
 }
 
-func (e *Engine) eachFile(ctx context.Context, paths []string, plainOK bool) ([]Result, error) {
-	results := make([]Result, len(paths))
-	first := make(map[string]int, len(paths))
+// Document is one input of DecryptDocuments: a file to read (Path), or a
+// document held in memory (Data, format detected from the content).
+type Document struct {
+	Path string
+	Data []byte
+}
+
+// DecryptDocuments is DecryptFilesIfEncrypted for a mix of files and
+// documents held in memory (encrypted literals, downloads), all decrypted
+// concurrently so their key round trips overlap. The results are in the
+// order of docs; a document without SOPS metadata comes back as it is,
+// with Encrypted false.
+func (e *Engine) DecryptDocuments(ctx context.Context, docs []Document) []Result {
+	results, _ := e.each(ctx, docs, true)
+	return results
+}
+
+func fileDocuments(paths []string) []Document {
+	docs := make([]Document, len(paths))
+	for i, p := range paths {
+		docs[i].Path = p
+	}
+	return docs
+}
+
+// each decrypts docs concurrently, at most Options.Parallelism at once; a
+// file named twice is read once. With plainOK a document that is not
+// encrypted is returned as it is. The error joins every failure.
+func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Result, error) {
+	results := make([]Result, len(docs))
+	first := make(map[string]int, len(docs))
 	sem := make(chan struct{}, e.opts.Parallelism)
 	var wg sync.WaitGroup
-	for i, p := range paths {
-		results[i].Path = p
-		if _, dup := first[p]; dup {
-			continue
+	for i, d := range docs {
+		results[i].Path = d.Path
+		if d.Data == nil {
+			if _, dup := first[d.Path]; dup {
+				continue
+			}
+			first[d.Path] = i
 		}
-		first[p] = i
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			r := &results[i]
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				results[i].Err = fmt.Errorf("decrypt %s: %w", p, ctx.Err())
+				r.Err = fmt.Errorf("decrypt %s: %w", d.Path, ctx.Err())
 				return
 			}
 			defer func() { <-sem }()
-			r := &results[i]
-			r.Plaintext, r.Encrypted, r.Err = e.readOne(ctx, p, plainOK)
+			if d.Data != nil {
+				r.Plaintext, r.Encrypted, r.Err = e.decryptOne(ctx, d.Data, plainOK)
+			} else {
+				r.Plaintext, r.Encrypted, r.Err = e.readOne(ctx, d.Path, plainOK)
+			}
 		}()
 	}
 	wg.Wait()
 	var errs []error
 	for i := range results {
-		if j := first[results[i].Path]; j != i {
-			results[i] = results[j]
-			continue
+		if docs[i].Data == nil {
+			if j := first[docs[i].Path]; j != i {
+				results[i] = results[j]
+				continue
+			}
 		}
 		if results[i].Err != nil {
 			errs = append(errs, results[i].Err)
 		}
 	}
 	return results, errors.Join(errs...)
+}
+
+// decryptOne decrypts a document held in memory; with plainOK one that is
+// not encrypted is returned as it is.
+func (e *Engine) decryptOne(ctx context.Context, data []byte, plainOK bool) ([]byte, bool, error) {
+	out, err := e.Decrypt(ctx, data, FormatAuto)
+	switch {
+	case plainOK && errors.Is(err, ErrNotEncrypted):
+		return data, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return out, true, nil
 }
 
 // readOne reads and decrypts one file; with plainOK a file that is not
@@ -229,8 +279,8 @@ func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *co
 // authoritative result and error; sopslite's tests prove it returns the
 // same bytes as that path whenever it returns any.
 func (e *Engine) decryptLite(ctx context.Context, data []byte, format Format, sc *config.StoresConfig) ([]byte, bool) {
-	// With SopsLog set, the caller wants sops' own key messages.
-	if e.opts.SopsOnly || e.opts.SopsLog != nil || format != FormatYAML || (sc != nil && sc.YAML.Indent != 0 && sc.YAML.Indent != sopsyaml.IndentDefault) || ctx.Err() != nil {
+	// With SetSopsLog on, the program wants sops' own key messages.
+	if e.opts.SopsOnly || sopsLogOn.Load() || format != FormatYAML || (sc != nil && sc.YAML.Indent != 0 && sc.YAML.Indent != sopsyaml.IndentDefault) || ctx.Err() != nil {
 		return nil, false
 	}
 	ids := e.opts.Keys.AgeIdentities

@@ -1,13 +1,16 @@
 package encrypt
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getsops/sops/v3/logging"
+	"github.com/sirupsen/logrus"
 )
 
 // DefaultMaxInputSize is the default cap on the size of one input file: far
@@ -30,13 +33,11 @@ type Options struct {
 	// Parallelism bounds how many files DecryptFiles decrypts at once.
 	// Zero means DefaultParallelism.
 	Parallelism int
-	// SopsLog receives the sops library's own log lines. Nil discards them,
-	// so nothing unexpected reaches stderr.
-	SopsLog io.Writer
 	// SopsOnly turns off the fast path that decrypts age-keyed YAML without
 	// the sops library's tree machinery (same output, less work), so every
-	// document goes through sops itself: for comparisons and debugging. A
-	// non-nil SopsLog does the same, so that sops' messages are complete.
+	// document goes through sops itself: for comparisons and debugging.
+	// SetSopsLog with a non-nil writer does the same for every engine, so
+	// that sops' messages are complete.
 	SopsOnly bool
 }
 
@@ -57,20 +58,32 @@ func New(opts Options) *Engine {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = DefaultParallelism
 	}
-	routeSopsLogs(opts.SopsLog)
 	return &Engine{opts: opts}
 }
 
-var sopsLogMu sync.Mutex
+// sopsLogOn is set while SetSopsLog routes sops' messages somewhere.
+var (
+	sopsLogMu sync.Mutex
+	sopsLogOn atomic.Bool
+)
 
-// routeSopsLogs sends every sops logger to w (nil: discard). The loggers
-// are process-wide; the last Engine created decides.
-func routeSopsLogs(w io.Writer) {
-	if w == nil {
-		w = io.Discard
-	}
+func init() { SetSopsLog(nil) }
+
+// SetSopsLog sends the sops library's own log lines (which key it tried,
+// why it failed) to w at info level; nil, the default, discards them, so
+// nothing unexpected reaches stderr. The sops library's loggers are
+// process-wide, so this is a process-wide setting, made once by the
+// program, never by an Engine. While it is on, engines decrypt every
+// document through sops itself, so that its messages are complete.
+func SetSopsLog(w io.Writer) {
 	sopsLogMu.Lock()
 	defer sopsLogMu.Unlock()
+	sopsLogOn.Store(w != nil)
+	if w == nil {
+		w = io.Discard
+	} else {
+		logging.SetLevel(logrus.InfoLevel)
+	}
 	for _, l := range logging.Loggers {
 		l.SetOutput(w)
 	}
@@ -80,11 +93,30 @@ func routeSopsLogs(w io.Writer) {
 // can make sops panic; a caller must get an error, not a crash.
 func guard(what string, err *error) {
 	if r := recover(); r != nil {
-		*err = fmt.Errorf("%s: %w: %v", what, ErrInternal, r)
-		if os.Getenv("HELM_SECRETS_DEBUG_PANICS") != "" {
-			_, _ = os.Stderr.Write(debug.Stack())
-		}
+		*err = &panicError{err: fmt.Errorf("%s: %w: %v", what, ErrInternal, r), stack: debug.Stack()}
 	}
+}
+
+// panicError is a recovered panic: ErrInternal, with the stack where it
+// happened for PanicStack.
+type panicError struct {
+	err   error
+	stack []byte
+}
+
+func (e *panicError) Error() string { return e.err.Error() }
+func (e *panicError) Unwrap() error { return e.err }
+
+// PanicStack returns the stack trace of the panic inside the sops library
+// that err reports (an ErrInternal), or nil. It holds code locations, for
+// bug reports; programs print it only when asked to
+// (HELM_SECRETS_DEBUG_PANICS in the plugin).
+func PanicStack(err error) []byte {
+	var p *panicError
+	if errors.As(err, &p) {
+		return p.stack
+	}
+	return nil
 }
 
 // readFile reads path, refusing files over the size cap before reading them.
@@ -122,10 +154,11 @@ func (e *Engine) checkSize(data []byte) error {
 	return nil
 }
 
-// ReadFile reads a file the way the engine does: refusing it when it
-// exceeds the size cap. Callers that want to inspect a file before
-// decrypting it (IsEncrypted) use it to apply the same limit.
-func (e *Engine) ReadFile(path string) ([]byte, error) {
+// ReadRaw reads a file as it is, without decrypting it, the way the
+// engine reads its inputs: refusing it when it exceeds the size cap.
+// Callers that inspect a file before decrypting it (IsEncrypted) use it to
+// apply the same limit.
+func (e *Engine) ReadRaw(path string) ([]byte, error) {
 	data, err := e.readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)

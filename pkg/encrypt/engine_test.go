@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -368,26 +367,6 @@ func itoa(i int) string {
 	return s
 }
 
-func TestAtomicWriteKeepsMode(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "f.yaml")
-	if err := os.WriteFile(p, []byte("old"), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	if err := encrypt.WriteFileAtomic(p, []byte("new"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := os.Stat(p)
-	b, _ := os.ReadFile(p)
-	if string(b) != "new" || st.Mode().Perm() != 0o640 {
-		t.Fatalf("content %q mode %v", b, st.Mode())
-	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 1 {
-		t.Fatalf("temp files left: %v", ents)
-	}
-}
-
 func TestReadFilesPassesPlainFilesThrough(t *testing.T) {
 	testenv.Isolate(t)
 	ctx := context.Background()
@@ -400,7 +379,7 @@ func TestReadFilesPassesPlainFilesThrough(t *testing.T) {
 	}
 	e := testenv.WriteFile(t, dir, "enc.yaml", string(enc))
 	p := testenv.WriteFile(t, dir, "plain.yaml", "b: c\n")
-	res, err := eng.ReadFiles(ctx, []string{e, p, e})
+	res, err := eng.DecryptFilesIfEncrypted(ctx, []string{e, p, e})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +391,7 @@ func TestReadFilesPassesPlainFilesThrough(t *testing.T) {
 	}
 	// Everything else still fails closed.
 	bad := testenv.WriteFile(t, dir, "cut.yaml", string(enc[:bytes.Index(enc, []byte("sops:"))]))
-	if _, err := eng.ReadFiles(ctx, []string{p, bad}); !errors.Is(err, encrypt.ErrMalformed) || !strings.Contains(err.Error(), bad) {
+	if _, err := eng.DecryptFilesIfEncrypted(ctx, []string{p, bad}); !errors.Is(err, encrypt.ErrMalformed) || !strings.Contains(err.Error(), bad) {
 		t.Fatalf("err = %v, want ErrMalformed naming %s", err, bad)
 	}
 }

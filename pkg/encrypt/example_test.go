@@ -58,7 +58,7 @@ func ExampleEngine_EncryptFile() {
 	if err != nil {
 		panic(err)
 	}
-	if err := encrypt.WriteFileAtomic(path, enc, 0o644); err != nil {
+	if err := os.WriteFile(path, enc, 0o644); err != nil {
 		panic(err)
 	}
 	fmt.Println(strings.Split(string(enc), "\n")[0]) // only password matches encrypted_regex

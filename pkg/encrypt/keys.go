@@ -27,14 +27,13 @@ type Keys struct {
 	// environment's application default credentials.
 	GCPKMS *GCPKMSOptions
 	// VaultAddresses are the HashiCorp Vault addresses hc_vault master keys
-	// may use (scheme://host[:port]), in addition to VAULT_ADDR and
-	// HELM_SECRETS_VAULT_ALLOWLIST. A file naming any other address is
+	// may use (scheme://host[:port]), in addition to VAULT_ADDR (unless
+	// NoEnvironment). A file naming any other address is
 	// refused with ErrVaultNotAllowed before any request is made.
 	VaultAddresses []string
 	// AgePlugins are the age plugin names (age1NAME1… recipients) a file's
-	// metadata may name when its data key is re-wrapped (rotate), in
-	// addition to HELM_SECRETS_AGE_PLUGIN_ALLOWLIST; wrapping runs
-	// age-plugin-NAME. Others are refused with ErrAgePluginNotAllowed.
+	// metadata may name when its data key is re-wrapped (rotate); wrapping
+	// runs age-plugin-NAME. Others are refused with ErrAgePluginNotAllowed.
 	AgePlugins []string
 	// NoEnvironment stops the engine from looking for age identities in the
 	// environment and home directory: only AgeIdentities are used, and an

@@ -186,8 +186,8 @@ func sopsServer() keyservice.Server { return keyservice.Server{Prompt: false} }
 // and sops would send the user's VAULT_TOKEN to it.
 var ErrVaultNotAllowed = errors.New("vault address not allowed")
 
-// allowedVaultAddresses: Keys.VaultAddresses, VAULT_ADDR, and the comma
-// list HELM_SECRETS_VAULT_ALLOWLIST, normalised to scheme://host[:port].
+// allowedVaultAddresses: Keys.VaultAddresses and VAULT_ADDR, normalised to
+// scheme://host[:port].
 func allowedVaultAddresses(k Keys) []string {
 	var out []string
 	add := func(a string) {
@@ -200,9 +200,6 @@ func allowedVaultAddresses(k Keys) []string {
 	}
 	if !k.NoEnvironment {
 		add(os.Getenv("VAULT_ADDR"))
-		for _, a := range strings.Split(os.Getenv("HELM_SECRETS_VAULT_ALLOWLIST"), ",") {
-			add(a)
-		}
 	}
 	return out
 }
@@ -222,5 +219,5 @@ func (s *keyServer) checkVault(addr string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: the file's hc_vault key points at %s; allow it with VAULT_ADDR or HELM_SECRETS_VAULT_ALLOWLIST (the address comes from the file, and your Vault token would be sent there)", ErrVaultNotAllowed, addr)
+	return fmt.Errorf("%w: the file's hc_vault key points at %s; allow it with VAULT_ADDR or Keys.VaultAddresses (helm secrets: HELM_SECRETS_VAULT_ALLOWLIST) (the address comes from the file, and your Vault token would be sent there)", ErrVaultNotAllowed, addr)
 }

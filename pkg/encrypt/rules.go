@@ -15,6 +15,7 @@ import (
 	"github.com/getsops/sops/v3/hcvault"
 	"github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/pgp"
+	"github.com/helm-secrets/helm-secrets/internal/commalist"
 )
 
 // Recipients say who can decrypt a file and which values are encrypted:
@@ -169,12 +170,12 @@ func RecipientsForFile(path string) (*Recipients, error) {
 		}
 	}
 	r := &Recipients{
-		Age:     splitList(os.Getenv("SOPS_AGE_RECIPIENTS")),
-		PGP:     splitList(os.Getenv("SOPS_PGP_FP")),
-		GCPKMS:  splitList(os.Getenv("SOPS_GCP_KMS_IDS")),
-		AWSKMS:  splitList(os.Getenv("SOPS_KMS_ARN")),
-		AzureKV: splitList(os.Getenv("SOPS_AZURE_KEYVAULT_URLS")),
-		HCVault: splitList(os.Getenv("SOPS_VAULT_URIS")),
+		Age:     commalist.Split(os.Getenv("SOPS_AGE_RECIPIENTS")),
+		PGP:     commalist.Split(os.Getenv("SOPS_PGP_FP")),
+		GCPKMS:  commalist.Split(os.Getenv("SOPS_GCP_KMS_IDS")),
+		AWSKMS:  commalist.Split(os.Getenv("SOPS_KMS_ARN")),
+		AzureKV: commalist.Split(os.Getenv("SOPS_AZURE_KEYVAULT_URLS")),
+		HCVault: commalist.Split(os.Getenv("SOPS_VAULT_URIS")),
 	}
 	if g, err := r.keyGroups(); err != nil {
 		return nil, err
@@ -182,16 +183,6 @@ func RecipientsForFile(path string) (*Recipients, error) {
 		return nil, fmt.Errorf("%w (for %s)", ErrNoRecipients, path)
 	}
 	return r, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // keyGroupsForFile returns the key groups of the creation rule for path,

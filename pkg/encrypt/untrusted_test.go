@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	"filippo.io/age/plugin"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
@@ -21,7 +22,7 @@ import (
 // identities in the user's own keys; and a label that is not our
 // identity's recipient is refused as changed. Re-wrapping the data key for
 // the file's recipients (rotate) would run it, as with sops: rotate refuses
-// plugins not in HELM_SECRETS_AGE_PLUGIN_ALLOWLIST (or Keys.AgePlugins).
+// plugins not in Keys.AgePlugins.
 func TestMetadataCannotRunPrograms(t *testing.T) {
 	testenv.Isolate(t)
 	id := testenv.AgeKey(t)
@@ -52,8 +53,8 @@ func TestMetadataCannotRunPrograms(t *testing.T) {
 	}
 	// Allowed, rotate still needs the data key, which the label check
 	// refuses; nothing runs either way.
-	t.Setenv("HELM_SECRETS_AGE_PLUGIN_ALLOWLIST", "other,evil")
-	if _, err := eng.Rotate(ctx, evil, encrypt.FormatYAML); !errors.Is(err, encrypt.ErrNoKey) {
+	allowing := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true, AgePlugins: []string{"other", "evil"}}})
+	if _, err := allowing.Rotate(ctx, evil, encrypt.FormatYAML); !errors.Is(err, encrypt.ErrNoKey) {
 		t.Fatalf("rotate with the plugin allowed: %v, want ErrNoKey", err)
 	}
 	if _, err := os.Stat(marker); err == nil {

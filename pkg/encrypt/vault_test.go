@@ -65,8 +65,8 @@ func TestVaultAddressFromFileNeedsAllowing(t *testing.T) {
 	}
 
 	// Allowed explicitly: the request goes out.
-	t.Setenv("HELM_SECRETS_VAULT_ALLOWLIST", evil.URL)
-	_, _ = encrypt.New(encrypt.Options{}).Decrypt(ctx, []byte(crafted), encrypt.FormatYAML)
+	allowed := encrypt.New(encrypt.Options{Keys: encrypt.Keys{VaultAddresses: []string{evil.URL}}})
+	_, _ = allowed.Decrypt(ctx, []byte(crafted), encrypt.FormatYAML)
 	if evilHits.Load() == 0 {
 		t.Fatal("allow-listed address was not contacted")
 	}

@@ -1,14 +1,6 @@
-// Package helm runs Helm with SOPS-encrypted values, as a wrapper around
-// the helm binary and in process through the Helm SDK.
-//
-// # Wrapper
-//
-// Wrap rewrites a helm command line so that encrypted values files and
-// literals reach helm decrypted without ever touching the disk; the
-// package also serves the secrets:// getter protocols and selects secret
-// backends.
-//
-// # SDK
+// Package helm installs, upgrades and renders charts with SOPS-encrypted
+// values in process, through the Helm 3 SDK (helm.sh/helm/v3); package
+// helm4 is the same API on Helm 4.
 //
 // Operators, CI tools and GitOps controllers get the CLI's power without a
 // helm binary. Install, Upgrade (with Install set for `upgrade --install`)
@@ -38,7 +30,7 @@
 // given as Getters, as the helm CLI does.
 //
 // The decryption core (ValueOptions.Merge with a Resolver) does not
-// depend on a Helm SDK version: MergeValues and the actions adapt it to
-// Helm 3 (helm.sh/helm/v3), and an adapter for another version is a thin
-// file.
+// depend on a Helm SDK version: it is shared with package helm4, and
+// MergeValues and the actions adapt it to Helm 3. A program importing this
+// package links Helm 3 only.
 package helm

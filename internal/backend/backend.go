@@ -1,0 +1,159 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// Backend decides whether files are encrypted and decrypts them. Callers
+// use only these methods: which backend it is does not matter to them.
+type Backend interface {
+	// Name is the backend's name as users select it ("sops", "noop").
+	Name() string
+	// ReadFiles reads local files concurrently; an encrypted file comes
+	// back decrypted with Encrypted true, any other file as it is. A
+	// failure to read or decrypt is the Result's Err.
+	ReadFiles(ctx context.Context, paths []string) []encrypt.Result
+	// Decrypt returns the plaintext of an encrypted document held in
+	// memory, or encrypt.ErrNotEncrypted (wrapped) when data is not one.
+	Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error)
+	// Engine is the SOPS engine that manages this backend's files (encrypt,
+	// edit, rotate, updatekeys), or nil when the backend uses files as they
+	// are.
+	Engine() *encrypt.Engine
+}
+
+// sops decrypts SOPS documents in process with an encrypt.Engine.
+type sops struct{ engine *encrypt.Engine }
+
+func (sops) Name() string { return "sops" }
+
+func (b sops) ReadFiles(ctx context.Context, paths []string) []encrypt.Result {
+	results, _ := b.engine.DecryptFilesIfEncrypted(ctx, paths)
+	return results
+}
+
+func (b sops) Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error) {
+	return b.engine.Decrypt(ctx, data, format)
+}
+
+func (b sops) Engine() *encrypt.Engine { return b.engine }
+
+// noop uses files exactly as they are: for pipelines and tests without
+// keys.
+type noop struct{ engine *encrypt.Engine }
+
+func (noop) Name() string { return "noop" }
+
+func (b noop) ReadFiles(_ context.Context, paths []string) []encrypt.Result {
+	results := make([]encrypt.Result, len(paths))
+	for i, p := range paths {
+		data, err := b.engine.ReadRaw(p)
+		results[i] = encrypt.Result{Path: p, Plaintext: data, Err: err}
+	}
+	return results
+}
+
+func (noop) Decrypt(_ context.Context, data []byte, _ encrypt.Format) ([]byte, error) {
+	return data, nil
+}
+
+func (noop) Engine() *encrypt.Engine { return nil }
+
+// Sentinels that a selection Error matches with errors.Is.
+var (
+	ErrUnknown    = errors.New("unknown secret backend")
+	ErrNotAllowed = errors.New("secret backend not allowed")
+)
+
+// Error is a failed backend selection. Its text is the shell plugin's
+// wording, which scripts grep for.
+type Error struct {
+	Name       string // the backend as named by the user
+	NotAllowed bool   // refused by the allow-list (else: unknown)
+	Reason     string // why an unknown name cannot be used ("" if none)
+}
+
+func (e *Error) Error() string {
+	if e.NotAllowed {
+		return fmt.Sprintf("secret backend '%s' not allowed", e.Name)
+	}
+	if e.Reason != "" {
+		return fmt.Sprintf("Can't find secret backend: %s (%s)", e.Name, e.Reason)
+	}
+	return "Can't find secret backend: " + e.Name
+}
+
+// Is makes errors.Is(err, ErrUnknown) and errors.Is(err, ErrNotAllowed)
+// work.
+func (e *Error) Is(target error) bool {
+	return (e.NotAllowed && target == ErrNotAllowed) || (!e.NotAllowed && target == ErrUnknown)
+}
+
+// Selector selects backends by name, honouring an allow-list
+// (HELM_SECRETS_ALLOWED_BACKENDS).
+type Selector struct {
+	// Engine serves the sops backend (nil: a new engine with default
+	// options when first needed).
+	Engine *encrypt.Engine
+	// Allowed, when non-empty, lists the only backend names that may be used.
+	Allowed []string
+}
+
+// Get returns the backend called name ("" means sops). Its error is an
+// *Error.
+func (s Selector) Get(name string) (Backend, error) {
+	if name == "" {
+		name = "sops"
+	}
+	if len(s.Allowed) > 0 && !slices.Contains(s.Allowed, name) {
+		return nil, &Error{Name: name, NotAllowed: true}
+	}
+	eng := s.Engine
+	if eng == nil {
+		eng = encrypt.New(encrypt.Options{})
+	}
+	switch name {
+	case "sops":
+		return sops{engine: eng}, nil
+	case "noop":
+		return noop{engine: eng}, nil
+	case "vals":
+		return nil, &Error{Name: name, Reason: "the vals backend is not supported yet"}
+	}
+	if st, err := os.Stat(name); err == nil && !st.IsDir() {
+		return nil, &Error{Name: name, Reason: "custom shell backends are not supported; use sops or noop"}
+	}
+	return nil, &Error{Name: name}
+}
+
+// IsName reports whether name can name a backend in a NAME! prefix: a
+// built-in backend or an existing file.
+func IsName(name string) bool {
+	switch name {
+	case "sops", "noop", "vals":
+		return true
+	}
+	if name == "" {
+		return false
+	}
+	st, err := os.Stat(name)
+	return err == nil && !st.IsDir()
+}
+
+// SplitPrefix splits "NAME!rest" into NAME and rest when NAME names a
+// backend (IsName); otherwise it returns "" and item unchanged, so a file
+// called "a!b.yaml" still works.
+func SplitPrefix(item string) (name, rest string) {
+	n, r, ok := strings.Cut(item, "!")
+	if ok && IsName(n) {
+		return n, r
+	}
+	return "", item
+}

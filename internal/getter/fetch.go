@@ -1,0 +1,251 @@
+package getter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// Options configure Fetch. The plugin binary fills them from the
+// shell plugin's environment variables.
+type Options struct {
+	// Engine decrypts with the environment's keys (secrets://,
+	// secrets+literal://). Nil: a new engine with default options.
+	Engine *encrypt.Engine
+	// AllowedBackends is HELM_SECRETS_ALLOWED_BACKENDS; DefaultBackend is
+	// HELM_SECRETS_BACKEND ("" means sops).
+	AllowedBackends []string
+	DefaultBackend  string
+	// IgnoreMissing (HELM_SECRETS_IGNORE_MISSING_VALUES=true) turns a
+	// missing source into empty output, as a leading ? does.
+	IgnoreMissing bool
+	// Paths is the local-path hardening (HELM_SECRETS_VALUES_ALLOW_*).
+	Paths pathpolicy.Policy
+	// Imports refuses key-import protocols (HELM_SECRETS_ALLOW_*_IMPORT*).
+	Imports ImportPolicy
+	// KeyLocationPrefix (HELM_SECRETS_KEY_LOCATION_PREFIX) is the string
+	// every key file path of secrets+age-import:// and
+	// secrets+gpg-import:// must start with.
+	KeyLocationPrefix string
+	// URLVariableExpansion (HELM_SECRETS_URL_VARIABLE_EXPANSION=true)
+	// expands ${VAR} in http(s) sources; an undefined variable fails.
+	URLVariableExpansion bool
+	// Kube locates the cluster for the -kubernetes protocols.
+	Kube KubeOptions
+	// LoadGPGKeys (HELM_SECRETS_LOAD_GPG_KEYS, space separated, "false"
+	// means none) are PGP key files, or directories of them, imported into
+	// a private temporary GNUPGHOME for secrets:// sources.
+	LoadGPGKeys []string
+	// GPG and GPGConf are the gnupg binaries ("gpg", "gpgconf" when empty).
+	GPG, GPGConf string
+	// HTTPClient downloads http(s) sources; nil: a client with
+	// urls.Timeout.
+	HTTPClient *http.Client
+	// MaxSize caps a source's size; 0 means encrypt.DefaultMaxInputSize.
+	MaxSize int64
+}
+
+// ImportPolicy refuses key-import protocols. The zero value allows all, as
+// the shell plugin's defaults do.
+type ImportPolicy struct {
+	DenyGPG           bool // HELM_SECRETS_ALLOW_GPG_IMPORT != "true"
+	DenyGPGKubernetes bool // HELM_SECRETS_ALLOW_GPG_IMPORT_KUBERNETES != "true"
+	DenyAge           bool // HELM_SECRETS_ALLOW_AGE_IMPORT != "true"
+	DenyAgeKubernetes bool // HELM_SECRETS_ALLOW_AGE_IMPORT_KUBERNETES != "true"
+}
+
+// KubeOptions locate the Kubernetes API server and namespace, as Helm
+// passes them to plugins: KUBECONFIG (a path list; empty means the default
+// ~/.kube/config), HELM_KUBECONTEXT and HELM_NAMESPACE.
+type KubeOptions struct {
+	Kubeconfig string
+	Context    string
+	Namespace  string
+}
+
+// Fetch resolves a getter URL and returns the plaintext exactly as
+// `sops --decrypt` prints it; a source that is not encrypted is returned
+// unchanged, and a missing source with ignore-missing gives empty output.
+// Errors are worded as the shell plugin words them (without its
+// "[helm-secrets] " prefix); an error may hold several lines.
+//
+// Keys of the import protocols are used in memory only (age) or in a
+// private temporary GNUPGHOME that is removed, with its gpg-agent, before
+// Fetch returns (PGP). Fetch is safe for concurrent use.
+func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
+	if o.Engine == nil {
+		o.Engine = encrypt.New(encrypt.Options{MaxInputSize: o.MaxSize})
+	}
+	if o.DefaultBackend == "" {
+		o.DefaultBackend = "sops"
+	}
+	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends}
+	// The shell plugin loads the default backend first, so an allow-list
+	// without it fails every URL (docs/compatibility.md §1.1).
+	b, err := backends.Get(o.DefaultBackend)
+	if err != nil {
+		return nil, err
+	}
+	scheme, rest, ok := splitScheme(rawURL)
+	if !ok {
+		return nil, fmt.Errorf("Unknown protocol '%s'!", rawURL)
+	}
+	if deny := map[string]bool{
+		SchemeGPGImport:           o.Imports.DenyGPG,
+		SchemeGPGImportKubernetes: o.Imports.DenyGPGKubernetes,
+		SchemeAgeImport:           o.Imports.DenyAge,
+		SchemeAgeImportKubernetes: o.Imports.DenyAgeKubernetes,
+	}[scheme]; deny {
+		return nil, fmt.Errorf("%s:// is not allowed in this context!", scheme)
+	}
+	// The grammar is checked in the shell plugin's order: "?", then the
+	// backend (which fails at once), then the key/source split.
+	u, perr := parseRest(scheme, rest)
+	name := u.Backend
+	if perr != nil {
+		// Invalid syntax; still report a bad backend first, as the shell does.
+		r := strings.TrimPrefix(rest, "?")
+		if n, _, found := strings.Cut(r, "!"); found {
+			name = n
+		}
+	}
+	if name != "" {
+		if b, err = backends.Get(name); err != nil {
+			return nil, err
+		}
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	ignore := o.IgnoreMissing || u.IgnoreMissing
+
+	if scheme == SchemeLiteral {
+		plain, err := b.Decrypt(ctx, []byte(u.Source), encrypt.FormatAuto)
+		if errors.Is(err, encrypt.ErrNotEncrypted) {
+			return []byte(u.Source), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Unable to decrypt literal value: %v", err)
+		}
+		return plain, nil
+	}
+
+	if (scheme == SchemeAgeImport || scheme == SchemeGPGImport) && !strings.HasPrefix(u.Key, o.KeyLocationPrefix) {
+		return nil, fmt.Errorf("Key location '%s' is not allowed", u.Key)
+	}
+
+	// Locate the source before touching keys: a missing file needs none.
+	src, err := o.locate(ctx, u.Source, ignore)
+	if err != nil || src == nil {
+		return []byte{}, err
+	}
+
+	if b.Engine() != nil && (scheme != SchemeSecrets || len(o.LoadGPGKeys) > 0) {
+		eng, cleanup, err := o.importKeys(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		if b, err = (backend.Selector{Engine: eng}).Get(b.Name()); err != nil {
+			return nil, err
+		}
+	}
+
+	if src.local {
+		r := b.ReadFiles(ctx, []string{src.name})[0]
+		if r.Err != nil {
+			return nil, errors.Join(fmt.Errorf("Error while decrypting file: %s", u.Source), r.Err)
+		}
+		// A source that is not encrypted comes back as it is, as the
+		// shell plugin prints it.
+		return r.Plaintext, nil
+	}
+	plain, err := b.Decrypt(ctx, src.data, encrypt.DetectFormat(src.name, src.data))
+	switch {
+	case errors.Is(err, encrypt.ErrNotEncrypted):
+		return src.data, nil
+	case err != nil:
+		return nil, errors.Join(fmt.Errorf("Error while decrypting file: %s", urls.Redact(u.Source)), err)
+	}
+	return plain, nil
+}
+
+// source is a located source: a local file to read, or downloaded data.
+type source struct {
+	name  string // path, or the URL's last path element for format detection
+	local bool
+	data  []byte // downloaded content (remote sources only)
+}
+
+// locate checks a local file (path policy, existence) or downloads an
+// http(s) URL. A missing source gives (nil, nil) when ignore is set.
+func (o Options) locate(ctx context.Context, s string, ignore bool) (*source, error) {
+	if urls.IsHTTP(s) {
+		data, err := o.download(ctx, s)
+		if err != nil {
+			if ignore {
+				return nil, nil
+			}
+			return nil, errors.Join(
+				fmt.Errorf("Error while download url %s", urls.Redact(s)),
+				fmt.Errorf("File does not exist: %s", urls.Redact(s)))
+		}
+		return &source{name: urls.Base(s), data: data}, nil
+	}
+	if urls.HasScheme(s) {
+		if ignore {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("File does not exist: %s (only local files and http(s):// URLs are supported)", urls.Redact(s))
+	}
+	if err := o.Paths.Check(s); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(s)
+	if err != nil || st.IsDir() {
+		if ignore && (err == nil || errors.Is(err, fs.ErrNotExist)) {
+			return nil, nil
+		}
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("File does not exist: %s", s)
+		}
+		return nil, err
+	}
+	return &source{name: s, local: true}, nil
+}
+
+var urlVarRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// download fetches an http(s) URL (basic auth from the URL), capped at
+// MaxSize bytes.
+func (o Options) download(ctx context.Context, s string) ([]byte, error) {
+	if o.URLVariableExpansion {
+		var undefined []string
+		s = urlVarRE.ReplaceAllStringFunc(s, func(m string) string {
+			name := urlVarRE.FindStringSubmatch(m)[1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				undefined = append(undefined, name)
+			}
+			return v
+		})
+		if len(undefined) > 0 {
+			return nil, fmt.Errorf("undefined variables in URL: %s", strings.Join(undefined, ", "))
+		}
+	}
+	limit := o.MaxSize
+	if limit == 0 {
+		limit = encrypt.DefaultMaxInputSize
+	}
+	return urls.Download(ctx, o.HTTPClient, s, limit)
+}

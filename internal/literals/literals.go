@@ -1,0 +1,181 @@
+package literals
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// An encrypted literal is a whole SOPS document given as a --set,
+// --set-string or --set-json value (typically the one-line JSON that
+// `sops encrypt --input-type binary --output-type json` prints, with its
+// commas escaped for --set). It decrypts to what `sops decrypt` prints for
+// it: the raw value for binary-format documents, the document otherwise.
+//
+// Values are found with helm's own parsers; a value counts as a literal
+// only if sops can parse its metadata.
+
+// Kind is the flag a --set style value came from.
+type Kind int
+
+// The flags that can carry encrypted literals.
+const (
+	Set       Kind = iota // --set
+	SetString             // --set-string
+	SetJSON               // --set-json
+)
+
+// Flag is the kind's flag name ("--set", ...).
+func (k Kind) Flag() string {
+	switch k {
+	case SetString:
+		return "--set-string"
+	case SetJSON:
+		return "--set-json"
+	}
+	return "--set"
+}
+
+// Parser is Helm's strvals parser of the Helm SDK in use (Helm 3 and Helm
+// 4 each have their own); see the helm3 and helm4 subpackages.
+type Parser struct {
+	ParseInto        func(s string, dest map[string]interface{}) error
+	ParseIntoString  func(s string, dest map[string]interface{}) error
+	ParseJSON        func(s string, dest map[string]interface{}) error
+	ParseLiteralInto func(s string, dest map[string]interface{}) error
+	// ParseIntoFile parses --set-file style values, calling reader with each
+	// value (a path) and storing what it returns.
+	ParseIntoFile func(s string, dest map[string]interface{}, reader func([]rune) (interface{}, error)) error
+}
+
+// Leaves parses a --set style value with helm's parser for its kind and
+// returns every string leaf that is a SOPS document. A value that does not
+// parse has none (helm reports the syntax error itself).
+func (p Parser) Leaves(kind Kind, v string) []string {
+	if !strings.Contains(v, "sops") {
+		return nil // no sops metadata possible: nothing to parse twice
+	}
+	dest := map[string]interface{}{}
+	var err error
+	switch kind {
+	case Set:
+		err = p.ParseInto(v, dest)
+	case SetString:
+		err = p.ParseIntoString(v, dest)
+	case SetJSON:
+		err = p.ParseJSON(v, dest)
+	}
+	if err != nil {
+		return nil
+	}
+	var out []string
+	var walk func(interface{})
+	walk = func(x interface{}) {
+		switch t := x.(type) {
+		case map[string]interface{}:
+			for _, c := range t {
+				walk(c)
+			}
+		case []interface{}:
+			for _, c := range t {
+				walk(c)
+			}
+		case string:
+			if encrypt.IsEncrypted([]byte(t), encrypt.FormatAuto) {
+				out = append(out, t)
+			}
+		}
+	}
+	walk(dest)
+	return out
+}
+
+// Moved is an encrypted literal taken out of a --set style flag; its
+// plaintext goes to helm through --set-file and a pipe, never argv.
+type Moved struct {
+	Key   string
+	Plain []byte
+}
+
+// Extract removes every key=ENCRYPTED part from a --set,
+// --set-string or --set-json value and returns what is left (possibly "")
+// and the decrypted literals. Helm applies --set-file after --set and
+// --set-string, so a literal only changes precedence against the same key
+// given again in a later --set-string. It fails (closed) when a literal
+// cannot be isolated as a whole key=value, rather than hand helm
+// ciphertext.
+func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(context.Context, []byte) ([]byte, error)) (string, []Moved, error) {
+	leaves := p.Leaves(kind, v)
+	if len(leaves) == 0 {
+		return v, nil, nil
+	}
+	isLeaf := make(map[string]bool, len(leaves))
+	for _, l := range leaves {
+		isLeaf[l] = true
+	}
+	var keep []string
+	var moved []Moved
+	for _, part := range SplitTopLevel(kind, v) {
+		key, raw, ok := strings.Cut(part, "=")
+		if !ok {
+			keep = append(keep, part)
+			continue
+		}
+		val := Unescape(raw)
+		if kind == SetJSON {
+			if json.Unmarshal([]byte(raw), &val) != nil {
+				val = ""
+			}
+		}
+		if !isLeaf[val] {
+			keep = append(keep, part)
+			continue
+		}
+		plain, err := decrypt(ctx, []byte(val))
+		if err != nil {
+			return "", nil, fmt.Errorf("encrypted literal for %s: %w", key, err)
+		}
+		moved = append(moved, Moved{Key: key, Plain: plain})
+	}
+	if len(moved) < len(leaves) {
+		return "", nil, ErrNotIsolated
+	}
+	return strings.Join(keep, ","), moved, nil
+}
+
+// SplitTopLevel splits a --set style value into its key=value parts: on
+// unescaped commas for --set and --set-string, and on commas outside JSON
+// strings, arrays and objects for --set-json.
+func SplitTopLevel(kind Kind, v string) []string {
+	if kind != SetJSON {
+		return SplitUnescaped(v, ',')
+	}
+	var parts []string
+	depth, start, inStr := 0, 0, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+		case inStr:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 0:
+			parts = append(parts, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, v[start:])
+}
+
+// ErrNotIsolated means an encrypted literal is not a whole key=value of
+// its flag, so it cannot be moved out of argv.
+var ErrNotIsolated = errors.New("an encrypted literal must be a whole key=value of its flag (not inside a {list} or a JSON object); or use --set-file key=secrets+literal://...")

@@ -1,0 +1,300 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/delivery"
+	"github.com/helm-secrets/helm-secrets/internal/literals"
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// Options configure one run of a helm command with its encrypted values
+// decrypted on the fly.
+type Options struct {
+	// Helm is the helm binary ("helm" when empty).
+	Helm string
+	// Args are the helm command and its arguments, e.g.
+	// ["upgrade", "--install", "app", "./chart", "-f", "secrets.yaml"].
+	Args []string
+	// Backends selects the backend of each source; DefaultBackend is used
+	// for sources without a NAME! prefix.
+	Backends       backend.Selector
+	DefaultBackend string
+	// IgnoreMissing turns missing values files into empty ones.
+	IgnoreMissing bool
+	// Paths restricts local values paths.
+	Paths pathpolicy.Policy
+	// Stdin, Stdout and Stderr are helm's standard streams. Nil means the
+	// process's own.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Env is helm's environment; nil means os.Environ().
+	Env []string
+}
+
+// Run is a prepared helm command: every source is decrypted and served,
+// and the command line rewritten. Exec runs it; Close releases it.
+type Run struct {
+	o         Options
+	args      []string
+	decrypted []string
+	srv       *delivery.Server
+}
+
+// Prepare decrypts every encrypted values source in o.Args (-f/--values
+// files, --set-file files, encrypted literals in --set, --set-string and
+// --set-json), all in parallel, and serves the plaintext through paths
+// that never touch the disk. If any source fails, nothing is served and
+// the error lists every failure, each naming its source: helm must not be
+// started. It prints nothing.
+func Prepare(ctx context.Context, o Options) (*Run, error) {
+	if o.Stdin == nil {
+		o.Stdin = os.Stdin
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.Helm == "" {
+		o.Helm = "helm"
+	}
+	slots, err := findSlots(o.Args)
+	if err != nil {
+		return nil, err
+	}
+	p := &preparer{o: o}
+	if err := p.prepare(ctx, slots); err != nil {
+		return nil, err
+	}
+	r := &Run{o: o, decrypted: p.decrypted}
+	if len(p.pipes) > 0 {
+		if r.srv, err = delivery.New(); err != nil {
+			return nil, err
+		}
+		for i, pj := range p.pipes {
+			path, err := r.srv.Add(i, pj.name, pj.content)
+			if err != nil {
+				r.Close()
+				return nil, err
+			}
+			*pj.target = path
+		}
+	}
+	r.args = rebuild(o.Args, slots)
+	return r, nil
+}
+
+// Decrypted lists the files that were decrypted, as typed (without
+// prefixes), in argument order: the shell plugin announces each with
+// "[helm-secrets] Decrypt: FILE".
+func (r *Run) Decrypted() []string { return r.decrypted }
+
+// Args is the rewritten command line helm gets.
+func (r *Run) Args() []string { return r.args }
+
+// Exec runs helm with the rewritten command line and returns its exit code,
+// then releases the served plaintext. A non-nil error means helm did not
+// run to completion.
+func (r *Run) Exec(ctx context.Context) (int, error) {
+	defer r.Close()
+	return runHelm(ctx, r.o, r.args)
+}
+
+// Close releases the served plaintext; Exec calls it. It is safe to call
+// more than once.
+func (r *Run) Close() {
+	if r.srv != nil {
+		r.srv.Close()
+		r.srv = nil
+	}
+}
+
+// pipeJob is plaintext to serve; target receives the served path.
+type pipeJob struct {
+	name    string
+	content []byte
+	target  *string
+}
+
+type preparer struct {
+	o         Options
+	pipes     []pipeJob
+	decrypted []string // sources to announce, in argument order
+}
+
+type fileJob struct {
+	it  *item
+	b   backend.Backend
+	res encrypt.Result
+}
+
+// prepare resolves every source; it fails with all errors at once.
+func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
+	var errs []error
+	var jobs []*fileJob
+	for _, s := range slots {
+		switch s.kind {
+		case kindValues, kindSetFile:
+			for _, it := range s.items {
+				if it.path == "" || isRemote(it.path) {
+					continue
+				}
+				j, err := p.resolve(it)
+				if err != nil {
+					errs = append(errs, err)
+				} else if j != nil {
+					jobs = append(jobs, j)
+				}
+			}
+		default:
+			if err := p.moveLiterals(ctx, s); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	readAll(ctx, jobs)
+	for _, j := range jobs {
+		switch {
+		case j.res.Err != nil:
+			errs = append(errs, fmt.Errorf("Error while decrypting file: %s: %w", j.it.path, unwrapOnce(j.res.Err)))
+		case j.res.Encrypted:
+			p.pipes = append(p.pipes, pipeJob{name: j.it.path, content: j.res.Plaintext, target: &j.it.replacement})
+			p.decrypted = append(p.decrypted, j.it.path)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// moveLiterals takes the encrypted literals out of a --set style slot and
+// serves their plaintext through --set-file paths.
+func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
+	b, err := p.o.Backends.Get(p.o.DefaultBackend)
+	if err != nil {
+		return err
+	}
+	dec := func(ctx context.Context, doc []byte) ([]byte, error) {
+		return b.Decrypt(ctx, doc, encrypt.FormatAuto)
+	}
+	kind := s.kind.literalKind()
+	rest, moved, err := parser.Extract(ctx, kind, s.value, dec)
+	if err != nil {
+		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
+	}
+	if len(moved) > 0 {
+		s.value = rest
+		for _, m := range moved {
+			it := &item{key: m.Key}
+			s.items = append(s.items, it)
+			p.pipes = append(p.pipes, pipeJob{name: "literal-" + m.Key, content: m.Plain, target: &it.replacement})
+		}
+	}
+	return nil
+}
+
+// resolve checks one local file source: policy, existence, backend. It
+// returns a job when the file must be read and possibly decrypted.
+func (p *preparer) resolve(it *item) (*fileJob, error) {
+	if err := p.o.Paths.Check(it.path); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(it.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if it.optional || p.o.IgnoreMissing {
+			p.pipes = append(p.pipes, pipeJob{name: it.path, target: &it.replacement})
+			return nil, nil
+		}
+		return nil, fmt.Errorf("File does not exist: %s", it.path)
+	}
+	if err != nil || st.IsDir() {
+		return nil, nil // helm reports it in its own words
+	}
+	name := it.backend
+	if name == "" {
+		name = p.o.DefaultBackend
+	}
+	b, err := p.o.Backends.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	return &fileJob{it: it, b: b}, nil
+}
+
+// readAll reads and decrypts the jobs' files concurrently, one ReadFiles
+// call per backend; a file named twice is read once.
+func readAll(ctx context.Context, jobs []*fileJob) {
+	byBackend := map[string][]*fileJob{}
+	var order []string
+	for _, j := range jobs {
+		n := j.b.Name()
+		if _, ok := byBackend[n]; !ok {
+			order = append(order, n)
+		}
+		byBackend[n] = append(byBackend[n], j)
+	}
+	for _, n := range order {
+		js := byBackend[n]
+		paths := make([]string, len(js))
+		for i, j := range js {
+			paths[i] = j.it.path
+		}
+		for i, r := range js[0].b.ReadFiles(ctx, paths) {
+			js[i].res = r
+		}
+	}
+}
+
+// unwrapOnce drops the engine's "decrypt PATH: " prefix when our own
+// message names the file.
+func unwrapOnce(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}
+
+// rebuild returns args with every slot's value replaced.
+func rebuild(args []string, slots []*slot) []string {
+	at := make(map[int]*slot, len(slots))
+	for _, s := range slots {
+		at[s.index] = s
+	}
+	out := make([]string, 0, len(args)+4)
+	for i := 0; i < len(args); i++ {
+		s, ok := at[i]
+		if !ok {
+			out = append(out, args[i])
+			continue
+		}
+		var extra []string
+		value := s.value
+		switch s.kind {
+		case kindValues:
+			value = joinValuesList(s.items)
+		case kindSetFile:
+			value = joinSetFile(s.items)
+		default:
+			for _, it := range s.items {
+				extra = append(extra, "--set-file", it.key+"="+literals.Escape(it.replacement))
+			}
+		}
+		if value == "" && len(extra) > 0 {
+			// Every pair moved to --set-file: drop the now-empty flag.
+			if s.prefix == "" {
+				out = out[:len(out)-1]
+			}
+		} else {
+			out = append(out, s.prefix+value)
+		}
+		out = append(out, extra...)
+	}
+	return out
+}
