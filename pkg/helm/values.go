@@ -23,14 +23,10 @@ type ValueOptions struct {
 
 // A Resolver reads the values sources that Helm does not read as local
 // files: URLs whose scheme has a getter (https://, secrets://, oci://, ...).
-// HelmGetters adapts Helm 3's getter.Providers.
-type Resolver interface {
-	// Resolves reports whether source is read by Read rather than as a
-	// local file.
-	Resolves(source string) bool
-	// Read returns the content of source.
-	Read(ctx context.Context, source string) ([]byte, error)
-}
+// Resolves(source) reports whether source is read by Read(ctx, source)
+// rather than as a local file. HelmGetters adapts Helm 3's
+// getter.Providers.
+type Resolver = valuesmerge.Resolver
 
 // Merge merges the values exactly as Helm's values.Options.MergeValues
 // does (the values files in order with Helm's map merge, then --set-json,
@@ -50,10 +46,6 @@ type Resolver interface {
 // files. eng supplies the keys; nil means an engine with keys from the
 // environment, as the sops CLI finds them.
 func (o *ValueOptions) Merge(ctx context.Context, eng *encrypt.Engine, r Resolver) (map[string]interface{}, error) {
-	var res valuesmerge.Resolver
-	if r != nil {
-		res = r
-	}
 	src := valuesmerge.Sources(*o)
-	return valuesmerge.Merge(ctx, &src, eng, res, helm3.Parser)
+	return valuesmerge.Merge(ctx, &src, eng, r, helm3.Parser)
 }
