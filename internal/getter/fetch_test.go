@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
@@ -434,7 +435,12 @@ func TestFetchGPGImport(t *testing.T) {
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("GNUPGHOME left behind in TMPDIR: %v", entries)
 	}
-	if pids := processesMentioning(tmp); len(pids) > 0 {
+	// gpgconf --kill returns before the agent has exited: give it time to.
+	pids := processesMentioning(tmp)
+	for deadline := time.Now().Add(5 * time.Second); len(pids) > 0 && time.Now().Before(deadline); pids = processesMentioning(tmp) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(pids) > 0 {
 		t.Errorf("gpg-agent left running for the private home: %v", pids)
 	}
 	// A key file that is not a key fails cleanly.
