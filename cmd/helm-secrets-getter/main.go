@@ -81,7 +81,9 @@ func fastPath(args []string) ([]byte, bool) {
 	if len(ids) == 0 {
 		return nil, false
 	}
-	out, err := sopslite.DecryptYAML(data, ids)
+	// HELM_SECRETS_STRICT: the same check as the engine's Options.Strict;
+	// a refusal hands off, and the full binary gives the error.
+	out, err := sopslite.Options{Strict: os.Getenv("HELM_SECRETS_STRICT") == "true"}.DecryptYAML(data, ids)
 	if err != nil {
 		return nil, false
 	}
@@ -101,7 +103,8 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_DEBUG":            off,
 	"HELM_SECRETS_DEBUG_PANICS":     unset,
 	"HELM_SECRETS_TEST_MODE":        unset,
-	// Checked by the fast path itself (pathpolicy):
+	// Applied by the fast path itself (sopslite.Options.Strict, pathpolicy):
+	"HELM_SECRETS_STRICT":                      anyValue,
 	"HELM_SECRETS_VALUES_ALLOW_SYMLINKS":       anyValue,
 	"HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH":  anyValue,
 	"HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL": anyValue,

@@ -63,6 +63,7 @@ func (a *app) runEncrypt(ctx context.Context, o *encryptOptions) error {
 	case err != nil:
 		return a.encryptError("encrypting", o.file, err)
 	}
+	a.warnEmptyValues(o.file, out)
 	if o.inPlace {
 		if err := writeInPlace(o.file, out, 0o644); err != nil {
 			return a.errorf("%v", err)
@@ -71,6 +72,19 @@ func (a *app) runEncrypt(ctx context.Context, o *encryptOptions) error {
 	}
 	_, err = a.streams.Stdout.Write(out)
 	return err
+}
+
+// warnEmptyValues warns (stderr, even when quiet) about the values of a
+// file just encrypted that the sops MAC does not cover: anyone can add,
+// remove or change such keys without the change being detected, and
+// HELM_SECRETS_STRICT=true refuses the file.
+func (a *app) warnEmptyValues(file string, enc []byte) {
+	paths, err := encrypt.EmptyValues(enc, encrypt.DetectFormat(file, enc))
+	if err != nil || len(paths) == 0 {
+		return
+	}
+	fmt.Fprintf(a.streams.Stderr, "%s[WARNING] %s: %d empty value(s) not covered by the MAC (anyone can add or change such keys undetected; HELM_SECRETS_STRICT=true refuses the file): %s\n",
+		prefix, file, len(paths), strings.Join(paths, ", "))
 }
 
 // alreadyEncrypted reports whether data is a SOPS document, in the format

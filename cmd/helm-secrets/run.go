@@ -163,7 +163,7 @@ func (a *app) setupEngine() {
 			a.infof("backend args ignored (the sops backend runs in process): %s", strings.Join(ignored, " "))
 		}
 	}
-	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{})})
+	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{}), Strict: pluginenv.Strict()})
 	a.backends.Engine = a.engine
 }
 

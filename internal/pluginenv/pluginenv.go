@@ -35,6 +35,10 @@ func Keys(k encrypt.Keys) encrypt.Keys {
 	return k
 }
 
+// Strict is HELM_SECRETS_STRICT=true: refuse values the sops MAC does not
+// authenticate (encrypt.Options.Strict).
+func Strict() bool { return os.Getenv("HELM_SECRETS_STRICT") == "true" }
+
 // LoadGPGKeys is HELM_SECRETS_LOAD_GPG_KEYS: space separated key files or
 // directories; "false" means none.
 func LoadGPGKeys() []string {

@@ -29,6 +29,10 @@ import (
 // Errors never contain key or plaintext material.
 var ErrUnsupported = errors.New("not handled by the age fast path")
 
+// ErrPanic marks the ErrUnsupported of a recovered panic: still handed to
+// the engine, but a bug of this package, which tests and fuzzing fail on.
+var ErrPanic = errors.New("recovered panic")
+
 func unsupported(why string) error { return fmt.Errorf("%w: %s", ErrUnsupported, why) }
 
 // sops' value format; the same expression as sops' aes package, including
@@ -65,15 +69,29 @@ type cryptRule struct {
 	unencryptedRegex, encryptedRegex   string // as written (a bad one never matches, as in sops)
 }
 
+// Options change what DecryptYAML accepts. The zero value is sops'
+// behaviour.
+type Options struct {
+	// Strict refuses (ErrUnsupported, so the engine gives the error) any
+	// value the MAC does not authenticate: null, "", [] and {} anywhere,
+	// exactly as the engine's Options.Strict.
+	Strict bool
+}
+
 // DecryptYAML decrypts a sops-encrypted YAML document whose data key is
 // wrapped for age, with ids, and returns exactly what `sops --decrypt`
 // prints for it with the default YAML store settings. It verifies the MAC
 // before returning anything. Every input it does not handle exactly as
 // sops does, and every failure, gives ErrUnsupported and no output.
-func DecryptYAML(in []byte, ids []age.Identity) (out []byte, err error) {
+func DecryptYAML(in []byte, ids []age.Identity) ([]byte, error) {
+	return Options{}.DecryptYAML(in, ids)
+}
+
+// DecryptYAML is the package's DecryptYAML with these options.
+func (o Options) DecryptYAML(in []byte, ids []age.Identity) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, unsupported("unexpected input")
+			out, err = nil, fmt.Errorf("%w: %w", ErrUnsupported, ErrPanic)
 		}
 	}()
 	if len(ids) == 0 {
@@ -94,7 +112,7 @@ func DecryptYAML(in []byte, ids []age.Identity) (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
-	computed, err := decryptTree(branches, key, meta.rule)
+	computed, err := decryptTree(branches, key, meta.rule, o.Strict)
 	if err != nil {
 		return nil, err
 	}
@@ -429,8 +447,8 @@ func (r cryptRule) shouldBeEncrypted(path []string) bool {
 
 // decryptTree mirrors sops' Tree.Decrypt: it decrypts every value in
 // place and returns the MAC of the plaintext tree.
-func decryptTree(branches []branch, key []byte, rule cryptRule) (string, error) {
-	w := walker{key: key, rule: rule, hash: sha512.New()}
+func decryptTree(branches []branch, key []byte, rule cryptRule, strict bool) (string, error) {
+	w := walker{key: key, rule: rule, hash: sha512.New(), strict: strict}
 	for _, b := range branches {
 		if err := w.branch(b, make([]string, 0)); err != nil {
 			return "", err
@@ -440,9 +458,10 @@ func decryptTree(branches []branch, key []byte, rule cryptRule) (string, error) 
 }
 
 type walker struct {
-	key  []byte
-	rule cryptRule
-	hash hash.Hash
+	key    []byte
+	rule   cryptRule
+	hash   hash.Hash
+	strict bool // refuse values the MAC leaves out (null, "", [], {})
 }
 
 func (w *walker) branch(b branch, path []string) error {
@@ -461,6 +480,9 @@ func (w *walker) branch(b branch, path []string) error {
 }
 
 func (w *walker) value(in any, path []string) (any, error) {
+	if w.strict && isEmpty(in) {
+		return nil, unsupported("strict: a value the MAC does not authenticate")
+	}
 	switch in := in.(type) {
 	case string, int, bool, float64, time.Time:
 		return w.leaf(in, path)
@@ -479,6 +501,22 @@ func (w *walker) value(in any, path []string) (any, error) {
 		return nil, nil
 	}
 	return nil, unsupported("value type")
+}
+
+// isEmpty reports whether v adds nothing to the MAC: null, "", an empty
+// list or mapping. (A list of only such values is caught at its items.)
+func isEmpty(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		return v == ""
+	case branch:
+		return len(v) == 0
+	case []any:
+		return len(v) == 0
+	}
+	return false
 }
 
 func (w *walker) leaf(in any, path []string) (any, error) {

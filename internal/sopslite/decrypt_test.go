@@ -344,17 +344,76 @@ func FuzzDecryptYAML(f *testing.F) {
 		}
 		f.Add(enc)
 	}
+	strictEng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}, SopsOnly: true, Strict: true})
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		got, err := sopslite.DecryptYAML(doc, []age.Identity{id})
-		if err != nil {
-			return
-		}
-		want, werr := eng.Decrypt(context.Background(), doc, encrypt.FormatYAML)
-		if werr != nil {
-			t.Fatalf("fast path accepted what the engine rejects: %v", werr)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("output differs from the engine:\n got %q\nwant %q", got, want)
+		for _, c := range []struct {
+			strict bool
+			eng    *encrypt.Engine
+		}{{false, eng}, {true, strictEng}} {
+			got, err := sopslite.Options{Strict: c.strict}.DecryptYAML(doc, []age.Identity{id})
+			if errors.Is(err, sopslite.ErrPanic) {
+				t.Fatalf("strict %t: DecryptYAML panicked", c.strict)
+			}
+			want, werr := c.eng.Decrypt(context.Background(), doc, encrypt.FormatYAML)
+			if errors.Is(werr, encrypt.ErrInternal) {
+				t.Fatalf("strict %t: the engine recovered a panic: %v", c.strict, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if werr != nil {
+				t.Fatalf("strict %t: fast path accepted what the engine rejects: %v", c.strict, werr)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("strict %t: output differs from the engine:\n got %q\nwant %q", c.strict, got, want)
+			}
 		}
 	})
+}
+
+// TestStrictSameAsEngine: with Strict, the fast path accepts exactly what
+// the strict engine accepts, for every document the fast path handles
+// without Strict: generated documents with empty values (null, "", [],
+// {}) placed at random depths before encryption, and injected after it.
+func TestStrictSameAsEngine(t *testing.T) {
+	id := testenv.AgeKey(t)
+	eng := engineFor(id)
+	strictEng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}, SopsOnly: true, Strict: true})
+	ids := []age.Identity{id}
+	empties := []string{"null", `""`, "[]", "{}", "~", "", "[null]", "[{}]", "{a: null}", "[a, '']"}
+	r := rand.New(rand.NewSource(14))
+	var handled, refused, accepted int
+	n := corpusSize(300)
+	for i := 0; i < n; i++ {
+		doc := genDocument(r)
+		if i%2 == 0 {
+			doc = append(doc, fmt.Sprintf("added%d: %s\n", i, empties[r.Intn(len(empties))])...)
+		}
+		enc := encryptWith(t, eng, id, doc)
+		if i%3 == 0 {
+			enc = bytes.Replace(enc, []byte("sops:\n"), []byte(fmt.Sprintf("injected: %s\nsops:\n", empties[r.Intn(len(empties))])), 1)
+		}
+		if _, err := sopslite.DecryptYAML(enc, ids); err != nil {
+			continue
+		}
+		handled++
+		got, err := sopslite.Options{Strict: true}.DecryptYAML(enc, ids)
+		want, werr := strictEng.Decrypt(context.Background(), enc, encrypt.FormatYAML)
+		switch {
+		case (err == nil) != (werr == nil):
+			t.Fatalf("doc %d: fast path %v, engine %v\n%s", i, err, werr, enc)
+		case werr != nil && !errors.Is(werr, encrypt.ErrUnauthenticated):
+			t.Fatalf("doc %d: engine %v", i, werr)
+		case werr != nil:
+			refused++
+		case !bytes.Equal(got, want):
+			t.Fatalf("doc %d: outputs differ", i)
+		default:
+			accepted++
+		}
+	}
+	if refused == 0 || accepted == 0 {
+		t.Fatalf("corpus exercises one side only: %d refused, %d accepted", refused, accepted)
+	}
+	t.Logf("%d documents: %d handled by the fast path, strict: %d refused by both, %d accepted by both with identical output", n, handled, refused, accepted)
 }

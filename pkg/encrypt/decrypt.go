@@ -261,9 +261,19 @@ func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *co
 	if err != nil {
 		return nil, err
 	}
-	cipher := aes.NewCipher()
+	var cipher sops.Cipher = aes.NewCipher()
+	var rec *recordingCipher
+	if e.opts.Strict && tree.Metadata.MACOnlyEncrypted {
+		rec = newRecordingCipher()
+		cipher = rec
+	}
 	if _, err := e.openTree(ctx, &tree, cipher); err != nil {
 		return nil, err
+	}
+	if e.opts.Strict {
+		if p := unauthenticatedKeys(tree.Branches, tree.Metadata.MACOnlyEncrypted, rec.decrypted, 1); len(p) > 0 {
+			return nil, unauthenticatedError(p[0])
+		}
 	}
 	out, err = format.store(sc).EmitPlainFile(tree.Branches)
 	if err != nil {
@@ -287,13 +297,13 @@ func (e *Engine) decryptLite(ctx context.Context, data []byte, format Format, sc
 	if len(ids) == 0 && !e.opts.Keys.NoEnvironment {
 		ids = e.envAge.get()
 	}
-	out, err := sopslite.DecryptYAML(data, ids)
+	out, err := sopslite.Options{Strict: e.opts.Strict}.DecryptYAML(data, ids)
 	return out, err == nil
 }
 
 // openTree recovers the data key, decrypts every value in place and
 // verifies the MAC. It returns the data key.
-func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher aes.Cipher) ([]byte, error) {
+func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher sops.Cipher) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

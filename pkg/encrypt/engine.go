@@ -39,6 +39,12 @@ type Options struct {
 	// SetSopsLog with a non-nil writer does the same for every engine, so
 	// that sops' messages are complete.
 	SopsOnly bool
+	// Strict refuses, on decryption, any value the sops MAC does not
+	// authenticate: empty values (null, "", [], {}), which sops leaves out
+	// of the MAC so anyone can add them to a file, and unencrypted values of
+	// mac_only_encrypted files. The error (ErrUnauthenticated) names the key
+	// path. Off by default: sops itself writes such files (docs/security.md).
+	Strict bool
 }
 
 // Engine encrypts, decrypts, edits and rotates SOPS documents in memory.

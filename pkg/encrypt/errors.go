@@ -23,6 +23,10 @@ var (
 	ErrTampered = errors.New("encrypted value failed authentication: the file was modified after encryption")
 	// ErrNoKey means none of the file's master keys could decrypt the data key.
 	ErrNoKey = errors.New("no key could decrypt the data key")
+	// ErrUnauthenticated means Options.Strict refused a value the MAC does
+	// not cover (an empty value, or an unencrypted one with
+	// mac_only_encrypted): anyone could have added or changed it.
+	ErrUnauthenticated = errors.New("strict: a value is not authenticated by the MAC")
 	// ErrTooLarge means the input exceeds Options.MaxInputSize.
 	ErrTooLarge = errors.New("input exceeds the size limit")
 	// ErrNoRecipients means there is nothing to encrypt to: no matching
