@@ -21,7 +21,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
 
@@ -69,12 +71,10 @@ func fastPath(args []string) ([]byte, bool) {
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".yaml" && ext != ".yml" {
 		return nil, false
 	}
-	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxInputSize {
-		return nil, false
-	}
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) > maxInputSize || storesConfigured(path) {
+	// Only a regular file under the cap (a FIFO does not block: the
+	// open is non-blocking), nested no deeper than the engine accepts.
+	data, err := regularfile.ReadAll(path, maxInputSize)
+	if err != nil || limits.CheckYAMLDepth(data) != nil || storesConfigured(path) {
 		return nil, false
 	}
 	ids := sopslite.EnvIdentities()
@@ -159,7 +159,7 @@ func storesConfigured(path string) bool {
 	if conf == "" {
 		return false
 	}
-	b, err := os.ReadFile(conf)
+	b, err := limits.ReadConfig(conf)
 	if err != nil {
 		return true
 	}

@@ -39,7 +39,11 @@ func (e *Engine) DecryptFile(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decrypt %s: %w", path, err)
 	}
-	out, err := e.decrypt(ctx, data, DetectFormat(path, data), storesConfigFor(path))
+	sc, err := storesConfigFor(path)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt %s: %w", path, err)
+	}
+	out, err := e.decrypt(ctx, data, DetectFormat(path, data), sc)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt %s: %w", path, err)
 	}
@@ -103,15 +107,32 @@ func fileDocuments(paths []string) []Document {
 func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Result, error) {
 	results := make([]Result, len(docs))
 	first := make(map[string]int, len(docs))
+	for i, d := range docs {
+		results[i].Path = d.Path
+		if _, dup := first[d.Path]; d.Data == nil && !dup {
+			first[d.Path] = i
+		}
+	}
+	// The run's total input: files by their size before any is read,
+	// documents held in memory as they are.
+	b := e.newBudget()
+	err := b.precheck(first)
+	for _, d := range docs {
+		if err == nil && d.Data != nil {
+			err = b.take(int64(len(d.Data)))
+		}
+	}
+	if err != nil {
+		for i := range results {
+			results[i].Err = err
+		}
+		return results, err
+	}
 	sem := make(chan struct{}, e.opts.Parallelism)
 	var wg sync.WaitGroup
 	for i, d := range docs {
-		results[i].Path = d.Path
-		if d.Data == nil {
-			if _, dup := first[d.Path]; dup {
-				continue
-			}
-			first[d.Path] = i
+		if d.Data == nil && first[d.Path] != i {
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -127,7 +148,7 @@ func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Res
 			if d.Data != nil {
 				r.Plaintext, r.Encrypted, r.Err = e.decryptOne(ctx, d.Data, plainOK)
 			} else {
-				r.Plaintext, r.Encrypted, r.Err = e.readOne(ctx, d.Path, plainOK)
+				r.Plaintext, r.Encrypted, r.Err = e.readOne(ctx, d.Path, plainOK, b)
 			}
 		}()
 	}
@@ -162,12 +183,19 @@ func (e *Engine) decryptOne(ctx context.Context, data []byte, plainOK bool) ([]b
 
 // readOne reads and decrypts one file; with plainOK a file that is not
 // encrypted is returned as it is.
-func (e *Engine) readOne(ctx context.Context, path string, plainOK bool) ([]byte, bool, error) {
+func (e *Engine) readOne(ctx context.Context, path string, plainOK bool, b *budget) ([]byte, bool, error) {
 	data, err := e.readFile(path)
+	if err == nil {
+		err = b.take(int64(len(data)))
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("decrypt %s: %w", path, err)
 	}
-	out, err := e.decrypt(ctx, data, DetectFormat(path, data), storesConfigFor(path))
+	sc, err := storesConfigFor(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("decrypt %s: %w", path, err)
+	}
+	out, err := e.decrypt(ctx, data, DetectFormat(path, data), sc)
 	switch {
 	case plainOK && errors.Is(err, ErrNotEncrypted):
 		return data, false, nil
@@ -251,11 +279,11 @@ func sharesText(w string, input []byte) bool {
 
 func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *config.StoresConfig) (out []byte, err error) {
 	defer guard("decrypt", &err)
-	if err := e.checkSize(data); err != nil {
+	if err := e.checkInput(data, format); err != nil {
 		return nil, err
 	}
 	if out, ok := e.decryptLite(ctx, data, format, sc); ok {
-		return out, nil
+		return e.checkOutput(out, nil)
 	}
 	tree, format, err := loadEncrypted(data, format, sc)
 	if err != nil {
@@ -279,7 +307,7 @@ func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *co
 	if err != nil {
 		return nil, fmt.Errorf("emit %s: %w", format, err)
 	}
-	return out, nil
+	return e.checkOutput(out, nil)
 }
 
 // decryptLite decrypts the common case, age-keyed YAML with the default
@@ -376,15 +404,17 @@ func keyTypes(m sops.Metadata) string {
 func configFileFor(path string) string { return sopslite.ConfigFileFor(path) }
 
 // storesConfigFor returns the stores (indentation) settings of the
-// .sops.yaml that applies to path, or nil for the defaults.
-func storesConfigFor(path string) *config.StoresConfig {
+// .sops.yaml that applies to path, or nil for the defaults (also for an
+// empty path). A .sops.yaml over MaxConfigSize, not a regular file, or
+// with an indentation out of range is an error; one sops cannot parse
+// means the defaults, as before.
+func storesConfigFor(path string) (*config.StoresConfig, error) {
+	if path == "" {
+		return nil, nil
+	}
 	conf := configFileFor(path)
 	if conf == "" {
-		return nil
+		return nil, nil
 	}
-	sc, err := config.LoadStoresConfig(conf)
-	if err != nil {
-		return nil
-	}
-	return sc
+	return loadStoresConfig(conf)
 }

@@ -60,12 +60,12 @@ func (e *Engine) EditFile(ctx context.Context, path string, fn EditFunc) (out []
 
 func (e *Engine) edit(ctx context.Context, data []byte, format Format, path string, fn EditFunc) (out []byte, changed bool, err error) {
 	defer guard("edit", &err)
-	if err := e.checkSize(data); err != nil {
+	if err := e.checkInput(data, format); err != nil {
 		return nil, false, err
 	}
-	sc := storesConfigFor(path)
-	if path == "" {
-		sc = nil
+	sc, err := storesConfigFor(path)
+	if err != nil {
+		return nil, false, err
 	}
 	tree, format, err := loadEncrypted(data, format, sc)
 	if err != nil {
@@ -88,6 +88,9 @@ func (e *Engine) edit(ctx context.Context, data []byte, format Format, path stri
 	if bytes.Equal(edited, plain) {
 		return data, false, nil
 	}
+	if err := e.checkInput(edited, format); err != nil {
+		return nil, false, fmt.Errorf("the edited text: %w", err)
+	}
 	branches, err := store.LoadPlainFile(edited)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: the edited text is not a valid %s document: %s", ErrInvalidContent, format, sanitize(err, edited))
@@ -101,7 +104,7 @@ func (e *Engine) edit(ctx context.Context, data []byte, format Format, path stri
 	if err := common.EncryptTree(common.EncryptTreeOpts{Tree: &tree, Cipher: cipher, DataKey: dataKey}); err != nil {
 		return nil, false, err
 	}
-	out, err = store.EmitEncryptedFile(tree)
+	out, err = e.checkOutput(store.EmitEncryptedFile(tree))
 	return out, err == nil, err
 }
 

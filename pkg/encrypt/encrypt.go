@@ -9,7 +9,6 @@ import (
 	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/aes"
 	"github.com/getsops/sops/v3/cmd/sops/common"
-	"github.com/getsops/sops/v3/config"
 	"github.com/getsops/sops/v3/version"
 )
 
@@ -56,9 +55,6 @@ func (e *Engine) EncryptFile(ctx context.Context, path string, opts EncryptOptio
 
 func (e *Engine) encrypt(ctx context.Context, plaintext []byte, opts EncryptOptions) (out []byte, err error) {
 	defer guard("encrypt", &err)
-	if err := e.checkSize(plaintext); err != nil {
-		return nil, err
-	}
 	format := opts.Format
 	if format == FormatAuto {
 		format = FormatFromPath(opts.Path)
@@ -66,9 +62,12 @@ func (e *Engine) encrypt(ctx context.Context, plaintext []byte, opts EncryptOpti
 			format = FormatBinary
 		}
 	}
-	var sc *config.StoresConfig
-	if opts.Path != "" {
-		sc = storesConfigFor(opts.Path)
+	if err := e.checkInput(plaintext, format); err != nil {
+		return nil, err
+	}
+	sc, err := storesConfigFor(opts.Path)
+	if err != nil {
+		return nil, err
 	}
 	store := format.store(sc)
 	if format != FormatBinary && IsEncrypted(plaintext, format) {
@@ -110,5 +109,5 @@ func (e *Engine) encrypt(ctx context.Context, plaintext []byte, opts EncryptOpti
 	if err := common.EncryptTree(common.EncryptTreeOpts{Tree: &tree, Cipher: aes.NewCipher(), DataKey: dataKey}); err != nil {
 		return nil, err
 	}
-	return store.EmitEncryptedFile(tree)
+	return e.checkOutput(store.EmitEncryptedFile(tree))
 }

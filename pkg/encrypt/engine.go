@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -28,8 +27,13 @@ type Options struct {
 	// in the environment as the sops CLI does.
 	Keys Keys
 	// MaxInputSize caps the size of any input, in bytes. Zero means
-	// DefaultMaxInputSize; a negative value means no limit.
+	// DefaultMaxInputSize; a negative value means no limit. Outputs over it
+	// are refused too, so nothing is written that could not be read back.
 	MaxInputSize int64
+	// MaxTotalInputSize caps the bytes one DecryptFiles or ReadFiles call
+	// reads from all its files. Zero means DefaultMaxTotalInputSize; a
+	// negative value means no limit.
+	MaxTotalInputSize int64
 	// Parallelism bounds how many files DecryptFiles decrypts at once.
 	// Zero means DefaultParallelism.
 	Parallelism int
@@ -127,7 +131,7 @@ func PanicStack(err error) []byte {
 
 // readFile reads path, refusing files over the size cap before reading them.
 func (e *Engine) readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}

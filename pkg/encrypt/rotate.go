@@ -36,9 +36,12 @@ func (e *Engine) RotateFile(ctx context.Context, path string) ([]byte, error) {
 
 func (e *Engine) rotate(ctx context.Context, data []byte, format Format, path string) (out []byte, err error) {
 	defer guard("rotate", &err)
-	sc := storesConfigFor(path)
-	if path == "" {
-		sc = nil
+	if err := e.checkInput(data, format); err != nil {
+		return nil, err
+	}
+	sc, err := storesConfigFor(path)
+	if err != nil {
+		return nil, err
 	}
 	tree, format, err := loadEncrypted(data, format, sc)
 	if err != nil {
@@ -54,7 +57,7 @@ func (e *Engine) rotate(ctx context.Context, data []byte, format Format, path st
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("could not encrypt the new data key for every master key: %w", errors.Join(errs...))
 	}
-	return reencrypt(&tree, format.store(sc), dataKey, aes.NewCipher())
+	return e.checkOutput(reencrypt(&tree, format.store(sc), dataKey, aes.NewCipher()))
 }
 
 // UpdateKeysFile re-wraps the data key of the file at path for the master
@@ -75,8 +78,15 @@ func (e *Engine) updateKeys(ctx context.Context, path string) (out []byte, chang
 	if err != nil {
 		return nil, false, err
 	}
-	sc := storesConfigFor(path)
-	tree, format, err := loadEncrypted(data, DetectFormat(path, data), sc)
+	format := DetectFormat(path, data)
+	if err := e.checkInput(data, format); err != nil {
+		return nil, false, err
+	}
+	sc, err := storesConfigFor(path)
+	if err != nil {
+		return nil, false, err
+	}
+	tree, format, err := loadEncrypted(data, format, sc)
 	if err != nil {
 		return nil, false, err
 	}
@@ -97,7 +107,7 @@ func (e *Engine) updateKeys(ctx context.Context, path string) (out []byte, chang
 	if errs := tree.Metadata.UpdateMasterKeysWithKeyServices(dataKey, e.keyServices(ctx)); len(errs) > 0 {
 		return nil, false, fmt.Errorf("could not encrypt the data key for every master key: %w", errors.Join(errs...))
 	}
-	out, err = reencrypt(&tree, format.store(sc), dataKey, cipher)
+	out, err = e.checkOutput(reencrypt(&tree, format.store(sc), dataKey, cipher))
 	return out, err == nil, err
 }
 

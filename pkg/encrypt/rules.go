@@ -148,6 +148,9 @@ func RecipientsForFile(path string) (*Recipients, error) {
 		return nil, err
 	}
 	if conf := configFileFor(path); conf != "" {
+		if err := checkConfigFile(conf); err != nil {
+			return nil, err
+		}
 		c, err := config.LoadCreationRuleForFile(conf, abs, nil)
 		if err != nil {
 			if strings.Contains(err.Error(), "no matching creation rules") {
