@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/limits"
+	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
@@ -31,6 +32,8 @@ import (
 const maxInputSize = 32 << 20
 
 func main() {
+	// No core dump and no same-user ptrace of a process holding plaintext.
+	_ = nodump.NotDumpable()
 	if out, ok := fastPath(os.Args[1:]); ok {
 		if _, err := os.Stdout.Write(out); err != nil {
 			os.Exit(1)

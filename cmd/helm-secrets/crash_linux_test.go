@@ -42,7 +42,7 @@ const crashCanary = "CANARY-crash-61d2"
 func TestInPlaceCrashSafety(t *testing.T) {
 	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
 	if err != nil {
-		t.Skip("helm-secrets test command not on PATH")
+		t.Fatalf("helm-secrets test command not on PATH (testscript.Main installs it): %v", err)
 	}
 	testenv.Isolate(t)
 	iterations := 3

@@ -72,7 +72,11 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 	// the guard removes tmpDir (see editguard.go).
 	eg, gerr := startEditGuard(tmpDir)
 	if gerr != nil {
-		a.debugf("no cleanup guard for the temporary file: %v", gerr)
+		// The promise that no plaintext outlives a SIGKILL rests on the
+		// guard: refuse rather than write it unguarded.
+		eg.release()
+		_ = os.RemoveAll(tmpDir)
+		return a.errorf("edit refused: cannot start the edit guard that removes the decrypted temporary file if helm-secrets is killed: %v", gerr)
 	}
 	defer func() {
 		_ = os.RemoveAll(tmpDir)

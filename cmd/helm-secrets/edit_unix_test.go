@@ -21,7 +21,7 @@ import (
 func TestEditSignals(t *testing.T) {
 	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
 	if err != nil {
-		t.Skip("helm-secrets test command not on PATH")
+		t.Fatalf("helm-secrets test command not on PATH (testscript.Main installs it): %v", err)
 	}
 	for _, tc := range []struct {
 		sig       syscall.Signal

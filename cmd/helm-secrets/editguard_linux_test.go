@@ -20,7 +20,7 @@ import (
 func TestEditGuardAfterSIGKILL(t *testing.T) {
 	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
 	if err != nil {
-		t.Skip("helm-secrets test command not on PATH")
+		t.Fatalf("helm-secrets test command not on PATH (testscript.Main installs it): %v", err)
 	}
 	for _, group := range []bool{false, true} {
 		name := map[bool]string{false: "process", true: "group"}[group]

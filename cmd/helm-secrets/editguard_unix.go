@@ -32,10 +32,14 @@ type editGuard struct {
 	lock *os.File // our shared flock on the directory
 }
 
-// startEditGuard locks dir and starts its guard process.
+// guardExecutable is the binary the guard runs (tests replace it).
+var guardExecutable = os.Executable
+
+// startEditGuard locks dir and starts its guard process. An error means
+// no guard runs; edit then refuses to start.
 func startEditGuard(dir string) (*editGuard, error) {
 	g := &editGuard{lock: lockDir(dir, syscall.LOCK_SH)}
-	exe, err := os.Executable()
+	exe, err := guardExecutable()
 	if err != nil {
 		return g, err
 	}

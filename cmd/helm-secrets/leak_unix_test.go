@@ -48,7 +48,7 @@ var debugModes = [][]string{
 func TestNoSecretInErrorsOrDebugOutput(t *testing.T) {
 	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
 	if err != nil {
-		t.Skip("helm-secrets test command not on PATH")
+		t.Fatalf("helm-secrets test command not on PATH (testscript.Main installs it): %v", err)
 	}
 	helm3 := testenv.Tool(t, "HELM3_BIN", "helm")
 	testenv.Isolate(t)

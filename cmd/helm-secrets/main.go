@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/helm-secrets/helm-secrets/internal/nodump"
 )
 
 // version is the plugin version, set at build time with
@@ -25,6 +27,10 @@ func main() {
 	if code, ok := editGuardMain(args); ok {
 		os.Exit(code)
 	}
+	// No core file of a process holding plaintext (inherited by helm and
+	// the editor, which hold it too). Commands other than the wrapper also
+	// become non-dumpable (app.main).
+	_ = nodump.LimitCore()
 	// Helm runs <plugin dir>/plugin.complete for dynamic completion; when
 	// that is a link to this binary, behave as `helm-secrets __complete`.
 	// A copy named helm-secrets-getter (installs without the lean getter

@@ -177,10 +177,10 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{name: "no args", args: nil, code: 1, stdout: "Available Commands:"},
 		{name: "empty arg", args: []string{""}, code: 1, stdout: "Available Commands:"},
-		{name: "--help", args: []string{"--help"}, code: 0, stdout: "Available Commands:"},
+		{name: "--help", args: []string{"--help"}, code: 0, stdout: "Available Commands:", noOutputOn: "stderr"},
 		{name: "-h", args: []string{"-h"}, code: 0, stdout: "Available Commands:"},
 		{name: "help", args: []string{"help"}, code: 0, stdout: "Available Commands:"},
-		{name: "-v", args: []string{"-v"}, code: 0, stdout: version + "\n"},
+		{name: "-v", args: []string{"-v"}, code: 0, stdout: version + "\n", noOutputOn: "stderr"},
 		{name: "--version", args: []string{"--version"}, code: 0, stdout: version + "\n"},
 		{name: "version word", args: []string{"version"}, code: 0, stdout: version + "\n"},
 		{name: "options then help", args: []string{"-q", "-b", "noop", "--help"}, code: 0, stdout: "Available Commands:"},
@@ -188,7 +188,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "decrypt no file", args: []string{"decrypt"}, code: 1, stdout: "Error: secrets file required.\n"},
 		{name: "encrypt no file", args: []string{"encrypt"}, code: 1, stdout: "Error: secrets file required.\n"},
 		{name: "edit no file", args: []string{"edit"}, code: 1, stdout: "Edit encrypted secrets"},
-		{name: "decrypt --help", args: []string{"decrypt", "--help"}, code: 0, stdout: "Decrypt secrets"},
+		{name: "decrypt --help", args: []string{"decrypt", "--help"}, code: 0, stdout: "Decrypt secrets", noOutputOn: "stderr"},
 		{name: "decrypt missing", args: []string{"decrypt", "nonexists"}, code: 1,
 			stderr: "[helm-secrets] File does not exist: nonexists\n", noOutputOn: "stdout"},
 		{name: "decrypt plain", args: []string{"decrypt", plain}, code: 1,
@@ -214,7 +214,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown option is a helm command", args: []string{"-x"}, code: 0, stdout: "helm secrets [ OPTIONS ] -x\n"},
 		{name: "patch unix", args: []string{"patch", "unix"}, code: 0, noOutputOn: "stdout"},
 		{name: "patch other", args: []string{"patch", "linux"}, code: 1, stderr: "[helm-secrets] Unknown enable option linux\n"},
-		{name: "dir", env: map[string]string{"HELM_PLUGIN_DIR": "/plugins/helm-secrets"}, args: []string{"dir"}, code: 0, stdout: "/plugins/helm-secrets"},
+		{name: "dir", env: map[string]string{"HELM_PLUGIN_DIR": "/plugins/helm-secrets"}, args: []string{"dir"}, code: 0, stdout: "/plugins/helm-secrets", noOutputOn: "stderr"},
 		{name: "clean missing dir", args: []string{"clean", filepath.Join(dir, "nope")}, code: 1, stderr: "Directory does not exist: "},
 	}
 	for _, tc := range tests {
@@ -232,8 +232,18 @@ func TestExitCodes(t *testing.T) {
 			if !strings.Contains(stderr, tc.stderr) {
 				t.Errorf("stderr %q does not contain %q", stderr, tc.stderr)
 			}
-			if tc.noOutputOn == "stdout" && stdout != "" {
-				t.Errorf("stdout not empty: %q", stdout)
+			switch tc.noOutputOn {
+			case "":
+			case "stdout":
+				if stdout != "" {
+					t.Errorf("stdout not empty: %q", stdout)
+				}
+			case "stderr":
+				if stderr != "" {
+					t.Errorf("stderr not empty: %q", stderr)
+				}
+			default:
+				t.Fatalf("noOutputOn %q: want stdout or stderr", tc.noOutputOn)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -135,10 +136,15 @@ func (a *app) main(ctx context.Context, args []string) error {
 	}
 
 	if p.command == "downloader" {
+		_ = nodump.NotDumpable()
 		return a.runDownloader(ctx, p.rest)
 	}
 	root := newRootCmd(a)
 	if findCommand(root, p.command) != nil {
+		// Not the wrapper: helm opens the wrapper's memfds through
+		// /proc/<our pid>/fd, which a non-dumpable process closes to
+		// other processes (internal/nodump).
+		_ = nodump.NotDumpable()
 		a.debugf("command %s", p.command)
 		root.SetArgs(append([]string{p.command}, p.rest...))
 		return root.ExecuteContext(ctx)
