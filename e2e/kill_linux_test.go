@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,21 +61,10 @@ func TestSIGKILLLoop(t *testing.T) {
 	h := helms(t)[0]
 	h.setupGetter(t)
 	k := newKeys(t)
-	total := 51
-	if s := os.Getenv("HELM_SECRETS_KILL_ITERATIONS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HELM_SECRETS_KILL_ITERATIONS=%q", s)
-		}
-		total = n
-	}
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("HELM_SECRETS_KILL_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
-			t.Fatalf("HELM_SECRETS_KILL_SEED=%q", s)
-		}
-	}
+	// Read from the environment the test started with: helms() and
+	// setupGetter ran testenv.Isolate, which clears HELM_SECRETS_*.
+	total := testenv.IntSetting(t, "HELM_SECRETS_KILL_ITERATIONS", 51, 1)
+	seed := testenv.Int64Setting(t, "HELM_SECRETS_KILL_SEED", time.Now().UnixNano())
 	t.Logf("helm %s, %d kills, seed %d (HELM_SECRETS_KILL_SEED=%d repeats the delays)", h.name, total, seed, seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6b696c6c))
 

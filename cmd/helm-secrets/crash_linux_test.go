@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,18 +44,9 @@ func TestInPlaceCrashSafety(t *testing.T) {
 		t.Fatalf("helm-secrets test command not on PATH (testscript.Main installs it): %v", err)
 	}
 	testenv.Isolate(t)
-	iterations := 3
-	if s := os.Getenv("HELM_SECRETS_CRASH_ITERATIONS"); s != "" {
-		if iterations, err = strconv.Atoi(s); err != nil || iterations < 0 {
-			t.Fatalf("HELM_SECRETS_CRASH_ITERATIONS=%q", s)
-		}
-	}
-	seed := time.Now().UnixNano()
-	if s := os.Getenv("HELM_SECRETS_KILL_SEED"); s != "" {
-		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
-			t.Fatalf("HELM_SECRETS_KILL_SEED=%q", s)
-		}
-	}
+	// From the environment the test started with (Isolate cleared it).
+	iterations := testenv.IntSetting(t, "HELM_SECRETS_CRASH_ITERATIONS", 3, 0)
+	seed := testenv.Int64Setting(t, "HELM_SECRETS_KILL_SEED", time.Now().UnixNano())
 	t.Logf("seed %d, %d random kills per command", seed, iterations)
 
 	id1, id2 := testenv.AgeKey(t), testenv.AgeKey(t)

@@ -125,11 +125,8 @@ var handwritten = []string{
 // rules are the encryption rules exercised, as sops flags.
 var rules = [][]string{nil, {"--encrypted-regex", "^(data|stringData|password)"}, {"--unencrypted-regex", "^name"}, {"--encrypted-suffix", "_enc0"}, {"--unencrypted-suffix", "1"}}
 
-func corpusSize(def int) int {
-	if v, err := strconv.Atoi(os.Getenv("HELM_SECRETS_SOPSAGE_CORPUS")); err == nil && v > 0 {
-		return v
-	}
-	return def
+func corpusSize(t testing.TB, def int) int {
+	return testenv.IntSetting(t, "HELM_SECRETS_SOPSAGE_CORPUS", def, 1)
 }
 
 // TestDecryptYAMLMatchesSopsCLI encrypts a corpus of generated and
@@ -138,7 +135,7 @@ func corpusSize(def int) int {
 // for every file (HELM_SECRETS_SOPSAGE_CORPUS sets the corpus size).
 func TestDecryptYAMLMatchesSopsCLI(t *testing.T) {
 	sopsBin := testenv.Tool(t, "SOPS_BIN", "sops")
-	n := corpusSize(40) // before Isolate, which clears HELM_SECRETS_*
+	n := corpusSize(t, 40)
 	testenv.Isolate(t)
 	id := testenv.AgeKey(t)
 	dir := t.TempDir()
@@ -223,7 +220,7 @@ func engineFor(id age.Identity) *encrypt.Engine {
 func TestDecryptYAMLMatchesEngine(t *testing.T) {
 	id := testenv.AgeKey(t)
 	eng := engineFor(id)
-	n := corpusSize(400)
+	n := corpusSize(t, 400)
 	r := rand.New(rand.NewSource(7))
 	for i := 0; i < n; i++ {
 		doc := genDocument(r)
@@ -383,7 +380,7 @@ func TestStrictSameAsEngine(t *testing.T) {
 	empties := []string{"null", `""`, "[]", "{}", "~", "", "[null]", "[{}]", "{a: null}", "[a, '']"}
 	r := rand.New(rand.NewSource(14))
 	var handled, refused, accepted int
-	n := corpusSize(300)
+	n := corpusSize(t, 300)
 	for i := 0; i < n; i++ {
 		doc := genDocument(r)
 		if i%2 == 0 {
