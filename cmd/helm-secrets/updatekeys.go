@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 
-	"github.com/getsops/sops/v3/cmd/sops/common"
-	"github.com/getsops/sops/v3/cmd/sops/formats"
-	"github.com/getsops/sops/v3/config"
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -60,30 +56,15 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 }
 
 // keyGroupsOf lists the master keys of an encrypted document, per key
-// group, as "type: key" strings (public identifiers only).
+// group, as "type: key" strings (public identifiers only). It reads no
+// .sops.yaml (the engine's MasterKeys parses the metadata alone), so it
+// cannot pick another config file than the engine's shared lookup.
 func keyGroupsOf(path string, data []byte) ([][]string, int) {
-	f := formats.FormatFromString(encrypt.DetectFormat(path, data).String())
-	var sc *config.StoresConfig
-	abs, _ := filepath.Abs(path)
-	if conf, err := config.LookupConfigFile(abs); err == nil {
-		sc, _ = config.LoadStoresConfig(conf.Path)
-	}
-	if sc == nil {
-		sc = config.NewStoresConfig()
-	}
-	tree, err := common.StoreForFormat(f, sc).LoadEncryptedFile(data)
+	groups, threshold, err := encrypt.MasterKeys(data, encrypt.DetectFormat(path, data))
 	if err != nil {
 		return nil, 0
 	}
-	var groups [][]string
-	for _, g := range tree.Metadata.KeyGroups {
-		var keys []string
-		for _, k := range g {
-			keys = append(keys, fmt.Sprintf("%s %s", k.TypeToIdentifier(), k.ToString()))
-		}
-		groups = append(groups, keys)
-	}
-	return groups, tree.Metadata.ShamirThreshold
+	return groups, threshold
 }
 
 // keyChanges describes the difference between two key group lists.

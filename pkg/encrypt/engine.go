@@ -103,7 +103,7 @@ func SetSopsLog(w io.Writer) {
 // can make sops panic; a caller must get an error, not a crash.
 func guard(what string, err *error) {
 	if r := recover(); r != nil {
-		*err = &panicError{err: fmt.Errorf("%s: %w: %v", what, ErrInternal, r), stack: debug.Stack()}
+		*err = &panicError{err: fmt.Errorf("%s: %w: %s", what, ErrInternal, panicMessage(r)), stack: debug.Stack()}
 	}
 }
 

@@ -33,14 +33,29 @@ func fastAndSopsOnly(tb testing.TB) (fast, sopsOnly *encrypt.Engine, enc []byte)
 func TestFastPathSameAsSops(t *testing.T) {
 	fast, sopsOnly, enc := fastAndSopsOnly(t)
 	ctx := context.Background()
-	a, err1 := fast.Decrypt(ctx, enc, encrypt.FormatYAML)
-	b, err2 := sopsOnly.Decrypt(ctx, enc, encrypt.FormatYAML)
+	ran := func(f func()) int64 {
+		before := encrypt.FastPathRuns.Load()
+		f()
+		return encrypt.FastPathRuns.Load() - before
+	}
+	var a, b []byte
+	var err1, err2 error
+	if n := ran(func() { a, err1 = fast.Decrypt(ctx, enc, encrypt.FormatYAML) }); n != 1 {
+		t.Fatalf("the default engine did not take the fast path (%d runs)", n)
+	}
+	if n := ran(func() { b, err2 = sopsOnly.Decrypt(ctx, enc, encrypt.FormatYAML) }); n != 0 {
+		t.Fatalf("SopsOnly took the fast path (%d runs)", n)
+	}
 	if err1 != nil || err2 != nil || !bytes.Equal(a, b) || !bytes.Contains(a, []byte("password: s3cret\n")) {
 		t.Fatalf("fast %q (%v), sops only %q (%v)", a, err1, b, err2)
 	}
 	tampered := bytes.Replace(enc, []byte("mac: ENC[AES256_GCM,data:"), []byte("mac: ENC[AES256_GCM,data:A"), 1)
-	_, err1 = fast.Decrypt(ctx, tampered, encrypt.FormatYAML)
-	_, err2 = sopsOnly.Decrypt(ctx, tampered, encrypt.FormatYAML)
+	if n := ran(func() {
+		_, err1 = fast.Decrypt(ctx, tampered, encrypt.FormatYAML)
+		_, err2 = sopsOnly.Decrypt(ctx, tampered, encrypt.FormatYAML)
+	}); n != 0 {
+		t.Fatalf("the fast path accepted a tampered file (%d runs)", n)
+	}
 	if err1 == nil || err2 == nil || err1.Error() != err2.Error() {
 		t.Fatalf("tampered: fast %v, sops only %v", err1, err2)
 	}

@@ -198,3 +198,24 @@ func keyGroupsForFile(path string) ([]sops.KeyGroup, int, error) {
 	g, err := r.keyGroups()
 	return g, r.Threshold, err
 }
+
+// MasterKeys lists the master keys of an encrypted document, per key
+// group, as "type identifier" strings (public identifiers only, as
+// `updatekeys` reports them), and its Shamir threshold. It needs no key
+// and reads no .sops.yaml: store settings only change how documents are
+// written.
+func MasterKeys(data []byte, format Format) (groups [][]string, threshold int, err error) {
+	defer guard("parse", &err)
+	tree, _, err := loadEncrypted(data, format, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, g := range tree.Metadata.KeyGroups {
+		var keys []string
+		for _, k := range g {
+			keys = append(keys, fmt.Sprintf("%s %s", k.TypeToIdentifier(), k.ToString()))
+		}
+		groups = append(groups, keys)
+	}
+	return groups, tree.Metadata.ShamirThreshold, nil
+}

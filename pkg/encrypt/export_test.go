@@ -1,0 +1,4 @@
+package encrypt
+
+// FastPathRuns exposes the fast path counter to the external tests.
+var FastPathRuns = &fastPathRuns
