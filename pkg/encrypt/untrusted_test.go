@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,5 +69,61 @@ func TestMetadataCannotRunPrograms(t *testing.T) {
 	// The unchanged file still decrypts and rotates.
 	if _, err := eng.Rotate(ctx, enc, encrypt.FormatYAML); err != nil {
 		t.Fatalf("rotate of the honest file: %v", err)
+	}
+}
+
+// TestAllowedAgePluginRuns: an honest file encrypted for an age plugin
+// recipient (here a real plugin, built from testdata/ageplugin, speaking
+// the age plugin protocol) rotates only when the plugin is allowed
+// (Keys.AgePlugins); then the plugin runs and the new data key is wrapped
+// for it. Not allowed, it never starts.
+func TestAllowedAgePluginRuns(t *testing.T) {
+	testenv.Isolate(t)
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "age-plugin-helmtest"), "./testdata/ageplugin")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build the test plugin: %v\n%s", err, out)
+	}
+	log := filepath.Join(t.TempDir(), "runs")
+	t.Setenv("HELMTEST_PLUGIN_LOG", log)
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	runs := func() int { b, _ := os.ReadFile(log); return bytes.Count(b, []byte("ran\n")) }
+
+	id := testenv.AgeKey(t)        // ours
+	viaPlugin := testenv.AgeKey(t) // the plugin wraps to this one
+	pluginRecipient := plugin.EncodeRecipient("helmtest", []byte(viaPlugin.Recipient().String()))
+	ctx := context.Background()
+	keys := encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}
+	enc, err := encrypt.New(encrypt.Options{Keys: keys}).Encrypt(ctx, []byte("password: "+canary+"\n"), encrypt.EncryptOptions{
+		Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String(), pluginRecipient}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs() != 1 {
+		t.Fatalf("encrypting for the plugin recipient ran it %d times, want 1", runs())
+	}
+
+	if _, err := encrypt.New(encrypt.Options{Keys: keys}).Rotate(ctx, enc, encrypt.FormatYAML); !errors.Is(err, encrypt.ErrAgePluginNotAllowed) || !strings.Contains(err.Error(), `"helmtest"`) {
+		t.Fatalf("rotate, plugin not allowed: %v", err)
+	}
+	if runs() != 1 {
+		t.Fatal("a plugin that is not allowed ran")
+	}
+
+	allowed := keys
+	allowed.AgePlugins = []string{"helmtest"}
+	rotated, err := encrypt.New(encrypt.Options{Keys: allowed}).Rotate(ctx, enc, encrypt.FormatYAML)
+	if err != nil {
+		t.Fatalf("rotate, plugin allowed: %v", err)
+	}
+	if runs() != 2 {
+		t.Fatalf("the allowed plugin ran %d times in all, want 2", runs())
+	}
+	if out, err := encrypt.New(encrypt.Options{Keys: keys}).Decrypt(ctx, rotated, encrypt.FormatYAML); err != nil || !bytes.Contains(out, []byte(canary)) {
+		t.Fatalf("rotated file: %v", err)
+	}
+	if bytes.Equal(rotated, enc) || !bytes.Contains(rotated, []byte(pluginRecipient)) {
+		t.Fatal("rotate did not re-wrap for the plugin recipient")
 	}
 }

@@ -64,9 +64,17 @@ func TestVaultAddressFromFileNeedsAllowing(t *testing.T) {
 		t.Fatalf("the token was sent to the file's address %d times", evilHits.Load())
 	}
 
-	// Allowed explicitly: the request goes out.
-	allowed := encrypt.New(encrypt.Options{Keys: encrypt.Keys{VaultAddresses: []string{evil.URL}}})
-	_, _ = allowed.Decrypt(ctx, []byte(crafted), encrypt.FormatYAML)
+	// Allowed through Keys.VaultAddresses: the request goes out.
+	before := evilHits.Load()
+	_, _ = encrypt.New(encrypt.Options{Keys: encrypt.Keys{VaultAddresses: []string{evil.URL}}}).Decrypt(ctx, []byte(crafted), encrypt.FormatYAML)
+	if evilHits.Load() == before {
+		t.Fatal("an address in Keys.VaultAddresses was not contacted")
+	}
+	// A different address in Keys.VaultAddresses does not allow it.
+	before = evilHits.Load()
+	if _, err := encrypt.New(encrypt.Options{Keys: encrypt.Keys{VaultAddresses: []string{evil.URL + "0"}}}).Decrypt(ctx, []byte(crafted), encrypt.FormatYAML); !errors.Is(err, encrypt.ErrNoKey) || evilHits.Load() != before {
+		t.Fatalf("Keys.VaultAddresses with another address: %v, %d requests", err, evilHits.Load()-before)
+	}
 	if evilHits.Load() == 0 {
 		t.Fatal("allow-listed address was not contacted")
 	}
