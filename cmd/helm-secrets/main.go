@@ -31,6 +31,7 @@ func main() {
 	// the editor, which hold it too). Commands other than the wrapper also
 	// become non-dumpable (app.main).
 	_ = nodump.LimitCore()
+	notDumpable = nodump.NotDumpable
 	// Helm runs <plugin dir>/plugin.complete for dynamic completion; when
 	// that is a link to this binary, behave as `helm-secrets __complete`.
 	// A copy named helm-secrets-getter (installs without the lean getter

@@ -10,10 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
+
+// notDumpable makes the process non-dumpable once it is known not to be the
+// wrapper (internal/nodump). main sets it; in-process tests of run leave it
+// a no-op, since it changes the whole test process for good (the
+// subprocess tests, through main, check it).
+var notDumpable = func() error { return nil }
 
 // app is the state of one run, shared by all commands.
 type app struct {
@@ -136,7 +141,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 	}
 
 	if p.command == "downloader" {
-		_ = nodump.NotDumpable()
+		_ = notDumpable()
 		return a.runDownloader(ctx, p.rest)
 	}
 	root := newRootCmd(a)
@@ -144,7 +149,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 		// Not the wrapper: helm opens the wrapper's memfds through
 		// /proc/<our pid>/fd, which a non-dumpable process closes to
 		// other processes (internal/nodump).
-		_ = nodump.NotDumpable()
+		_ = notDumpable()
 		a.debugf("command %s", p.command)
 		root.SetArgs(append([]string{p.command}, p.rest...))
 		return root.ExecuteContext(ctx)
