@@ -14,6 +14,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 
+	"github.com/helm-secrets/helm-secrets/internal/testenv/sdktest"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
@@ -44,14 +45,14 @@ func storedPassword(t *testing.T, cfg *action.Configuration, name string, versio
 }
 
 func TestInstallDecryptsValues(t *testing.T) {
-	chartDir := testChart(t, "app")
-	f := newSDKFixture(t)
-	f.write("secrets.yaml", f.encrypt("password: "+sdkCanary+"\n", encrypt.FormatYAML))
+	chartDir := sdktest.Chart(t, "app")
+	f := sdktest.New(t)
+	f.Write("secrets.yaml", f.Encrypt("password: "+sdktest.Canary+"\n", encrypt.FormatYAML))
 	cfg := fakeConfig(t)
 
 	inst := helm.NewInstall(cfg)
 	inst.ReleaseName, inst.Namespace = "app", "ns1"
-	inst.Engine = f.eng
+	inst.Engine = f.Eng
 	inst.Values = helm.ValueOptions{ValueFiles: []string{"secrets.yaml"}, Values: []string{"port=8080"}}
 	rel, err := inst.RunPath(context.Background(), chartDir)
 	if err != nil {
@@ -60,7 +61,7 @@ func TestInstallDecryptsValues(t *testing.T) {
 	if rel.Info.Status != release.StatusDeployed || rel.Version != 1 || rel.Namespace != "ns1" {
 		t.Fatalf("release %s v%d in %s: %s", rel.Name, rel.Version, rel.Namespace, rel.Info.Status)
 	}
-	if got := storedPassword(t, cfg, "app", 1); got != sdkCanary {
+	if got := storedPassword(t, cfg, "app", 1); got != sdktest.Canary {
 		t.Errorf("password %q", got)
 	}
 	if !strings.Contains(rel.Manifest, `port: "8080"`) {
@@ -69,15 +70,15 @@ func TestInstallDecryptsValues(t *testing.T) {
 }
 
 func TestInstallUndecryptableInstallsNothing(t *testing.T) {
-	chartDir := testChart(t, "app")
-	f := newSDKFixture(t)
-	enc := f.encrypt("password: "+sdkCanary+"\n", encrypt.FormatYAML)
-	f.write("tampered.yaml", strings.Replace(enc, "ENC[AES256_GCM,data:", "ENC[AES256_GCM,data:AA", 1))
+	chartDir := sdktest.Chart(t, "app")
+	f := sdktest.New(t)
+	enc := f.Encrypt("password: "+sdktest.Canary+"\n", encrypt.FormatYAML)
+	f.Write("tampered.yaml", sdktest.Tamper(enc))
 	cfg := fakeConfig(t)
 
 	inst := helm.NewInstall(cfg)
 	inst.ReleaseName, inst.Namespace = "app", "ns1"
-	inst.Engine = f.eng
+	inst.Engine = f.Eng
 	inst.Values.ValueFiles = []string{"tampered.yaml"}
 	_, err := inst.RunPath(context.Background(), chartDir)
 	if err == nil || !strings.Contains(err.Error(), "values file tampered.yaml") || !errors.Is(err, encrypt.ErrTampered) {
@@ -88,7 +89,7 @@ func TestInstallUndecryptableInstallsNothing(t *testing.T) {
 	}
 
 	up := helm.NewUpgrade(cfg)
-	up.Install, up.Namespace, up.Engine = true, "ns1", f.eng
+	up.Install, up.Namespace, up.Engine = true, "ns1", f.Eng
 	up.Values.ValueFiles = []string{"tampered.yaml"}
 	if _, err := up.RunPath(context.Background(), "app", chartDir); err == nil || !strings.Contains(err.Error(), "values file tampered.yaml") {
 		t.Fatalf("upgrade --install: got %v", err)
@@ -99,14 +100,14 @@ func TestInstallUndecryptableInstallsNothing(t *testing.T) {
 }
 
 func TestUpgradeInstallThenUpgrade(t *testing.T) {
-	chartDir := testChart(t, "app")
-	f := newSDKFixture(t)
+	chartDir := sdktest.Chart(t, "app")
+	f := sdktest.New(t)
 	cfg := fakeConfig(t)
 	ctx := context.Background()
 	step := func(install bool, pw string) (*release.Release, error) {
-		f.write("secrets.yaml", f.encrypt("password: "+pw+"\n", encrypt.FormatYAML))
+		f.Write("secrets.yaml", f.Encrypt("password: "+pw+"\n", encrypt.FormatYAML))
 		up := helm.NewUpgrade(cfg)
-		up.Install, up.Namespace, up.Engine = install, "ns1", f.eng
+		up.Install, up.Namespace, up.Engine = install, "ns1", f.Eng
 		up.Values.ValueFiles = []string{"secrets.yaml"}
 		return up.RunPath(ctx, "app", chartDir)
 	}
@@ -114,24 +115,24 @@ func TestUpgradeInstallThenUpgrade(t *testing.T) {
 	if _, err := step(false, "v0"); err == nil || !strings.Contains(err.Error(), `"app" has no deployed releases`) {
 		t.Fatalf("upgrade of a missing release without Install: %v", err)
 	}
-	rel, err := step(true, sdkCanary+"-v1")
+	rel, err := step(true, sdktest.Canary+"-v1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rel.Version != 1 || rel.Info.Status != release.StatusDeployed {
 		t.Fatalf("install: v%d %s", rel.Version, rel.Info.Status)
 	}
-	rel, err = step(true, sdkCanary+"-v2")
+	rel, err = step(true, sdktest.Canary+"-v2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rel.Version != 2 || rel.Info.Status != release.StatusDeployed {
 		t.Fatalf("upgrade: v%d %s", rel.Version, rel.Info.Status)
 	}
-	if got := storedPassword(t, cfg, "app", 1); got != sdkCanary+"-v1" {
+	if got := storedPassword(t, cfg, "app", 1); got != sdktest.Canary+"-v1" {
 		t.Errorf("v1 password %q", got)
 	}
-	if got := storedPassword(t, cfg, "app", 2); got != sdkCanary+"-v2" {
+	if got := storedPassword(t, cfg, "app", 2); got != sdktest.Canary+"-v2" {
 		t.Errorf("v2 password %q", got)
 	}
 
@@ -142,7 +143,7 @@ func TestUpgradeInstallThenUpgrade(t *testing.T) {
 	if _, err := un.Run("app"); err != nil {
 		t.Fatal(err)
 	}
-	rel, err = step(true, sdkCanary+"-v3")
+	rel, err = step(true, sdktest.Canary+"-v3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,12 +153,12 @@ func TestUpgradeInstallThenUpgrade(t *testing.T) {
 }
 
 func TestInstallKubeFailure(t *testing.T) {
-	chartDir := testChart(t, "app")
-	f := newSDKFixture(t)
+	chartDir := sdktest.Chart(t, "app")
+	f := sdktest.New(t)
 	cfg := fakeConfig(t)
 	cfg.KubeClient.(*kubefake.FailingKubeClient).WaitError = errors.New("api server says no")
 	inst := helm.NewInstall(cfg)
-	inst.ReleaseName, inst.Namespace, inst.Engine = "app", "ns1", f.eng
+	inst.ReleaseName, inst.Namespace, inst.Engine = "app", "ns1", f.Eng
 	inst.Wait = true
 	rel, err := inst.RunPath(context.Background(), chartDir)
 	if err == nil || !strings.Contains(err.Error(), "api server says no") {
@@ -169,32 +170,32 @@ func TestInstallKubeFailure(t *testing.T) {
 }
 
 func TestInstallHonoursContext(t *testing.T) {
-	chartDir := testChart(t, "app")
-	f := newSDKFixture(t)
+	chartDir := sdktest.Chart(t, "app")
+	f := sdktest.New(t)
 	cfg := fakeConfig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	inst := helm.NewInstall(cfg)
-	inst.ReleaseName, inst.Namespace, inst.Engine = "app", "ns1", f.eng
+	inst.ReleaseName, inst.Namespace, inst.Engine = "app", "ns1", f.Eng
 	if _, err := inst.RunPath(ctx, chartDir); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
 	up := helm.NewUpgrade(cfg)
-	up.Install, up.Namespace, up.Engine = true, "ns1", f.eng
+	up.Install, up.Namespace, up.Engine = true, "ns1", f.Eng
 	if _, err := up.RunPath(ctx, "app", chartDir); !errors.Is(err, context.Canceled) {
 		t.Fatalf("upgrade: got %v", err)
 	}
 }
 
 func TestChartChecks(t *testing.T) {
-	f := newSDKFixture(t)
+	f := sdktest.New(t)
 	cfg := fakeConfig(t)
 	inst := helm.NewInstall(cfg)
-	inst.ReleaseName, inst.Engine = "x", f.eng
+	inst.ReleaseName, inst.Engine = "x", f.Eng
 	if _, err := inst.RunPath(context.Background(), "no-such-chart"); err == nil || !strings.Contains(err.Error(), "load chart no-such-chart") {
 		t.Fatalf("got %v", err)
 	}
-	f.write("lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n")
+	f.Write("lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n")
 	if _, err := inst.RunPath(context.Background(), "lib"); err == nil || !strings.Contains(err.Error(), "library charts are not installable") {
 		t.Fatalf("got %v", err)
 	}
