@@ -1,0 +1,171 @@
+package helm4_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	kubefake "helm.sh/helm/v4/pkg/kube/fake"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	"sigs.k8s.io/yaml"
+
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helm4"
+)
+
+// writeEncrypted encrypts plain to a fresh age key, writes it to
+// dir/name, and returns the engine holding the key.
+func writeEncrypted(dir, name, plain string) *encrypt.Engine {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		log.Fatal(err)
+	}
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+	enc, err := eng.Encrypt(context.Background(), []byte(plain), encrypt.EncryptOptions{
+		Format:     encrypt.FormatYAML,
+		Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), enc, 0o600); err != nil {
+		log.Fatal(err)
+	}
+	return eng
+}
+
+// demoChart is a one-template chart that puts .Values.db into a Secret.
+func demoChart() *chart.Chart {
+	return &chart.Chart{
+		Metadata: &chart.Metadata{APIVersion: "v2", Name: "demo", Version: "0.1.0"},
+		Templates: []*common.File{{Name: "templates/secret.yaml", Data: []byte(`apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-db
+stringData:
+  host: {{ .Values.db.host | quote }}
+  password: {{ .Values.db.password | quote }}
+`)}},
+	}
+}
+
+// fakeCluster is Helm's test fixture: releases in memory and a kube
+// client that accepts everything. Use NewConfiguration for a real cluster.
+func fakeCluster() *action.Configuration {
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
+	cfg.Releases = storage.Init(driver.NewMemory())
+	cfg.KubeClient = &kubefake.PrintingKubeClient{Out: io.Discard}
+	cfg.Capabilities = common.DefaultCapabilities
+	return cfg
+}
+
+// Merge an encrypted values file with --set values, as
+// `helm secrets template -f secrets.yaml --set ...` would.
+func ExampleValueOptions_MergeValues() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	eng := writeEncrypted(dir, "secrets.yaml", "db:\n  password: s3cr3t\nreplicas: 1\n")
+
+	opts := helm4.ValueOptions{
+		ValueFiles: []string{filepath.Join(dir, "secrets.yaml")}, // -f
+		Values:     []string{"db.host=postgres,replicas=2"},      // --set
+	}
+	vals, err := opts.MergeValues(context.Background(), eng, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, _ := yaml.Marshal(vals)
+	fmt.Print(string(out))
+	// Output:
+	// db:
+	//   host: postgres
+	//   password: s3cr3t
+	// replicas: 2
+}
+
+// Install a chart with an encrypted values file.
+func ExampleInstall() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	eng := writeEncrypted(dir, "secrets.yaml", "db:\n  password: s3cr3t\n")
+
+	cfg := fakeCluster() // helm4.NewConfiguration(nil, "prod", nil) for the cluster in KUBECONFIG
+	install := helm4.NewInstall(cfg)
+	install.ReleaseName = "shop"
+	install.Namespace = "prod"
+	install.Engine = eng // nil: keys from the environment, as sops finds them
+	install.Values.ValueFiles = []string{filepath.Join(dir, "secrets.yaml")}
+	install.Values.Values = []string{"db.host=postgres"}
+	rel, err := install.Run(context.Background(), demoChart())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rel.Name, rel.Namespace, rel.Version, rel.Info.Status)
+	fmt.Println(strings.Contains(rel.Manifest, `password: "s3cr3t"`))
+	// Output:
+	// shop prod 1 deployed
+	// true
+}
+
+// Upgrade a release, installing it when it does not exist yet
+// (`helm secrets upgrade --install`).
+func ExampleUpgrade() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	eng := writeEncrypted(dir, "secrets.yaml", "db:\n  password: s3cr3t\n")
+
+	cfg := fakeCluster()
+	for i := 0; i < 2; i++ {
+		upgrade := helm4.NewUpgrade(cfg)
+		upgrade.Install = true
+		upgrade.Namespace = "prod"
+		upgrade.Engine = eng
+		upgrade.Values.ValueFiles = []string{filepath.Join(dir, "secrets.yaml")}
+		rel, err := upgrade.Run(context.Background(), "shop", demoChart())
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(rel.Name, rel.Version, rel.Info.Status)
+	}
+	// Output:
+	// shop 1 deployed
+	// shop 2 deployed
+}
+
+// Render a chart without a cluster, as `helm secrets template` does.
+func ExampleTemplate() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	eng := writeEncrypted(dir, "secrets.yaml", "db:\n  password: s3cr3t\n")
+
+	tpl := helm4.NewTemplate()
+	tpl.ReleaseName = "shop"
+	tpl.Engine = eng
+	tpl.Values.ValueFiles = []string{filepath.Join(dir, "secrets.yaml")}
+	tpl.Values.StringValues = []string{"db.host=postgres"}
+	rel, err := tpl.Run(context.Background(), demoChart())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(tpl.Output(rel))
+	// Output:
+	// ---
+	// # Source: demo/templates/secret.yaml
+	// apiVersion: v1
+	// kind: Secret
+	// metadata:
+	//   name: shop-db
+	// stringData:
+	//   host: "postgres"
+	//   password: "s3cr3t"
+}
