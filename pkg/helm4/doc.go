@@ -50,7 +50,10 @@
 //     and NewTemplate set the helm CLI's defaults, which differ from Helm
 //     4's SDK defaults: WaitStrategy kube.HookOnlyStrategy (as without
 //     --wait; kube.StatusWatcherStrategy is --wait) and the CLI's status
-//     workers.
+//     workers. Helm 4's own constructors for the actions this package
+//     does not wrap (action.NewUninstall, action.NewRollback) leave
+//     WaitStrategy empty, and Run then fails with "wait strategy not
+//     set": set it (kube.HookOnlyStrategy is the CLI's default).
 //   - Template renders with DryRunStrategy action.DryRunClient (Helm 3:
 //     ClientOnly), in a Configuration of its own.
 //   - The error for a chart whose dependencies are missing uses Helm 4's
