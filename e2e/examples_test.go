@@ -11,8 +11,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -24,20 +22,7 @@ import (
 // SOPS_AGE_KEY_FILE, the cluster from KUBECONFIG. The first run installs,
 // the second upgrades, and the Secret holds the decrypted password.
 func TestExamplePrograms(t *testing.T) {
-	if os.Getenv("KUBECONFIG") == "" {
-		if testenv.Required() {
-			t.Fatal("KUBECONFIG not set: start the cluster with scripts/cluster.sh")
-		}
-		t.Skip("no cluster (KUBECONFIG unset)")
-	}
-	rc, err := clientcmd.BuildConfigFromFlags("", os.Getenv("KUBECONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kc := clusterClient(t)
 	bin := t.TempDir()
 	for _, c := range []struct{ prog, helmEnv string }{{"install", "HELM3_BIN"}, {"install-helm4", "HELM4_BIN"}} {
 		prog := c.prog

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"helm.sh/helm/v4/pkg/kube"
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -25,20 +22,7 @@ import (
 // the Kubernetes Secret back after each step, and renders the same values
 // with Template, which must produce the manifest that was deployed.
 func TestSDKHelm4InstallUpgradeTemplate(t *testing.T) {
-	if os.Getenv("KUBECONFIG") == "" {
-		if testenv.Required() {
-			t.Fatal("KUBECONFIG not set: start the cluster with scripts/cluster.sh")
-		}
-		t.Skip("no cluster (KUBECONFIG unset)")
-	}
-	rc, err := clientcmd.BuildConfigFromFlags("", os.Getenv("KUBECONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kc := clusterClient(t)
 	k := newKeys(t)
 	work := t.TempDir()
 	ns, rel := "e2e-sdk-helm4", "app" // not deleted: the test cluster has no namespace controller

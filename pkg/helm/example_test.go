@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"filippo.io/age"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -18,30 +17,13 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"sigs.k8s.io/yaml"
 
-	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/internal/testenv/sdktest"
 	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
 
 // writeEncrypted encrypts plain to a fresh age key, writes it to
 // dir/name, and returns the engine holding the key.
-func writeEncrypted(dir, name, plain string) *encrypt.Engine {
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		log.Fatal(err)
-	}
-	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
-	enc, err := eng.Encrypt(context.Background(), []byte(plain), encrypt.EncryptOptions{
-		Format:     encrypt.FormatYAML,
-		Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), enc, 0o600); err != nil {
-		log.Fatal(err)
-	}
-	return eng
-}
+var writeEncrypted = sdktest.WriteEncrypted
 
 // demoChart is a one-template chart that puts .Values.db into a Secret.
 func demoChart() *chart.Chart {

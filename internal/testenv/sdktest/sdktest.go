@@ -9,6 +9,8 @@ package sdktest
 import (
 	"context"
 	"encoding/json"
+	"log"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -122,4 +124,26 @@ func Chart(t *testing.T, name string) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "charts", name)
+}
+
+// WriteEncrypted encrypts plain to a fresh age key, writes it to
+// dir/name, and returns the engine holding the key. It is for runnable
+// examples, which have no *testing.T: a failure ends the program.
+func WriteEncrypted(dir, name, plain string) *encrypt.Engine {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		log.Fatal(err)
+	}
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+	enc, err := eng.Encrypt(context.Background(), []byte(plain), encrypt.EncryptOptions{
+		Format:     encrypt.FormatYAML,
+		Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), enc, 0o600); err != nil {
+		log.Fatal(err)
+	}
+	return eng
 }
