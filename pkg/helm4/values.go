@@ -23,15 +23,11 @@ type ValueOptions struct {
 
 // A Resolver reads the values sources that Helm does not read as local
 // files: URLs whose scheme has a getter (https://, secrets://, oci://, ...).
-// HelmGetters adapts Helm 4's getter.Providers. It is the same interface
-// as package helm's Resolver: one implementation serves both.
-type Resolver interface {
-	// Resolves reports whether source is read by Read rather than as a
-	// local file.
-	Resolves(source string) bool
-	// Read returns the content of source.
-	Read(ctx context.Context, source string) ([]byte, error)
-}
+// Resolves(source) reports whether source is read by Read(ctx, source)
+// rather than as a local file. HelmGetters adapts Helm 4's
+// getter.Providers. It is package helm's Resolver: one implementation
+// serves both SDK packages.
+type Resolver = valuesmerge.Resolver
 
 // Merge merges the values exactly as Helm 4's values.Options.MergeValues
 // does (the values files in order with Helm's map merge, then --set-json,
@@ -52,10 +48,6 @@ type Resolver interface {
 // environment, as the sops CLI finds them. --set values are parsed by
 // Helm 4's strvals parser.
 func (o *ValueOptions) Merge(ctx context.Context, eng *encrypt.Engine, r Resolver) (map[string]any, error) {
-	var res valuesmerge.Resolver
-	if r != nil {
-		res = r
-	}
 	src := valuesmerge.Sources(*o)
-	return valuesmerge.Merge(ctx, &src, eng, res, helm4.Parser)
+	return valuesmerge.Merge(ctx, &src, eng, r, helm4.Parser)
 }
