@@ -1,0 +1,236 @@
+package redact
+
+import (
+	"encoding/binary"
+	"io"
+)
+
+// class bits of a byte: which base64 alphabets it belongs to ('=' padding
+// belongs to both).
+const (
+	stdChar = 1 << iota
+	urlChar
+)
+
+var classes = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = stdChar | urlChar
+		t[c+'a'-'A'] = stdChar | urlChar
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = stdChar | urlChar
+	}
+	t['+'], t['/'] = stdChar, stdChar
+	t['-'], t['_'] = urlChar, urlChar
+	t['='] = stdChar | urlChar
+	return t
+}()
+
+// interval is a masked range of stream offsets [s, e).
+type interval struct{ s, e int }
+
+// Writer masks the secrets of a Set in everything written to it and
+// writes the result to the underlying writer. Close flushes the bytes it
+// holds back; it does not close the underlying writer. A Writer is not
+// safe for concurrent use.
+type Writer struct {
+	w      io.Writer
+	m      *matcher
+	buf    []byte // bytes not yet written; buf[0] is at stream offset base
+	base   int
+	out    int        // stream offset of the first byte not yet written
+	pos    int        // stream offset of the next byte to scan
+	ivs    []interval // pending masks: sorted, disjoint, not adjacent, s >= out
+	run    [2]int     // start of the current run of std/url base64 characters, or -1
+	ext    uint8      // the last interval grows over this alphabet's run
+	pend   []byte     // output of one Write, written at once
+	err    error
+	closed bool
+}
+
+// NewWriter returns a Writer that masks set's secrets in what it writes
+// to w. With an empty set it still copies everything through.
+func NewWriter(w io.Writer, set *Set) *Writer {
+	m := set.m
+	if m == nil {
+		m = newMatcher(nil)
+	}
+	return &Writer{w: w, m: m, run: [2]int{-1, -1}}
+}
+
+// Write masks and writes p. Bytes that could start a secret are held back
+// until more input (or Close) decides them. It returns len(p) unless the
+// underlying writer fails.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.closed {
+		return 0, io.ErrClosedPipe
+	}
+	w.buf = append(w.buf, p...)
+	w.scan(false)
+	w.emit(false)
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+// Close masks and writes everything held back.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	w.scan(true)
+	w.emit(true)
+	w.buf = nil
+	return w.err
+}
+
+// scan looks for patterns at every position whose longest pattern is
+// complete in buf (every position when final).
+func (w *Writer) scan(final bool) {
+	end := w.base + len(w.buf)
+	limit := end - w.m.maxLen
+	if final {
+		limit = end
+	}
+	m := w.m
+	for ; w.pos < limit; w.pos++ {
+		pos := w.pos
+		i := pos - w.base
+		cl := classes[w.buf[i]]
+		for a := 0; a < 2; a++ {
+			if cl&(1<<a) == 0 {
+				w.run[a] = -1
+			} else if w.run[a] < 0 {
+				w.run[a] = pos
+			}
+		}
+		if w.ext != 0 {
+			last := &w.ivs[len(w.ivs)-1]
+			switch {
+			case last.e > pos:
+			case last.e == pos && cl&w.ext != 0 && last.e-last.s < MaxRun:
+				last.e++
+			default:
+				w.ext = 0
+			}
+		}
+		if i+4 > len(w.buf) {
+			continue
+		}
+		k := binary.LittleEndian.Uint32(w.buf[i:])
+		if !m.candidate(k) {
+			continue
+		}
+		m.at(k, w.buf[i:], func(p *pattern) { w.matched(pos, p) })
+	}
+}
+
+// matched records a match of p at pos.
+func (w *Writer) matched(pos int, p *pattern) {
+	s, e := pos, pos+len(p.b)
+	var ext uint8
+	if p.b64 {
+		// Mask the whole base64 run: back to its start (as far as it is
+		// held back) and, while scanning, on to its end.
+		a := 0 // standard alphabet unless the core has URL characters
+		for _, c := range p.b {
+			if c == '-' || c == '_' {
+				a = 1
+				break
+			}
+		}
+		if r := w.run[a]; r >= 0 && r < s {
+			s = r
+		}
+		ext = 1 << a
+	}
+	if s < w.out {
+		s = w.out
+	}
+	if e <= s {
+		return
+	}
+	w.add(s, e)
+	if ext != 0 {
+		w.ext = ext
+	}
+}
+
+// add merges [s, e) into the pending masks.
+func (w *Writer) add(s, e int) {
+	j := len(w.ivs)
+	for j > 0 && w.ivs[j-1].e >= s {
+		j--
+	}
+	for _, iv := range w.ivs[j:] {
+		s = min(s, iv.s)
+		e = max(e, iv.e)
+	}
+	w.ivs = append(w.ivs[:j], interval{s, e})
+}
+
+// emit writes what is decided: plain bytes up to the scan position (but
+// not into a base64 run that may still need masking whole) and every
+// closed mask.
+func (w *Writer) emit(final bool) {
+	limit := w.pos
+	if !final {
+		for _, r := range w.run {
+			if r >= 0 && w.pos-r <= MaxRun && r < limit {
+				limit = r
+			}
+		}
+	}
+	w.pend = w.pend[:0]
+	for {
+		stop := limit
+		if len(w.ivs) > 0 && w.ivs[0].s < stop {
+			stop = w.ivs[0].s
+		}
+		if stop > w.out {
+			w.pend = append(w.pend, w.buf[w.out-w.base:stop-w.base]...)
+			w.out = stop
+		}
+		if len(w.ivs) == 0 || w.ivs[0].s > limit || w.ivs[0].s > w.out {
+			break
+		}
+		iv := &w.ivs[0]
+		open := !final && (iv.e > w.pos || (w.ext != 0 && len(w.ivs) == 1))
+		if open {
+			if iv.e-iv.s > MaxRun {
+				w.pend = append(w.pend, Mask...)
+				w.out = iv.e
+				iv.s = iv.e
+			}
+			break
+		}
+		if iv.e > iv.s {
+			w.pend = append(w.pend, Mask...)
+		}
+		w.out = iv.e
+		w.ivs = w.ivs[1:]
+		if len(w.ivs) == 0 {
+			w.ext = 0
+		}
+	}
+	if final {
+		w.ext = 0
+	}
+	if len(w.pend) > 0 {
+		if _, err := w.w.Write(w.pend); err != nil {
+			w.err = err
+		}
+	}
+	if n := w.out - w.base; n > 4096 && n > len(w.buf)/2 {
+		w.buf = w.buf[:copy(w.buf, w.buf[n:])]
+		w.base = w.out
+	}
+}
