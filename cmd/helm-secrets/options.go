@@ -16,6 +16,10 @@ type globalOptions struct {
 	evaluateTemplates              bool
 	evaluateTemplatesDecodeSecrets bool
 	decryptSecretsInTmpDir         bool // accepted; we never write decrypted files
+	// redact masks decrypted values in helm's output; redactSet says
+	// whether --redact or HELM_SECRETS_REDACT chose (else: the command's
+	// default, redactByDefault).
+	redact, redactSet bool
 }
 
 // action is what the option loop decided to do.
@@ -57,6 +61,10 @@ func envDefaults() globalOptions {
 	o.evaluateTemplates = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES") == "true"
 	o.evaluateTemplatesDecodeSecrets = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS") == "true"
 	o.decryptSecretsInTmpDir = os.Getenv("HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR") == "true"
+	if v := os.Getenv("HELM_SECRETS_REDACT"); v != "" {
+		// Anything but "false" masks: a typo must not print secrets.
+		o.redact, o.redactSet = v != "false", true
+	}
 	return o
 }
 
@@ -111,6 +119,19 @@ func parseGlobal(args []string, opts globalOptions, useBackend func(string) erro
 				value = args[i]
 			}
 			p.opts.backendArgs = value
+		case name == "--redact":
+			// Like the optional booleans, but =VALUE must be true or
+			// false: --redact=yes must not turn masking off.
+			p.opts.redact, p.opts.redactSet = true, true
+			switch {
+			case hasValue && value != "true" && value != "false":
+				return p, fmt.Errorf("option --redact takes true or false, not %q", value)
+			case hasValue:
+				p.opts.redact = value == "true"
+			case i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false"):
+				i++
+				p.opts.redact = args[i] == "true"
+			}
 		case optionalBools[name] != nil:
 			target := optionalBools[name](&p.opts)
 			switch {
@@ -139,10 +160,10 @@ func skipGlobal(args []string) int {
 		name, _, hasValue := strings.Cut(arg, "=")
 		switch {
 		case arg == "-q" || arg == "--quiet":
-		case hasValue && (name == "--backend" || name == "--backend-args" || optionalBools[name] != nil):
+		case hasValue && (name == "--backend" || name == "--backend-args" || name == "--redact" || optionalBools[name] != nil):
 		case arg == "-b" || arg == "--backend" || arg == "-a" || arg == "--backend-args":
 			i++
-		case optionalBools[name] != nil:
+		case optionalBools[name] != nil || arg == "--redact":
 			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
 				i++
 			}
