@@ -13,7 +13,8 @@ import (
 )
 
 // textForms returns the forms in which a printer can write s inside a
-// longer text: as is and escaped for JSON, YAML, Go's %q, URLs and HTML.
+// longer text: as is and escaped for JSON, YAML, Go's %q, URLs and HTML,
+// and the JSON and YAML forms escaped a second time.
 // Quotes around a quoted form are dropped: the value may be part of a
 // longer quoted string.
 func textForms(s string) []string {
@@ -29,6 +30,14 @@ func textForms(s string) []string {
 		url.QueryEscape(s),
 		url.PathEscape(s),
 		html.EscapeString(s),
+	}
+	// A template may escape twice (toJson | quote, toYaml | quote):
+	// every escaped form escaped once more.
+	for _, f := range forms[1:6] {
+		if f == s {
+			continue
+		}
+		forms = append(forms, jsonEscape(f, true), jsonEscape(f, false), yamlDoubleQuoted(f), unquote(strconv.Quote(f)))
 	}
 	return forms
 }

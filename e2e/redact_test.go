@@ -1,0 +1,236 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// redactChart places every canary where charts put secrets: a ConfigMap,
+// an env var, an annotation, Secret.stringData, Secret.data (base64), a
+// base64 config blob, a multi-line certificate, and NOTES.txt.
+var redactChart = map[string]string{
+	"Chart.yaml": "apiVersion: v2\nname: canaries\nversion: 0.1.0\n",
+	"templates/configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-cm
+  annotations:
+    example.com/token: {{ .Values.annotation | quote }}
+data:
+  plain: not-a-secret
+  conf: {{ .Values.configmap | quote }}
+  json: {{ toJson .Values.quoted | quote }}
+  replicas: {{ .Values.replicas | quote }}
+`,
+	"templates/deployment.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-app
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: canaries}
+  template:
+    metadata:
+      labels: {app: canaries}
+    spec:
+      containers:
+      - name: app
+        image: busybox:1.36
+        env:
+        - name: API_KEY
+          value: {{ .Values.env | quote }}
+        - name: QUOTED
+          value: {{ .Values.quoted | quote }}
+`,
+	"templates/secret.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-secret
+type: Opaque
+stringData:
+  password: {{ .Values.stringData | quote }}
+  tls.crt: |
+{{ .Values.cert | indent 4 }}
+data:
+  token: {{ .Values.data | b64enc }}
+  app.conf: {{ printf "# app config\nhost=db.internal\npassword=%s\nport=5432\n" .Values.blob | b64enc }}
+`,
+	"templates/NOTES.txt": "Log in with {{ .Values.notes }} at https://example.com/?k={{ .Values.notes | urlquery }}\n",
+}
+
+// redactCanaries are the decrypted values: each value holds a unique
+// "CANARY-..." core, so every text form of it (escaped, URL-encoded)
+// contains the core too.
+var redactCanaries = map[string]string{
+	"configmap":  "CANARY-configmap-71c2",
+	"env":        "CANARY-env-8a0d",
+	"annotation": "CANARY-annotation-4b9e",
+	"stringData": "CANARY-stringdata-e3f5",
+	"data":       "CANARY-data-0c6a",
+	"blob":       "CANARY-blob-92d7",
+	"notes":      "CANARY notes/&=9f10",
+	"quoted":     `q"u\o'te CANARY-quoted-5e3b <&>`,
+	"cert":       "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCANARYcert1line1x\nCANARYcert1line2yQ2FuYXJ5LWNlcnQtbGluZS10d28\n-----END CERTIFICATE-----\n",
+}
+
+func redactValues() string {
+	var b strings.Builder
+	for _, k := range []string{"configmap", "env", "annotation", "stringData", "data", "blob", "notes", "quoted"} {
+		b.WriteString(k + ": '" + strings.ReplaceAll(redactCanaries[k], "'", "''") + "'\n")
+	}
+	b.WriteString("cert: |\n")
+	for _, l := range strings.Split(strings.TrimSpace(redactCanaries["cert"]), "\n") {
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("replicas: 1\n")
+	return b.String()
+}
+
+var canaryCore = regexp.MustCompile(`CANARY[- ]?[a-z0-9]*`)
+
+// assertNoCanary fails when out holds a canary: as text (any escaping
+// keeps the core) or in a base64 run decoded at any start.
+func assertNoCanary(t *testing.T, what, out string) {
+	t.Helper()
+	if m := canaryCore.FindString(out); m != "" {
+		t.Errorf("%s: %q survives:\n%s", what, m, out)
+	}
+	runs := regexp.MustCompile(`[A-Za-z0-9+/=_-]{8,}`).FindAllString(out, -1)
+	for _, run := range runs {
+		for start := 0; start < 4; start++ {
+			r := strings.TrimRight(run[start:], "=")
+			r = r[:len(r)/4*4]
+			for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+				if d, err := enc.DecodeString(r); err == nil && strings.Contains(string(d), "CANARY") {
+					t.Errorf("%s: base64 run %q holds a canary", what, run)
+				}
+			}
+		}
+	}
+}
+
+// assertMaskedOnly fails unless redacted is plain with some non-empty
+// ranges replaced by [redacted]: every other byte is helm's own.
+func assertMaskedOnly(t *testing.T, what, plain, redacted string) {
+	t.Helper()
+	pieces := strings.Split(redacted, "[redacted]")
+	ok := strings.HasPrefix(plain, pieces[0])
+	cur := len(pieces[0])
+	for _, p := range pieces[1:] {
+		if !ok {
+			break
+		}
+		i := strings.Index(plain[min(cur+1, len(plain)):], p)
+		ok = i >= 0
+		cur = min(cur+1, len(plain)) + i + len(p)
+	}
+	last := pieces[len(pieces)-1]
+	if !ok || !strings.HasSuffix(plain, last) || (len(pieces) == 1 && plain != redacted) {
+		t.Errorf("%s: output differs from helm's beyond the masks\n--- helm:\n%s\n--- redacted:\n%s", what, plain, redacted)
+	}
+	if len(pieces) < 5 {
+		t.Errorf("%s: only %d masks:\n%s", what, len(pieces)-1, redacted)
+	}
+}
+
+// installDiffDouble installs a helm plugin named diff that behaves like
+// helm-diff for a new release: it renders the chart with helm template
+// (reading the values files itself, as helm-diff does) and prints every
+// line as an addition.
+func installDiffDouble(t *testing.T, h *helmEnv) {
+	dir := filepath.Join(t.TempDir(), "diff")
+	testenv.WriteFile(t, dir, "plugin.yaml", "name: diff\nversion: 0.0.1\nusage: helm-diff test double\ndescription: prints helm template as a diff\ncommand: \"$HELM_PLUGIN_DIR/diff.sh\"\n")
+	testenv.WriteFile(t, dir, "diff.sh", `#!/bin/sh
+set -e
+sub=$1; shift
+[ "$sub" = upgrade ] || { echo "diff double: only upgrade" >&2; exit 2; }
+echo "default, release, manifests (v1) has been added:"
+"${HELM_BIN:-helm}" template "$@" | sed 's/^/+ /'
+echo "diff double read $# arguments" >&2
+`)
+	if err := chmodX(filepath.Join(dir, "diff.sh")); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"plugin", "install", dir}
+	if h.name == "v4" {
+		args = append(args, "--verify=false")
+	}
+	if out, errOut, code := h.run(args...); code != 0 {
+		t.Fatalf("install diff double: %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestRedactCanaries: through real helm v3 and v4, template --redact,
+// upgrade --install --dry-run --debug (against the API server) and diff
+// upgrade (a plugin printing a diff) print none of the canaries in any
+// form, and everything else exactly as helm prints it without --redact.
+func TestRedactCanaries(t *testing.T) {
+	if os.Getenv("KUBECONFIG") == "" {
+		if testenv.Required() {
+			t.Fatal("KUBECONFIG not set: start the cluster with scripts/cluster.sh")
+		}
+		t.Skip("no cluster (KUBECONFIG unset)")
+	}
+	k := newKeys(t)
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			h.setup(t)
+			installDiffDouble(t, h)
+			chartDir := filepath.Join(h.work, "canaries")
+			for p, c := range redactChart {
+				testenv.WriteFile(t, chartDir, p, c)
+			}
+			testenv.WriteFile(t, h.work, "secrets.yaml", k.encrypt(t, redactValues(), encrypt.FormatYAML))
+			env := []string{"SOPS_AGE_KEY_FILE=" + k.keyFile, "HELM_SECRETS_QUIET=true"}
+			rel := "redact-" + h.name
+			for _, tc := range []struct {
+				name   string
+				args   []string
+				redact []string // how redaction is asked for ("" = the default)
+			}{
+				{"template", []string{"template", rel, "./canaries", "-f", "secrets.yaml"}, []string{"--redact"}},
+				{"dry-run", []string{"upgrade", "--install", rel, "./canaries", "-f", "secrets.yaml", "--dry-run", "--debug"}, nil},
+				{"diff", []string{"diff", "upgrade", rel, "./canaries", "-f", "secrets.yaml"}, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					plainArgs := append([]string{"secrets", "--redact=false"}, tc.args...)
+					plainOut, plainErr, plainCode := h.runEnv(env, plainArgs...)
+					if plainCode != 0 || !strings.Contains(plainOut, "CANARY-stringdata") {
+						t.Fatalf("unredacted run: %d\n%s\n%s", plainCode, plainOut, plainErr)
+					}
+					args := append(append([]string{"secrets"}, tc.redact...), tc.args...)
+					out, errOut, code := h.runEnv(env, args...)
+					if code != plainCode {
+						t.Fatalf("exit code %d, helm's is %d\n%s", code, plainCode, errOut)
+					}
+					assertNoCanary(t, "stdout", out)
+					assertNoCanary(t, "stderr", errOut)
+					if !strings.Contains(errOut, "Not redacted (shorter than 4 bytes or too common): secrets.yaml:replicas") {
+						t.Errorf("the short value is not named:\n%s", errOut)
+					}
+					// The release's timestamp differs between runs.
+					stamp := regexp.MustCompile(`(?m)^LAST DEPLOYED: .*$`)
+					assertMaskedOnly(t, "stdout", stamp.ReplaceAllString(plainOut, "LAST DEPLOYED"), stamp.ReplaceAllString(out, "LAST DEPLOYED"))
+					if !strings.Contains(out, "plain: not-a-secret") {
+						t.Errorf("non-secret value lost:\n%s", out)
+					}
+					if tc.name == "dry-run" && (!strings.Contains(out, "USER-SUPPLIED VALUES") || !strings.Contains(out, "Log in with [redacted] at https://example.com/?k=[redacted]")) {
+						t.Errorf("dry run lacks the values or NOTES:\n%s", out)
+					}
+				})
+			}
+			// Without --redact, template prints values as they are.
+			if out, _, _ := h.runEnv(env, "secrets", "template", rel, "./canaries", "-f", "secrets.yaml"); !strings.Contains(out, "CANARY-env-8a0d") {
+				t.Errorf("template masks by default:\n%s", out)
+			}
+		})
+	}
+}
