@@ -34,28 +34,33 @@ type interval struct{ s, e int }
 // holds back; it does not close the underlying writer. A Writer is not
 // safe for concurrent use.
 type Writer struct {
-	w      io.Writer
-	m      *matcher
-	buf    []byte // bytes not yet written; buf[0] is at stream offset base
-	base   int
-	out    int        // stream offset of the first byte not yet written
-	pos    int        // stream offset of the next byte to scan
-	ivs    []interval // pending masks: sorted, disjoint, not adjacent, s >= out
-	run    [2]int     // start of the current run of std/url base64 characters, or -1
-	ext    uint8      // the last interval grows over this alphabet's run
-	pend   []byte     // output of one Write, written at once
-	err    error
-	closed bool
+	w    io.Writer
+	m    *matcher
+	buf  []byte // bytes not yet written; buf[0] is at stream offset base
+	base int
+	out  int        // stream offset of the first byte not yet written
+	pos  int        // stream offset of the next byte to scan
+	ivs  []interval // pending masks: sorted, disjoint, not adjacent, s >= out
+	ext  uint8      // the last interval grows over this alphabet's run
+	// [runS, runE) are base64 characters (either alphabet) and runS is
+	// the start of their run: the run emit holds back.
+	runS, runE int
+	pend       []byte // output of one Write, written at once
+	err        error
+	closed     bool
 }
 
 // NewWriter returns a Writer that masks set's secrets in what it writes
 // to w. With an empty set it still copies everything through.
 func NewWriter(w io.Writer, set *Set) *Writer {
-	m := set.m
+	var m *matcher
+	if set != nil {
+		m = set.m
+	}
 	if m == nil {
 		m = newMatcher(nil)
 	}
-	return &Writer{w: w, m: m, run: [2]int{-1, -1}}
+	return &Writer{w: w, m: m}
 }
 
 // Write masks and writes p. Bytes that could start a secret are held back
@@ -100,36 +105,37 @@ func (w *Writer) scan(final bool) {
 	if final {
 		limit = end
 	}
-	m := w.m
-	for ; w.pos < limit; w.pos++ {
-		pos := w.pos
-		i := pos - w.base
-		cl := classes[w.buf[i]]
-		for a := 0; a < 2; a++ {
-			if cl&(1<<a) == 0 {
-				w.run[a] = -1
-			} else if w.run[a] < 0 {
-				w.run[a] = pos
-			}
-		}
-		if w.ext != 0 {
-			last := &w.ivs[len(w.ivs)-1]
-			switch {
-			case last.e > pos:
-			case last.e == pos && cl&w.ext != 0 && last.e-last.s < MaxRun:
-				last.e++
-			default:
-				w.ext = 0
-			}
-		}
-		if i+4 > len(w.buf) {
-			continue
-		}
-		k := binary.LittleEndian.Uint32(w.buf[i:])
+	w.extend()
+	m, buf, base := w.m, w.buf, w.base
+	// Positions up to last4 have 4 bytes to hash.
+	last4 := min(limit, end-3)
+	for pos := w.pos; pos < last4; pos++ {
+		k := binary.LittleEndian.Uint32(buf[pos-base:])
 		if !m.candidate(k) {
 			continue
 		}
-		m.at(k, w.buf[i:], func(p *pattern) { w.matched(pos, p) })
+		m.at(k, buf[pos-base:], func(p *pattern) { w.matched(pos, p) })
+	}
+	w.pos = max(w.pos, limit)
+}
+
+// extend grows the last interval over the rest of its base64 run, as far
+// as the buffer goes (at most MaxRun).
+func (w *Writer) extend() {
+	if w.ext == 0 {
+		return
+	}
+	last := &w.ivs[len(w.ivs)-1]
+	end := w.base + len(w.buf)
+	for last.e < end && classes[w.buf[last.e-w.base]]&w.ext != 0 {
+		if last.e-last.s >= MaxRun {
+			w.ext = 0
+			return
+		}
+		last.e++
+	}
+	if last.e < end {
+		w.ext = 0 // the run ended
 	}
 }
 
@@ -139,18 +145,21 @@ func (w *Writer) matched(pos int, p *pattern) {
 	var ext uint8
 	if p.b64 {
 		// Mask the whole base64 run: back to its start (as far as it is
-		// held back) and, while scanning, on to its end.
-		a := 0 // standard alphabet unless the core has URL characters
+		// held back or not masked yet) and on to its end.
+		ext = stdChar
 		for _, c := range p.b {
 			if c == '-' || c == '_' {
-				a = 1
+				ext = urlChar
 				break
 			}
 		}
-		if r := w.run[a]; r >= 0 && r < s {
-			s = r
+		floor := w.out
+		if n := len(w.ivs); n > 0 {
+			floor = max(floor, w.ivs[n-1].e)
 		}
-		ext = 1 << a
+		for s > floor && classes[w.buf[s-1-w.base]]&ext != 0 {
+			s--
+		}
 	}
 	if s < w.out {
 		s = w.out
@@ -161,6 +170,7 @@ func (w *Writer) matched(pos int, p *pattern) {
 	w.add(s, e)
 	if ext != 0 {
 		w.ext = ext
+		w.extend()
 	}
 }
 
@@ -177,17 +187,38 @@ func (w *Writer) add(s, e int) {
 	w.ivs = append(w.ivs[:j], interval{s, e})
 }
 
+// holdFrom returns where the base64 run that ends at the scan position
+// starts (the scan position itself when there is none, or the run is
+// longer than MaxRun): a match later in the run masks it whole, so none
+// of it is written yet. It remembers the run between calls, so each byte
+// is looked at once.
+func (w *Writer) holdFrom() int {
+	pos := w.pos
+	j := pos
+	lo := max(w.runE, w.out)
+	for j > lo && classes[w.buf[j-1-w.base]] != 0 {
+		j--
+	}
+	switch {
+	case j > lo: // a byte that ends runs: the run starts after it
+		w.runS = j
+	case w.runE < w.out || w.runS > w.runE: // nothing remembered: j == out
+		w.runS = j
+	}
+	w.runE = pos
+	if pos-w.runS > MaxRun {
+		return pos
+	}
+	return w.runS
+}
+
 // emit writes what is decided: plain bytes up to the scan position (but
 // not into a base64 run that may still need masking whole) and every
 // closed mask.
 func (w *Writer) emit(final bool) {
 	limit := w.pos
 	if !final {
-		for _, r := range w.run {
-			if r >= 0 && w.pos-r <= MaxRun && r < limit {
-				limit = r
-			}
-		}
+		limit = w.holdFrom()
 	}
 	w.pend = w.pend[:0]
 	for {
@@ -199,11 +230,11 @@ func (w *Writer) emit(final bool) {
 			w.pend = append(w.pend, w.buf[w.out-w.base:stop-w.base]...)
 			w.out = stop
 		}
-		if len(w.ivs) == 0 || w.ivs[0].s > limit || w.ivs[0].s > w.out {
+		if len(w.ivs) == 0 || (!final && w.ivs[0].s >= limit) || w.ivs[0].s > w.out {
 			break
 		}
 		iv := &w.ivs[0]
-		open := !final && (iv.e > w.pos || (w.ext != 0 && len(w.ivs) == 1))
+		open := !final && (iv.e >= w.pos || (w.ext != 0 && len(w.ivs) == 1))
 		if open {
 			if iv.e-iv.s > MaxRun {
 				w.pend = append(w.pend, Mask...)
