@@ -1,12 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -232,5 +238,71 @@ func TestRedactCanaries(t *testing.T) {
 				t.Errorf("template masks by default:\n%s", out)
 			}
 		})
+	}
+}
+
+// BenchmarkRedactOverhead: helm template of a 5 MB manifest set through
+// the plugin binary, without (plain) and with (redact) the filter, on
+// helm v3 and v4. Compare the two ns/op: the difference is the filter's
+// cost (docs/performance.md).
+func BenchmarkRedactOverhead(b *testing.B) {
+	if binaryErr != nil {
+		b.Fatal(binaryErr)
+	}
+	dir := b.TempDir()
+	chartDir := filepath.Join(dir, "big")
+	testenv.WriteFile(b, chartDir, "Chart.yaml", "apiVersion: v2\nname: big\nversion: 0.1.0\n")
+	testenv.WriteFile(b, chartDir, "templates/cms.yaml", `{{- range $i := until (int $.Values.count) }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm-{{ $i }}
+  annotations:
+    example.com/token: {{ $.Values.token | quote }}
+data:
+  password: {{ $.Values.password | quote }}
+  app.conf: {{ printf "[db]\nhost=db-%d\npassword=%s\n" $i $.Values.password | b64enc }}
+{{- range $j := until 20 }}
+  key-{{ $j }}: "a non-secret configuration value, number {{ $j }} of map {{ $i }}"
+{{- end }}
+{{- end }}
+`)
+	id := testenv.AgeKey(b)
+	kf := testenv.WriteFile(b, dir, "keys.txt", id.String()+"\n")
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+	var plain strings.Builder
+	plain.WriteString("count: 3300\npassword: bench-password-0f3a9c\ntoken: bench-token-77e1b2d4\n")
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&plain, "extra%d: bench-extra-secret-%02d\n", i, i)
+	}
+	enc, err := eng.Encrypt(context.Background(), []byte(plain.String()), encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	testenv.WriteFile(b, dir, "secrets.yaml", string(enc))
+	for _, v := range []struct{ name, env string }{{"v3", "HELM3_BIN"}, {"v4", "HELM4_BIN"}} {
+		helm := os.Getenv(v.env)
+		if helm == "" {
+			continue
+		}
+		for _, mode := range []string{"plain", "redact"} {
+			b.Run(v.name+"/"+mode, func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					cmd := exec.Command(pluginBin, "--redact="+strconv.FormatBool(mode == "redact"), "template", "r", chartDir, "-f", filepath.Join(dir, "secrets.yaml"))
+					cmd.Env = append(os.Environ(), "HELM_SECRETS_HELM_PATH="+helm, "SOPS_AGE_KEY_FILE="+kf, "HELM_SECRETS_QUIET=true")
+					out, err := cmd.Output()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if mode == "redact" && strings.Contains(string(out), "bench-password") {
+						b.Fatal("not masked")
+					}
+					size = len(out)
+				}
+				b.ReportMetric(float64(size)/(1<<20), "MiB/render")
+			})
+		}
 	}
 }
