@@ -88,8 +88,14 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 			fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
 		}
 		a.debugf("redacting helm's output")
-		filters = []*redact.Writer{redact.NewWriter(a.streams.Stdout, set), redact.NewWriter(a.streams.Stderr, set)}
-		return filters[0], filters[1]
+		stderr := redact.NewWriter(a.streams.Stderr, set)
+		filters = append(filters, stderr)
+		if a.opts.redactStderrOnly {
+			return nil, stderr
+		}
+		stdout := redact.NewWriter(a.streams.Stdout, set)
+		filters = append(filters, stdout)
+		return stdout, stderr
 	})
 	for _, f := range filters {
 		_ = f.Close() // flush what was held back; helm's exit code stays ours

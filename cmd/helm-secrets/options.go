@@ -19,7 +19,8 @@ type globalOptions struct {
 	// redact masks decrypted values in helm's output; redactSet says
 	// whether --redact or HELM_SECRETS_REDACT chose (else: the command's
 	// default, redactByDefault).
-	redact, redactSet bool
+	// redactStderrOnly masks helm's stderr only (--redact=stderr).
+	redact, redactSet, redactStderrOnly bool
 }
 
 // action is what the option loop decided to do.
@@ -63,7 +64,7 @@ func envDefaults() globalOptions {
 	o.decryptSecretsInTmpDir = os.Getenv("HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR") == "true"
 	if v := os.Getenv("HELM_SECRETS_REDACT"); v != "" {
 		// Anything but "false" masks: a typo must not print secrets.
-		o.redact, o.redactSet = v != "false", true
+		o.redact, o.redactSet, o.redactStderrOnly = v != "false", true, v == "stderr"
 	}
 	return o
 }
@@ -120,18 +121,21 @@ func parseGlobal(args []string, opts globalOptions, useBackend func(string) erro
 			}
 			p.opts.backendArgs = value
 		case name == "--redact":
-			// Like the optional booleans, but =VALUE must be true or
-			// false: --redact=yes must not turn masking off.
-			p.opts.redact, p.opts.redactSet = true, true
+			// Like the optional booleans, but =VALUE must be true, false
+			// or stderr: --redact=yes must not turn masking off.
+			p.opts.redact, p.opts.redactSet, p.opts.redactStderrOnly = true, true, false
+			word := ""
 			switch {
-			case hasValue && value != "true" && value != "false":
-				return p, fmt.Errorf("option --redact takes true or false, not %q", value)
+			case hasValue && value != "true" && value != "false" && value != "stderr":
+				return p, fmt.Errorf("option --redact takes true, false or stderr, not %q", value)
 			case hasValue:
-				p.opts.redact = value == "true"
-			case i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false"):
+				word = value
+			case i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false" || args[i+1] == "stderr"):
 				i++
-				p.opts.redact = args[i] == "true"
+				word = args[i]
 			}
+			p.opts.redact = word != "false"
+			p.opts.redactStderrOnly = word == "stderr"
 		case optionalBools[name] != nil:
 			target := optionalBools[name](&p.opts)
 			switch {
@@ -164,7 +168,7 @@ func skipGlobal(args []string) int {
 		case arg == "-b" || arg == "--backend" || arg == "-a" || arg == "--backend-args":
 			i++
 		case optionalBools[name] != nil || arg == "--redact":
-			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
+			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false" || (arg == "--redact" && args[i+1] == "stderr")) {
 				i++
 			}
 		default:

@@ -51,7 +51,10 @@ func TestRedactOption(t *testing.T) {
 			{Source: "s.yaml", Values: true, Content: []byte("pw: " + secret + "\nenabled: true\n")},
 		}})
 		if stdout == nil {
-			stdout, stderr = o.Stdout, o.Stderr
+			stdout = o.Stdout
+		}
+		if stderr == nil {
+			stderr = o.Stderr
 		}
 		fmt.Fprintf(stdout, "out %s", secret[:5])
 		fmt.Fprintf(stdout, "%s\n", secret[5:])
@@ -74,6 +77,9 @@ func TestRedactOption(t *testing.T) {
 		{"false", []string{"lint", "c"}, false},
 		{"true", []string{"--redact=false", "template", "r", "c"}, false},
 		{"false", []string{"--redact", "template", "r", "c"}, true},
+		{"stderr", []string{"template", "r", "c"}, false},
+		{"", []string{"--redact=stderr", "template", "r", "c"}, false},
+		{"", []string{"--redact", "stderr", "template", "r", "c"}, false},
 	} {
 		t.Run(tc.env+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Setenv("HELM_SECRETS_REDACT", tc.env)
@@ -88,12 +94,13 @@ func TestRedactOption(t *testing.T) {
 				if !strings.Contains(errOut, "Not redacted (shorter than 4 bytes or too common): s.yaml:enabled\n") {
 					t.Fatalf("skipped values not named: %q", errOut)
 				}
-			} else if out != "out "+secret+"\n" || strings.Contains(errOut, "Not redacted") {
-				t.Fatalf("masked or warned unasked: %q %q", out, errOut)
+			} else if stderrOnly := strings.Contains(tc.env+strings.Join(tc.args, " "), "stderr"); out != "out "+secret+"\n" ||
+				strings.Contains(errOut, "Not redacted") != stderrOnly || strings.Contains(errOut, secret) == stderrOnly {
+				t.Fatalf("stdout masked, or stderr masked/warned unasked: %q %q", out, errOut)
 			}
 		})
 	}
-	if _, errOut, code := runCLI(t, "", "--redact=yes", "template", "r", "c"); code != 1 || !strings.Contains(errOut, "--redact takes true or false") {
+	if _, errOut, code := runCLI(t, "", "--redact=yes", "template", "r", "c"); code != 1 || !strings.Contains(errOut, "--redact takes true, false or stderr") {
 		t.Fatalf("--redact=yes: %d %q", code, errOut)
 	}
 }

@@ -36,7 +36,7 @@ Available Options:
   --evaluate-templates [true|false]                    Evaluate secret expressions inside helm template (only supported by vals backend) (env: $HELM_SECRETS_EVALUATE_TEMPLATES)
   --evaluate-templates-decode-secrets [true|false]     If --evaluate-templates is set, decode base64 values from secrets to evaluate them (env: $HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS)
   --decrypt-secrets-in-tmp-dir [true|false]            Accepted for compatibility; decrypted values never touch the disk (env: $HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR)
-  --redact [true|false]                                Mask decrypted values in helm's stdout and stderr (env: $HELM_SECRETS_REDACT)
+  --redact [true|false|stderr]                         Mask decrypted values in helm's stdout and stderr (stderr: only there) (env: $HELM_SECRETS_REDACT)
                                                        default: on for diff, lint, status, history, get values/all, --dry-run, --debug;
                                                        off for template, install, upgrade and the rest. --redact=false always wins.
   --help                                           -h  Show help
