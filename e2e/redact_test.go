@@ -70,6 +70,7 @@ data:
   token: {{ .Values.data | b64enc }}
   app.conf: {{ printf "# app config\nhost=db.internal\npassword=%s\nport=5432\n" .Values.blob | b64enc }}
 `,
+	"templates/fail.yaml": "{{ if .Values.failNow }}{{ fail (printf \"bad value %q\" .Values.env) }}{{ end }}\n",
 	"templates/NOTES.txt": "Log in with {{ .Values.notes }} at https://example.com/?k={{ .Values.notes | urlquery }}\n",
 }
 
@@ -237,6 +238,17 @@ func TestRedactCanaries(t *testing.T) {
 			// Without --redact, template prints values as they are.
 			if out, _, _ := h.runEnv(env, "secrets", "template", rel, "./canaries", "-f", "secrets.yaml"); !strings.Contains(out, "CANARY-env-8a0d") {
 				t.Errorf("template masks by default:\n%s", out)
+			}
+			// HELM_SECRETS_REDACT=stderr (Argo CD): helm's error message is
+			// masked, exit code kept; the manifests of a good run are not.
+			_, plainErr, plainCode := h.runEnv(env, "secrets", "template", rel, "./canaries", "-f", "secrets.yaml", "--set", "failNow=true")
+			_, errOut, code := h.runEnv(append(env, "HELM_SECRETS_REDACT=stderr"), "secrets", "template", rel, "./canaries", "-f", "secrets.yaml", "--set", "failNow=true")
+			if plainCode == 0 || code != plainCode || !strings.Contains(plainErr, "CANARY-env-8a0d") || !strings.Contains(errOut, `bad value \"[redacted]\"`) {
+				t.Errorf("stderr mode: exit %d (helm's %d)\n%s\n--- unredacted:\n%s", code, plainCode, errOut, plainErr)
+			}
+			assertNoCanary(t, "stderr mode", errOut)
+			if out, _, _ := h.runEnv(append(env, "HELM_SECRETS_REDACT=stderr"), "secrets", "template", rel, "./canaries", "-f", "secrets.yaml"); !strings.Contains(out, "CANARY-env-8a0d") {
+				t.Errorf("stderr mode masks stdout:\n%s", out)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
@@ -93,6 +94,11 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		if a.opts.redactStderrOnly {
 			return nil, stderr
 		}
+		if sameWriter(a.streams.Stdout, a.streams.Stderr) {
+			// One writer, one filter: exec then copies both streams
+			// through one pipe, never concurrently.
+			return stderr, stderr
+		}
 		stdout := redact.NewWriter(a.streams.Stdout, set)
 		filters = append(filters, stdout)
 		return stdout, stderr
@@ -108,6 +114,14 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// sameWriter reports whether a and b are the same comparable writer.
+func sameWriter(a, b io.Writer) bool {
+	if a == nil || b == nil || reflect.TypeOf(a) != reflect.TypeOf(b) || !reflect.TypeOf(a).Comparable() {
+		return false
+	}
+	return a == b
 }
 
 // redactArgs hides the values of flags that may carry secrets (--set*,

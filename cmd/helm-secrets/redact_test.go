@@ -104,3 +104,21 @@ func TestRedactOption(t *testing.T) {
 		t.Fatalf("--redact=yes: %d %q", code, errOut)
 	}
 }
+
+// TestRedactOneWriterForBoth: when stdout and stderr are one writer, helm
+// gets one filter for both (exec then never writes to it concurrently).
+func TestRedactOneWriterForBoth(t *testing.T) {
+	testenv.Isolate(t)
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+		stdout, stderr := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{{Source: "f", Content: []byte("one-writer-secret")}}})
+		if stdout == nil || stdout != stderr {
+			t.Errorf("two filters for one writer")
+		}
+		fmt.Fprint(stdout, "a one-writer-secret b\n")
+		return 0, nil
+	})
+	var b strings.Builder
+	if code := run([]string{"--redact", "template", "r", "c"}, IOStreams{Stdin: strings.NewReader(""), Stdout: &b, Stderr: &b}); code != 0 || b.String() != "a [redacted] b\n" {
+		t.Fatalf("%d %q", code, b.String())
+	}
+}

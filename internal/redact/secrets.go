@@ -26,10 +26,18 @@ const MinLen = 4
 // matching.
 const ChunkLen = 512
 
+// BigValue is the size above which a value is looked for as is and
+// JSON-escaped only (and base64-encoded), not in the other escaped forms:
+// the patterns of a multi-megabyte --set-file blob stay a few times its
+// size.
+const BigValue = 64 << 10
+
 // MaxRun bounds how much of a base64 run the Writer holds back so that the
-// whole run can be masked when it turns out to hold a secret. In a longer
-// run only the part from the start of the match on is masked (the
-// encoded secret itself always is).
+// whole run can be masked when it turns out to hold a secret: in a longer
+// run the part before the match is written as is once MaxRun bytes of it
+// are pending (the encoded secret and the rest of the run are still
+// masked). It also bounds a pending mask: a longer one is written as
+// several Masks in a row.
 const MaxRun = 1 << 20
 
 // common are values too common to mask: they occur in any manifest.
@@ -58,12 +66,14 @@ func Compile(secrets []Secret) *Set {
 	seen := map[string]bool{}
 	var pats []pattern
 	add := func(p string, b64 bool) {
-		for _, c := range chunks(p) {
+		whole := []byte(p) // chunks share it
+		for _, off := range chunkOffsets(len(p)) {
+			c := p[off:min(off+ChunkLen, len(p))]
 			if len(c) < MinLen || seen[c] {
 				continue
 			}
 			seen[c] = true
-			pats = append(pats, pattern{b: []byte(c), b64: b64})
+			pats = append(pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64})
 		}
 	}
 	skippedSet := map[string]bool{}
@@ -78,7 +88,13 @@ func Compile(secrets []Secret) *Set {
 			continue
 		}
 		for _, b := range bases {
-			for _, f := range textForms(b) {
+			forms := textForms(b)
+			if len(b) > BigValue {
+				// A large value (a --set-file blob): as is and JSON-escaped
+				// only, so the patterns stay a few times its size.
+				forms = []string{b, jsonEscape(b, true)}
+			}
+			for _, f := range forms {
 				add(f, false)
 				for _, c := range chunks(f) {
 					for _, core := range base64Cores([]byte(c)) {
@@ -129,17 +145,24 @@ func maskable(t string) bool {
 
 // chunks splits s into overlapping pieces of ChunkLen bytes covering it.
 func chunks(s string) []string {
-	if len(s) <= ChunkLen {
-		return []string{s}
-	}
 	var out []string
-	for i := 0; ; i += ChunkLen {
-		if i+ChunkLen >= len(s) {
-			out = append(out, s[len(s)-ChunkLen:])
-			return out
-		}
-		out = append(out, s[i:i+ChunkLen])
+	for _, off := range chunkOffsets(len(s)) {
+		out = append(out, s[off:min(off+ChunkLen, len(s))])
 	}
+	return out
+}
+
+// chunkOffsets are the starts of the chunks of a string of length n: every
+// ChunkLen bytes, the last one ChunkLen before the end.
+func chunkOffsets(n int) []int {
+	if n <= ChunkLen {
+		return []int{0}
+	}
+	var out []int
+	for i := 0; i+ChunkLen < n; i += ChunkLen {
+		out = append(out, i)
+	}
+	return append(out, n-ChunkLen)
 }
 
 // Leaves returns the secrets of a decrypted values document: every scalar

@@ -120,7 +120,8 @@ func (w *Writer) scan(final bool) {
 }
 
 // extend grows the last interval over the rest of its base64 run, as far
-// as the buffer goes (at most MaxRun).
+// as the buffer goes, MaxRun bytes at a time (emit writes the mask of a
+// pending interval that long, so memory stays bounded).
 func (w *Writer) extend() {
 	if w.ext == 0 {
 		return
@@ -129,8 +130,7 @@ func (w *Writer) extend() {
 	end := w.base + len(w.buf)
 	for last.e < end && classes[w.buf[last.e-w.base]]&w.ext != 0 {
 		if last.e-last.s >= MaxRun {
-			w.ext = 0
-			return
+			return // emit writes this much, then it grows on
 		}
 		last.e++
 	}
@@ -236,7 +236,7 @@ func (w *Writer) emit(final bool) {
 		iv := &w.ivs[0]
 		open := !final && (iv.e >= w.pos || (w.ext != 0 && len(w.ivs) == 1))
 		if open {
-			if iv.e-iv.s > MaxRun {
+			if iv.e-iv.s >= MaxRun {
 				w.pend = append(w.pend, Mask...)
 				w.out = iv.e
 				iv.s = iv.e
@@ -260,8 +260,10 @@ func (w *Writer) emit(final bool) {
 			w.err = err
 		}
 	}
-	if n := w.out - w.base; n > 4096 && n > len(w.buf)/2 {
-		w.buf = w.buf[:copy(w.buf, w.buf[n:])]
-		w.base = w.out
+	// Drop what is written and scanned (a mask may have been written
+	// ahead of the scan position).
+	if keep := min(w.out, w.pos); keep-w.base > 4096 && keep-w.base > len(w.buf)/2 {
+		w.buf = w.buf[:copy(w.buf, w.buf[keep-w.base:])]
+		w.base = keep
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -182,5 +184,32 @@ func TestCheckersCatchLeaks(t *testing.T) {
 	}
 	if !maskedOnly("abc secret def", "abc "+Mask+" def") {
 		t.Fatal("a correct mask is rejected")
+	}
+}
+
+// TestBigValueBoundedPatterns: a 4 MiB blob compiles to patterns of a
+// few times its size and is still masked as is and in base64.
+func TestBigValueBoundedPatterns(t *testing.T) {
+	blob := make([]byte, 4<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range blob {
+		blob[i] = byte('a' + rng.IntN(26))
+	}
+	set := Compile([]Secret{{Name: "--set-file blob", Value: blob}})
+	total := 0
+	for _, p := range set.m.pats {
+		total += len(p.b)
+	}
+	if total > 16*len(blob) {
+		t.Fatalf("patterns hold %d bytes for a %d-byte value", total, len(blob))
+	}
+	in := "x: " + string(blob) + "\ny: " + base64.StdEncoding.EncodeToString(blob) + "\n"
+	var out bytes.Buffer
+	w := NewWriter(&out, set)
+	_, _ = w.Write([]byte(in))
+	_ = w.Close()
+	// Masks longer than MaxRun are written in parts, one Mask each.
+	if !regexp.MustCompile(`^x: (\[redacted\])+\ny: (\[redacted\])+\n$`).MatchString(out.String()) {
+		t.Fatalf("got %.200q", out.String())
 	}
 }
