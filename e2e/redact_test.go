@@ -243,7 +243,7 @@ func TestRedactCanaries(t *testing.T) {
 			// masked, exit code kept; the manifests of a good run are not.
 			_, plainErr, plainCode := h.runEnv(env, "secrets", "template", rel, "./canaries", "-f", "secrets.yaml", "--set", "failNow=true")
 			_, errOut, code := h.runEnv(append(env, "HELM_SECRETS_REDACT=stderr"), "secrets", "template", rel, "./canaries", "-f", "secrets.yaml", "--set", "failNow=true")
-			if plainCode == 0 || code != plainCode || !strings.Contains(plainErr, "CANARY-env-8a0d") || !strings.Contains(errOut, `bad value \"[redacted]\"`) {
+			if plainCode == 0 || code != plainCode || !strings.Contains(plainErr, "CANARY-env-8a0d") || !strings.Contains(errOut, `bad value "[redacted]"`) {
 				t.Errorf("stderr mode: exit %d (helm's %d)\n%s\n--- unredacted:\n%s", code, plainCode, errOut, plainErr)
 			}
 			assertNoCanary(t, "stderr mode", errOut)
