@@ -149,32 +149,16 @@ func assertMaskedOnly(t *testing.T, what, plain, redacted string) {
 	}
 }
 
-// installDiffDouble installs a helm plugin named diff that behaves like
-// helm-diff for a new release: it renders the chart with helm template
-// (reading the values files itself, as helm-diff does) and prints every
-// line as an addition.
-func installDiffDouble(t *testing.T, h *helmEnv) {
-	dir := filepath.Join(t.TempDir(), "diff")
-	testenv.WriteFile(t, dir, "plugin.yaml", "name: diff\nversion: 0.0.1\nusage: helm-diff test double\ndescription: prints helm template as a diff\ncommand: \"$HELM_PLUGIN_DIR/diff.sh\"\n")
-	testenv.WriteFile(t, dir, "diff.sh", `#!/bin/sh
-set -e
+// diffDouble is a helm plugin named diff that behaves like helm-diff for a
+// new release: it renders the chart with helm template (reading the values
+// files itself, as helm-diff does) and prints every line as an addition.
+const diffDouble = `set -e
 sub=$1; shift
 [ "$sub" = upgrade ] || { echo "diff double: only upgrade" >&2; exit 2; }
 echo "default, release, manifests (v1) has been added:"
 "${HELM_BIN:-helm}" template "$@" | sed 's/^/+ /'
 echo "diff double read $# arguments" >&2
-`)
-	if err := chmodX(filepath.Join(dir, "diff.sh")); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"plugin", "install", dir}
-	if h.name == "v4" {
-		args = append(args, "--verify=false")
-	}
-	if out, errOut, code := h.run(args...); code != 0 {
-		t.Fatalf("install diff double: %d\n%s\n%s", code, out, errOut)
-	}
-}
+`
 
 // TestRedactCanaries: through real helm v3 and v4, template --redact,
 // upgrade --install --dry-run --debug (against the API server) and diff
@@ -191,7 +175,7 @@ func TestRedactCanaries(t *testing.T) {
 	for _, h := range helms(t) {
 		t.Run(h.name, func(t *testing.T) {
 			h.setup(t)
-			installDiffDouble(t, h)
+			h.installScriptPlugin(t, "diff", diffDouble)
 			chartDir := filepath.Join(h.work, "canaries")
 			for p, c := range redactChart {
 				testenv.WriteFile(t, chartDir, p, c)
@@ -229,6 +213,9 @@ func TestRedactCanaries(t *testing.T) {
 					assertMaskedOnly(t, "stdout", stamp.ReplaceAllString(plainOut, "LAST DEPLOYED"), stamp.ReplaceAllString(out, "LAST DEPLOYED"))
 					if !strings.Contains(out, "plain: not-a-secret") {
 						t.Errorf("non-secret value lost:\n%s", out)
+					}
+					if tc.name == "diff" && !strings.Contains(out, "has been added:\n+ ---\n") {
+						t.Errorf("no diff printed:\n%s", out)
 					}
 					if tc.name == "dry-run" && (!strings.Contains(out, "USER-SUPPLIED VALUES") || !strings.Contains(out, "Log in with [redacted] at https://example.com/?k=[redacted]")) {
 						t.Errorf("dry run lacks the values or NOTES:\n%s", out)
