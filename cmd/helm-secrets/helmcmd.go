@@ -83,7 +83,7 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		if !redacting || len(p.plaintexts) == 0 {
 			return nil, nil
 		}
-		set := redact.Compile(redactSecrets(p.plaintexts))
+		set := redact.Compile(redactSecrets(p.plaintexts, os.ReadFile))
 		if sk := set.Skipped(); len(sk) > 0 {
 			// A warning, not an info message: printed even when quiet.
 			fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))

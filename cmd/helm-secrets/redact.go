@@ -45,14 +45,30 @@ func redactByDefault(args []string, helmDebug bool) bool {
 }
 
 // redactSecrets turns the decrypted sources into the secrets to mask: the
-// leaves of values documents, the whole content of the others.
-func redactSecrets(pts []wrapper.Plaintext) []redact.Secret {
+// leaves of values documents, the whole content of the others. A leaf that
+// the encrypted file holds as is (left unencrypted by an encrypted_regex or
+// _unencrypted rule) is public: it is not masked. readFile reads a source's
+// encrypted file.
+func redactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error)) []redact.Secret {
 	var out []redact.Secret
 	for _, p := range pts {
-		if p.Values {
-			out = append(out, redact.Leaves(p.Source, p.Content)...)
-		} else {
+		if !p.Values {
 			out = append(out, redact.Secret{Name: p.Source, Value: p.Content})
+			continue
+		}
+		public := map[string]string{}
+		if enc, err := readFile(p.Source); err == nil {
+			for _, l := range redact.Leaves(p.Source, enc) {
+				if v := string(l.Value); !strings.HasPrefix(v, "ENC[") {
+					public[l.Name] = v
+				}
+			}
+		}
+		for _, l := range redact.Leaves(p.Source, p.Content) {
+			if v, ok := public[l.Name]; ok && v == string(l.Value) {
+				continue
+			}
+			out = append(out, l)
 		}
 	}
 	return out

@@ -122,3 +122,26 @@ func TestRedactOneWriterForBoth(t *testing.T) {
 		t.Fatalf("%d %q", code, b.String())
 	}
 }
+
+// TestRedactSecretsSkipsUnencryptedLeaves: leaves an encrypted_regex rule
+// left in clear text are public and not masked; every encrypted leaf is.
+func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
+	enc := "image: nginx-public\npassword: ENC[AES256_GCM,data:abc,type:str]\nnested:\n  token: ENC[AES256_GCM,data:def,type:str]\n  region: eu-west-1\nsops:\n  version: 3.9.0\n"
+	plain := "image: nginx-public\npassword: hunter2-pw\nnested:\n  token: tok-value\n  region: eu-west-1\n"
+	got := redactSecrets([]wrapper.Plaintext{
+		{Source: "s.yaml", Values: true, Content: []byte(plain)},
+		{Source: "--set k", Content: []byte("literal-value")},
+	}, func(name string) ([]byte, error) {
+		if name != "s.yaml" {
+			t.Errorf("read %q", name)
+		}
+		return []byte(enc), nil
+	})
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Name+"="+string(s.Value))
+	}
+	if strings.Join(names, ",") != "s.yaml:password=hunter2-pw,s.yaml:nested.token=tok-value,--set k=literal-value" {
+		t.Fatalf("secrets: %s", strings.Join(names, ","))
+	}
+}
