@@ -35,6 +35,8 @@ data:
   conf: {{ .Values.configmap | quote }}
   json: {{ toJson .Values.quoted | quote }}
   replicas: {{ .Values.replicas | quote }}
+  values.yaml: |
+{{ toYaml (dict "passphrase" .Values.passphrase) | indent 4 }}
 `,
 	"templates/deployment.yaml": `apiVersion: apps/v1
 kind: Deployment
@@ -86,12 +88,14 @@ var redactCanaries = map[string]string{
 	"blob":       "CANARY-blob-92d7",
 	"notes":      "CANARY notes/&=9f10",
 	"quoted":     `q"u\o'te CANARY-quoted-5e3b <&>`,
+	// toYaml folds it at column 80: every line holds a piece.
+	"passphrase": "CANARY-pass-word-01 CANARY-pass-word-02 CANARY-pass-word-03 CANARY-pass-word-04 CANARY-pass-word-05 CANARY-pass-word-06",
 	"cert":       "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCANARYcert1line1x\nCANARYcert1line2yQ2FuYXJ5LWNlcnQtbGluZS10d28\n-----END CERTIFICATE-----\n",
 }
 
 func redactValues() string {
 	var b strings.Builder
-	for _, k := range []string{"configmap", "env", "annotation", "stringData", "data", "blob", "notes", "quoted"} {
+	for _, k := range []string{"configmap", "env", "annotation", "stringData", "data", "blob", "notes", "quoted", "passphrase"} {
 		b.WriteString(k + ": '" + strings.ReplaceAll(redactCanaries[k], "'", "''") + "'\n")
 	}
 	b.WriteString("cert: |\n")
@@ -197,6 +201,10 @@ func TestRedactCanaries(t *testing.T) {
 					plainOut, plainErr, plainCode := h.runEnv(env, plainArgs...)
 					if plainCode != 0 || !strings.Contains(plainOut, "CANARY-stringdata") {
 						t.Fatalf("unredacted run: %d\n%s\n%s", plainCode, plainOut, plainErr)
+					}
+					// toYaml folded the passphrase: a line starts with a piece.
+					if !regexp.MustCompile(`\n +CANARY-pass-word-0[2-6]`).MatchString(plainOut) {
+						t.Errorf("the passphrase is not folded; the test does not test folding:\n%s", plainOut)
 					}
 					args := append(append([]string{"secrets"}, tc.redact...), tc.args...)
 					out, errOut, code := h.runEnv(env, args...)

@@ -7,7 +7,9 @@
 //     as YAML double- and single-quoted scalars and as Go's %q (helm's
 //     quote function) print it;
 //   - line by line, for multi-line values (YAML block scalars print each
-//     line with indentation);
+//     line with indentation), and in the pieces between spaces that a YAML
+//     emitter folding a long scalar at column 80 prints on lines of their
+//     own (FoldMin);
 //   - base64-encoded (standard and URL alphabets) at any of the three
 //     byte alignments, so a secret inside a larger base64 blob (a config
 //     file in Secret.data) is found too; the whole base64 run holding it

@@ -102,6 +102,10 @@ func Compile(secrets []Secret) *Set {
 					}
 				}
 			}
+			for _, piece := range foldPieces(b) {
+				add(piece, false)
+				add(yamlDoubleQuoted(piece), false)
+			}
 		}
 	}
 	sort.Strings(skipped)
@@ -163,6 +167,45 @@ func chunkOffsets(n int) []int {
 		out = append(out, i)
 	}
 	return append(out, n-ChunkLen)
+}
+
+// FoldMin is the shortest piece of a folded value that is masked. Helm's
+// toYaml (and the values --dry-run --debug prints) folds plain and
+// double-quoted scalars longer than 80 columns at spaces, so a long value
+// with spaces is printed as lines that each hold a piece of it.
+const FoldMin = 16
+
+// maxFoldPieces bounds the fold pieces of one value.
+const maxFoldPieces = 4096
+
+// foldPieces are the pieces a YAML emitter can print on a line of its own
+// when it folds v at spaces: every run from the start or a space to a
+// space or the end, at least FoldMin bytes long, not v itself.
+func foldPieces(v string) []string {
+	if len(v) <= FoldMin || len(v) > BigValue || !strings.Contains(v, " ") {
+		return nil
+	}
+	starts, ends := []int{0}, []int{}
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' {
+			ends = append(ends, i)
+			starts = append(starts, i+1)
+		}
+	}
+	ends = append(ends, len(v))
+	var out []string
+	for _, a := range starts {
+		for _, b := range ends {
+			if b-a < FoldMin || (a == 0 && b == len(v)) {
+				continue
+			}
+			if len(out) == maxFoldPieces {
+				return out
+			}
+			out = append(out, strings.TrimSpace(v[a:b]))
+		}
+	}
+	return out
 }
 
 // Leaves returns the secrets of a decrypted values document: every scalar

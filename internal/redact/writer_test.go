@@ -213,3 +213,14 @@ func TestBigValueBoundedPatterns(t *testing.T) {
 		t.Fatalf("got %.200q", out.String())
 	}
 }
+
+// TestFoldedYAML: toYaml folds a long value with spaces at column 80; each
+// line's piece is masked.
+func TestFoldedYAML(t *testing.T) {
+	s := "word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13 word14 word15 end"
+	in := "v:\n  long: word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13\n    word14 word15 end\n  other: x\n"
+	got := filter(t, secret(s), in, 3)
+	if got != "v:\n  long: [redacted]\n    [redacted]\n  other: x\n" {
+		t.Fatalf("got %q", got)
+	}
+}
