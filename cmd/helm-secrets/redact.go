@@ -45,7 +45,8 @@ func redactByDefault(args []string, helmDebug bool) bool {
 }
 
 // redactSecrets turns the decrypted sources into the secrets to mask: the
-// leaves of values documents, the whole content of the others. A leaf that
+// leaves of values documents, the whole content of the others (and the
+// leaves of --set-json literals). A leaf that
 // the encrypted file holds as is (left unencrypted by an encrypted_regex or
 // _unencrypted rule) is public: it is not masked. readFile reads a source's
 // encrypted file.
@@ -54,6 +55,10 @@ func redactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error
 	for _, p := range pts {
 		if !p.Values {
 			out = append(out, redact.Secret{Name: p.Source, Value: p.Content})
+			if strings.HasPrefix(p.Source, "--set-json") {
+				// A JSON literal: helm prints its leaves, not the text.
+				out = append(out, redact.Leaves(p.Source, p.Content)...)
+			}
 			continue
 		}
 		public := map[string]string{}

@@ -131,6 +131,7 @@ func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
 	got := redactSecrets([]wrapper.Plaintext{
 		{Source: "s.yaml", Values: true, Content: []byte(plain)},
 		{Source: "--set k", Content: []byte("literal-value")},
+		{Source: "--set-json j", Content: []byte(`{"user":"json-user","pw":"json-pw-value"}`)},
 	}, func(name string) ([]byte, error) {
 		if name != "s.yaml" {
 			t.Errorf("read %q", name)
@@ -141,7 +142,8 @@ func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
 	for _, s := range got {
 		names = append(names, s.Name+"="+string(s.Value))
 	}
-	if strings.Join(names, ",") != "s.yaml:password=hunter2-pw,s.yaml:nested.token=tok-value,--set k=literal-value" {
+	if strings.Join(names, ",") != "s.yaml:password=hunter2-pw,s.yaml:nested.token=tok-value,--set k=literal-value,"+
+		`--set-json j={"user":"json-user","pw":"json-pw-value"},--set-json j:user=json-user,--set-json j:pw=json-pw-value` {
 		t.Fatalf("secrets: %s", strings.Join(names, ","))
 	}
 }
