@@ -61,7 +61,8 @@ while [ $# -gt 0 ]; do
 done
 `)
 			testenv.WriteFile(t, h.work, "secrets.yaml", k.encrypt(t, "password: "+canary+"\n", encrypt.FormatYAML))
-			out, errOut, code := h.runEnv([]string{"SOPS_AGE_KEY_FILE=" + k.keyFile}, "secrets", "diff", "upgrade", "rel", chart(), "-f", "secrets.yaml")
+			// --redact=false: diff masks values by default (redact_test.go).
+			out, errOut, code := h.runEnv([]string{"SOPS_AGE_KEY_FILE=" + k.keyFile}, "secrets", "--redact=false", "diff", "upgrade", "rel", chart(), "-f", "secrets.yaml")
 			if code != 0 || strings.Count(out, "password: "+canary) != 2 {
 				t.Fatalf("plugin child could not read the values twice: %d\nstdout %q\nstderr %s", code, out, errOut)
 			}

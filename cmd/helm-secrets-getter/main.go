@@ -130,6 +130,7 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR":        anyValue,
 	"HELM_SECRETS_DEC_PREFIX":                        anyValue,
 	"HELM_SECRETS_DEC_SUFFIX":                        anyValue,
+	"HELM_SECRETS_REDACT":                            anyValue,
 }
 
 func unset(v string) bool  { return v == "" }

@@ -2,23 +2,38 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/redact"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 )
 
+// preparedRun is what the wrapper has done before helm starts.
+type preparedRun struct {
+	decrypted  []string // files decrypted, as typed
+	args       []string // helm's rewritten arguments
+	plaintexts []wrapper.Plaintext
+}
+
+// preparedFunc is told about a prepared run and returns the streams helm
+// writes to (nil: the options' own).
+type preparedFunc func(preparedRun) (stdout, stderr io.Writer)
+
 // wrap decrypts a helm command's secrets (all of them, before helm starts:
-// any failure is returned and helm never runs), hands the decrypted files'
-// names and helm's rewritten arguments to prepared, and runs helm. Tests
-// replace it to inspect the options.
-var wrap = func(ctx context.Context, o wrapper.Options, prepared func(decrypted, args []string)) (int, error) {
+// any failure is returned and helm never runs), hands what it did to
+// prepared, and runs helm with the streams prepared returns. Tests replace
+// it to inspect the options.
+var wrap = func(ctx context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
 	run, err := wrapper.Prepare(ctx, o)
 	if err != nil {
 		return 1, err
 	}
-	prepared(run.Decrypted(), run.Args())
+	run.SetStreams(prepared(preparedRun{decrypted: run.Decrypted(), args: run.Args(), plaintexts: run.Plaintexts()}))
 	// Signals while helm runs are the wrapper's business: it passes them
 	// on to helm and releases the plaintext after it.
 	return run.Exec(ctx)
@@ -55,12 +70,42 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	}
 	a.debugf("running %s %s", opts.Helm, strings.Join(redactArgs(opts.Args), " "))
 
-	code, err := wrap(ctx, opts, func(decrypted, args []string) {
-		for _, f := range decrypted {
+	redacting := a.opts.redact
+	if !a.opts.redactSet {
+		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
+	}
+	var filters []*redact.Writer
+	code, err := wrap(ctx, opts, func(p preparedRun) (io.Writer, io.Writer) {
+		for _, f := range p.decrypted {
 			a.infof("Decrypt: %s", f)
 		}
-		a.debugf("helm gets %s", strings.Join(redactArgs(args), " "))
+		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
+		if !redacting || len(p.plaintexts) == 0 {
+			return nil, nil
+		}
+		set := redact.Compile(redactSecrets(p.plaintexts, os.ReadFile))
+		if sk := set.Skipped(); len(sk) > 0 {
+			// A warning, not an info message: printed even when quiet.
+			fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
+		}
+		a.debugf("redacting helm's output")
+		stderr := redact.NewWriter(a.streams.Stderr, set)
+		filters = append(filters, stderr)
+		if a.opts.redactStderrOnly {
+			return nil, stderr
+		}
+		if sameWriter(a.streams.Stdout, a.streams.Stderr) {
+			// One writer, one filter: exec then copies both streams
+			// through one pipe, never concurrently.
+			return stderr, stderr
+		}
+		stdout := redact.NewWriter(a.streams.Stdout, set)
+		filters = append(filters, stdout)
+		return stdout, stderr
 	})
+	for _, f := range filters {
+		_ = f.Close() // flush what was held back; helm's exit code stays ours
+	}
 	if err != nil {
 		return a.errorf("%v", err)
 	}
@@ -69,6 +114,14 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// sameWriter reports whether a and b are the same comparable writer.
+func sameWriter(a, b io.Writer) bool {
+	if a == nil || b == nil || reflect.TypeOf(a) != reflect.TypeOf(b) || !reflect.TypeOf(a).Comparable() {
+		return false
+	}
+	return a == b
 }
 
 // redactArgs hides the values of flags that may carry secrets (--set*,

@@ -329,9 +329,9 @@ func TestWrapOptions(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			var got wrapper.Options
-			replaceWrap(t, func(_ context.Context, o wrapper.Options, decrypted func(decrypted, args []string)) (int, error) {
+			replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
 				got = o
-				decrypted([]string{"probe.yaml"}, o.Args)
+				prepared(preparedRun{decrypted: []string{"probe.yaml"}, args: o.Args})
 				return 0, nil
 			})
 			_, stderr, code := runCLI(t, "", tc.args...)
@@ -356,7 +356,7 @@ func TestWrapOptions(t *testing.T) {
 	}
 }
 
-func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, func([]string, []string)) (int, error)) {
+func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, preparedFunc) (int, error)) {
 	old := wrap
 	wrap = f
 	t.Cleanup(func() { wrap = old })
@@ -367,7 +367,7 @@ func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, func([]s
 func TestWrapResult(t *testing.T) {
 	testenv.Isolate(t)
 	t.Setenv("HELM_SECRETS_ALLOWED_BACKENDS", "sops,noop")
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, _ func([]string, []string)) (int, error) {
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, _ preparedFunc) (int, error) {
 		if len(o.Backends.Allowed) != 2 {
 			t.Errorf("allow-list not passed on: %q", o.Backends.Allowed)
 		}
@@ -376,7 +376,7 @@ func TestWrapResult(t *testing.T) {
 	if _, _, code := runCLI(t, "", "upgrade", "r", "c"); code != 3 {
 		t.Errorf("exit code %d, want helm's 3", code)
 	}
-	replaceWrap(t, func(context.Context, wrapper.Options, func([]string, []string)) (int, error) {
+	replaceWrap(t, func(context.Context, wrapper.Options, preparedFunc) (int, error) {
 		return 1, errors.New("File does not exist: x.yaml")
 	})
 	_, stderr, code := runCLI(t, "", "upgrade", "r", "c")
@@ -390,7 +390,7 @@ func TestWrapResult(t *testing.T) {
 func TestDebugNeverShowsSetValues(t *testing.T) {
 	testenv.Isolate(t)
 	t.Setenv("HELM_SECRETS_DEBUG", "1")
-	replaceWrap(t, func(context.Context, wrapper.Options, func([]string, []string)) (int, error) { return 0, nil })
+	replaceWrap(t, func(context.Context, wrapper.Options, preparedFunc) (int, error) { return 0, nil })
 	_, stderr, _ := runCLI(t, "", "template", "c", "--set", "db.password=hunter2", "--set-string=token=abc123",
 		"--set-json", `x={"k":"s3cret"}`, "--password", "pw0rd", "-f", "secrets.yaml")
 	if !strings.Contains(stderr, "[debug] running helm template c --set <redacted>") || !strings.Contains(stderr, "-f secrets.yaml") {

@@ -16,6 +16,11 @@ type globalOptions struct {
 	evaluateTemplates              bool
 	evaluateTemplatesDecodeSecrets bool
 	decryptSecretsInTmpDir         bool // accepted; we never write decrypted files
+	// redact masks decrypted values in helm's output; redactSet says
+	// whether --redact or HELM_SECRETS_REDACT chose (else: the command's
+	// default, redactByDefault).
+	// redactStderrOnly masks helm's stderr only (--redact=stderr).
+	redact, redactSet, redactStderrOnly bool
 }
 
 // action is what the option loop decided to do.
@@ -57,6 +62,10 @@ func envDefaults() globalOptions {
 	o.evaluateTemplates = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES") == "true"
 	o.evaluateTemplatesDecodeSecrets = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS") == "true"
 	o.decryptSecretsInTmpDir = os.Getenv("HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR") == "true"
+	if v := os.Getenv("HELM_SECRETS_REDACT"); v != "" {
+		// Anything but "false" masks: a typo must not print secrets.
+		o.redact, o.redactSet, o.redactStderrOnly = v != "false", true, v == "stderr"
+	}
 	return o
 }
 
@@ -111,6 +120,22 @@ func parseGlobal(args []string, opts globalOptions, useBackend func(string) erro
 				value = args[i]
 			}
 			p.opts.backendArgs = value
+		case name == "--redact":
+			// Like the optional booleans, but =VALUE must be true, false
+			// or stderr: --redact=yes must not turn masking off.
+			p.opts.redact, p.opts.redactSet, p.opts.redactStderrOnly = true, true, false
+			word := ""
+			switch {
+			case hasValue && value != "true" && value != "false" && value != "stderr":
+				return p, fmt.Errorf("option --redact takes true, false or stderr, not %q", value)
+			case hasValue:
+				word = value
+			case i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false" || args[i+1] == "stderr"):
+				i++
+				word = args[i]
+			}
+			p.opts.redact = word != "false"
+			p.opts.redactStderrOnly = word == "stderr"
 		case optionalBools[name] != nil:
 			target := optionalBools[name](&p.opts)
 			switch {
@@ -139,11 +164,11 @@ func skipGlobal(args []string) int {
 		name, _, hasValue := strings.Cut(arg, "=")
 		switch {
 		case arg == "-q" || arg == "--quiet":
-		case hasValue && (name == "--backend" || name == "--backend-args" || optionalBools[name] != nil):
+		case hasValue && (name == "--backend" || name == "--backend-args" || name == "--redact" || optionalBools[name] != nil):
 		case arg == "-b" || arg == "--backend" || arg == "-a" || arg == "--backend-args":
 			i++
-		case optionalBools[name] != nil:
-			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
+		case optionalBools[name] != nil || arg == "--redact":
+			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false" || (arg == "--redact" && args[i+1] == "stderr")) {
 				i++
 			}
 		default:

@@ -40,6 +40,9 @@ func newRootCmd(a *app) *cobra.Command {
 	f.Bool("evaluate-templates", false, "Evaluate secret expressions inside helm template (vals backend only)")
 	f.Bool("evaluate-templates-decode-secrets", false, "With --evaluate-templates, decode base64 values from secrets")
 	f.Bool("decrypt-secrets-in-tmp-dir", false, "Accepted for compatibility; decrypted values never touch the disk")
+	f.String("redact", "true", "Mask decrypted values in helm's output: true, false or stderr (env: $HELM_SECRETS_REDACT)")
+	f.Lookup("redact").NoOptDefVal = "true"
+	_ = root.RegisterFlagCompletionFunc("redact", cobra.FixedCompletions([]string{"true", "false", "stderr"}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolP("version", "v", false, "Display version of helm-secrets")
 	_ = root.RegisterFlagCompletionFunc("backend", completeBackends(a))
 	_ = root.RegisterFlagCompletionFunc("backend-args", cobra.NoFileCompletions)

@@ -36,6 +36,9 @@ Available Options:
   --evaluate-templates [true|false]                    Evaluate secret expressions inside helm template (only supported by vals backend) (env: $HELM_SECRETS_EVALUATE_TEMPLATES)
   --evaluate-templates-decode-secrets [true|false]     If --evaluate-templates is set, decode base64 values from secrets to evaluate them (env: $HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS)
   --decrypt-secrets-in-tmp-dir [true|false]            Accepted for compatibility; decrypted values never touch the disk (env: $HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR)
+  --redact [true|false|stderr]                         Mask decrypted values in helm's stdout and stderr (stderr: only there) (env: $HELM_SECRETS_REDACT)
+                                                       default: on for diff, lint, status, history, get values/all, --dry-run, --debug;
+                                                       off for template, install, upgrade and the rest. --redact=false always wins.
   --help                                           -h  Show help
   --version                                        -v  Display version of helm-secrets
 `
@@ -203,6 +206,11 @@ This is a wrapper for "helm [command]". It will detect -f and
 Example:
   $ helm secrets <HELM SECRETS OPTIONS> upgrade <HELM UPGRADE OPTIONS>
   $ helm secrets <HELM SECRETS OPTIONS> lint <HELM LINT OPTIONS>
+
+With --redact (default for diff, lint, status, history, get values/all,
+--dry-run and --debug; see helm secrets --help) every decrypted value is
+replaced by [redacted] in what helm prints, also escaped, base64- or
+URL-encoded; helm's exit code is unchanged.
 
 Typical usage:
   $ helm secrets upgrade i1 stable/nginx-ingress -f values.test.yaml -f secrets.test.yaml

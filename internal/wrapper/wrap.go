@@ -42,10 +42,24 @@ type Options struct {
 // Run is a prepared helm command: every source is decrypted and served,
 // and the command line rewritten. Exec runs it; Close releases it.
 type Run struct {
-	o         Options
-	args      []string
-	decrypted []string
-	srv       *delivery.Server
+	o          Options
+	args       []string
+	decrypted  []string
+	plaintexts []Plaintext
+	srv        *delivery.Server
+}
+
+// Plaintext is one decrypted source, so that its values can be masked in
+// what helm prints (internal/redact).
+type Plaintext struct {
+	// Source names it without revealing it: the file as typed, or
+	// "--set KEY" for an encrypted literal.
+	Source string
+	// Values is true for a -f/--values document (its leaves are the
+	// secrets); false for --set-file files and literals, which helm uses
+	// whole as one value.
+	Values  bool
+	Content []byte
 }
 
 // Prepare decrypts every encrypted values source in o.Args (-f/--values
@@ -75,7 +89,7 @@ func Prepare(ctx context.Context, o Options) (*Run, error) {
 	if err := p.prepare(ctx, slots); err != nil {
 		return nil, err
 	}
-	r := &Run{o: o, decrypted: p.decrypted}
+	r := &Run{o: o, decrypted: p.decrypted, plaintexts: p.plaintexts}
 	if len(p.pipes) > 0 {
 		if r.srv, err = delivery.New(); err != nil {
 			return nil, err
@@ -97,6 +111,21 @@ func Prepare(ctx context.Context, o Options) (*Run, error) {
 // prefixes), in argument order: the shell plugin announces each with
 // "[helm-secrets] Decrypt: FILE".
 func (r *Run) Decrypted() []string { return r.decrypted }
+
+// Plaintexts are the decrypted sources: the encrypted literals, then the
+// decrypted files in argument order.
+func (r *Run) Plaintexts() []Plaintext { return r.plaintexts }
+
+// SetStreams replaces helm's stdout and stderr (e.g. by filters that mask
+// the plaintexts); nil keeps the stream. Call it before Exec.
+func (r *Run) SetStreams(stdout, stderr io.Writer) {
+	if stdout != nil {
+		r.o.Stdout = stdout
+	}
+	if stderr != nil {
+		r.o.Stderr = stderr
+	}
+}
 
 // Args is the rewritten command line helm gets.
 func (r *Run) Args() []string { return r.args }
@@ -129,6 +158,8 @@ type preparer struct {
 	o         Options
 	pipes     []pipeJob
 	decrypted []string // sources to announce, in argument order
+	// plaintexts are the decrypted sources, for masking helm's output.
+	plaintexts []Plaintext
 }
 
 type fileJob struct {
@@ -169,6 +200,7 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 		case j.res.Encrypted:
 			p.pipes = append(p.pipes, pipeJob{name: j.it.path, content: j.res.Plaintext, target: &j.it.replacement})
 			p.decrypted = append(p.decrypted, j.it.path)
+			p.plaintexts = append(p.plaintexts, Plaintext{Source: j.it.path, Values: j.it.key == "", Content: j.res.Plaintext})
 		}
 	}
 	return errors.Join(errs...)
@@ -195,6 +227,7 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 			it := &item{key: m.Key}
 			s.items = append(s.items, it)
 			p.pipes = append(p.pipes, pipeJob{name: "literal-" + m.Key, content: m.Plain, target: &it.replacement})
+			p.plaintexts = append(p.plaintexts, Plaintext{Source: kind.Flag() + " " + m.Key, Content: m.Plain})
 		}
 	}
 	return nil

@@ -1,0 +1,269 @@
+package redact
+
+import (
+	"encoding/binary"
+	"io"
+)
+
+// class bits of a byte: which base64 alphabets it belongs to ('=' padding
+// belongs to both).
+const (
+	stdChar = 1 << iota
+	urlChar
+)
+
+var classes = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = stdChar | urlChar
+		t[c+'a'-'A'] = stdChar | urlChar
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = stdChar | urlChar
+	}
+	t['+'], t['/'] = stdChar, stdChar
+	t['-'], t['_'] = urlChar, urlChar
+	t['='] = stdChar | urlChar
+	return t
+}()
+
+// interval is a masked range of stream offsets [s, e).
+type interval struct{ s, e int }
+
+// Writer masks the secrets of a Set in everything written to it and
+// writes the result to the underlying writer. Close flushes the bytes it
+// holds back; it does not close the underlying writer. A Writer is not
+// safe for concurrent use.
+type Writer struct {
+	w    io.Writer
+	m    *matcher
+	buf  []byte // bytes not yet written; buf[0] is at stream offset base
+	base int
+	out  int        // stream offset of the first byte not yet written
+	pos  int        // stream offset of the next byte to scan
+	ivs  []interval // pending masks: sorted, disjoint, not adjacent, s >= out
+	ext  uint8      // the last interval grows over this alphabet's run
+	// [runS, runE) are base64 characters (either alphabet) and runS is
+	// the start of their run: the run emit holds back.
+	runS, runE int
+	pend       []byte // output of one Write, written at once
+	err        error
+	closed     bool
+}
+
+// NewWriter returns a Writer that masks set's secrets in what it writes
+// to w. With an empty set it still copies everything through.
+func NewWriter(w io.Writer, set *Set) *Writer {
+	var m *matcher
+	if set != nil {
+		m = set.m
+	}
+	if m == nil {
+		m = newMatcher(nil)
+	}
+	return &Writer{w: w, m: m}
+}
+
+// Write masks and writes p. Bytes that could start a secret are held back
+// until more input (or Close) decides them. It returns len(p) unless the
+// underlying writer fails.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.closed {
+		return 0, io.ErrClosedPipe
+	}
+	w.buf = append(w.buf, p...)
+	w.scan(false)
+	w.emit(false)
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+// Close masks and writes everything held back.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	w.scan(true)
+	w.emit(true)
+	w.buf = nil
+	return w.err
+}
+
+// scan looks for patterns at every position whose longest pattern is
+// complete in buf (every position when final).
+func (w *Writer) scan(final bool) {
+	end := w.base + len(w.buf)
+	limit := end - w.m.maxLen
+	if final {
+		limit = end
+	}
+	w.extend()
+	m, buf, base := w.m, w.buf, w.base
+	// Positions up to last4 have 4 bytes to hash.
+	last4 := min(limit, end-3)
+	for pos := w.pos; pos < last4; pos++ {
+		k := binary.LittleEndian.Uint32(buf[pos-base:])
+		if !m.candidate(k) {
+			continue
+		}
+		m.at(k, buf[pos-base:], func(p *pattern) { w.matched(pos, p) })
+	}
+	w.pos = max(w.pos, limit)
+}
+
+// extend grows the last interval over the rest of its base64 run, as far
+// as the buffer goes, MaxRun bytes at a time (emit writes the mask of a
+// pending interval that long, so memory stays bounded).
+func (w *Writer) extend() {
+	if w.ext == 0 {
+		return
+	}
+	last := &w.ivs[len(w.ivs)-1]
+	end := w.base + len(w.buf)
+	for last.e < end && classes[w.buf[last.e-w.base]]&w.ext != 0 {
+		if last.e-last.s >= MaxRun {
+			return // emit writes this much, then it grows on
+		}
+		last.e++
+	}
+	if last.e < end {
+		w.ext = 0 // the run ended
+	}
+}
+
+// matched records a match of p at pos.
+func (w *Writer) matched(pos int, p *pattern) {
+	s, e := pos, pos+len(p.b)
+	var ext uint8
+	if p.b64 {
+		// Mask the whole base64 run: back to its start (as far as it is
+		// held back or not masked yet) and on to its end.
+		ext = stdChar
+		for _, c := range p.b {
+			if c == '-' || c == '_' {
+				ext = urlChar
+				break
+			}
+		}
+		floor := w.out
+		if n := len(w.ivs); n > 0 {
+			floor = max(floor, w.ivs[n-1].e)
+		}
+		for s > floor && classes[w.buf[s-1-w.base]]&ext != 0 {
+			s--
+		}
+	}
+	if s < w.out {
+		s = w.out
+	}
+	if e <= s {
+		return
+	}
+	w.add(s, e)
+	if ext != 0 {
+		w.ext = ext
+		w.extend()
+	}
+}
+
+// add merges [s, e) into the pending masks.
+func (w *Writer) add(s, e int) {
+	j := len(w.ivs)
+	for j > 0 && w.ivs[j-1].e >= s {
+		j--
+	}
+	for _, iv := range w.ivs[j:] {
+		s = min(s, iv.s)
+		e = max(e, iv.e)
+	}
+	w.ivs = append(w.ivs[:j], interval{s, e})
+}
+
+// holdFrom returns where the base64 run that ends at the scan position
+// starts (the scan position itself when there is none, or the run is
+// longer than MaxRun): a match later in the run masks it whole, so none
+// of it is written yet. It remembers the run between calls, so each byte
+// is looked at once.
+func (w *Writer) holdFrom() int {
+	pos := w.pos
+	j := pos
+	lo := max(w.runE, w.out)
+	for j > lo && classes[w.buf[j-1-w.base]] != 0 {
+		j--
+	}
+	switch {
+	case j > lo: // a byte that ends runs: the run starts after it
+		w.runS = j
+	case w.runE < w.out || w.runS > w.runE: // nothing remembered: j == out
+		w.runS = j
+	}
+	w.runE = pos
+	if pos-w.runS > MaxRun {
+		return pos
+	}
+	return w.runS
+}
+
+// emit writes what is decided: plain bytes up to the scan position (but
+// not into a base64 run that may still need masking whole) and every
+// closed mask.
+func (w *Writer) emit(final bool) {
+	limit := w.pos
+	if !final {
+		limit = w.holdFrom()
+	}
+	w.pend = w.pend[:0]
+	for {
+		stop := limit
+		if len(w.ivs) > 0 && w.ivs[0].s < stop {
+			stop = w.ivs[0].s
+		}
+		if stop > w.out {
+			w.pend = append(w.pend, w.buf[w.out-w.base:stop-w.base]...)
+			w.out = stop
+		}
+		if len(w.ivs) == 0 || (!final && w.ivs[0].s >= limit) || w.ivs[0].s > w.out {
+			break
+		}
+		iv := &w.ivs[0]
+		open := !final && (iv.e >= w.pos || (w.ext != 0 && len(w.ivs) == 1))
+		if open {
+			if iv.e-iv.s >= MaxRun {
+				w.pend = append(w.pend, Mask...)
+				w.out = iv.e
+				iv.s = iv.e
+			}
+			break
+		}
+		if iv.e > iv.s {
+			w.pend = append(w.pend, Mask...)
+		}
+		w.out = iv.e
+		w.ivs = w.ivs[1:]
+		if len(w.ivs) == 0 {
+			w.ext = 0
+		}
+	}
+	if final {
+		w.ext = 0
+	}
+	if len(w.pend) > 0 {
+		if _, err := w.w.Write(w.pend); err != nil {
+			w.err = err
+		}
+	}
+	// Drop what is written and scanned (a mask may have been written
+	// ahead of the scan position).
+	if keep := min(w.out, w.pos); keep-w.base > 4096 && keep-w.base > len(w.buf)/2 {
+		w.buf = w.buf[:copy(w.buf, w.buf[keep-w.base:])]
+		w.base = keep
+	}
+}

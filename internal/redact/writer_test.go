@@ -1,0 +1,226 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"math/rand/v2"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// filter runs in through a Writer for secrets, writing it in pieces of
+// size step (0: at once).
+func filter(t testing.TB, secrets []Secret, in string, step int) string {
+	t.Helper()
+	var out bytes.Buffer
+	w := NewWriter(&out, Compile(secrets))
+	b := []byte(in)
+	if step <= 0 {
+		step = len(b) + 1
+	}
+	for len(b) > 0 {
+		n := min(step, len(b))
+		if k, err := w.Write(b[:n]); err != nil || k != n {
+			t.Fatalf("Write: %d, %v", k, err)
+		}
+		b = b[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func secret(v string) []Secret { return []Secret{{Name: "s.yaml:k", Value: []byte(v)}} }
+
+func TestMasksEveryForm(t *testing.T) {
+	const s = `pa"ss\wo<rd>&é 1`
+	jsonEsc, _ := json.Marshal(s)
+	cases := map[string]string{
+		"raw":          "password: " + s + "\n",
+		"inside":       "url: https://user:" + s + "@host/x\n",
+		"json":         `{"p":` + string(jsonEsc) + "}\n",
+		"json in text": `x = "prefix-` + jsonEscape(s, false) + `-suffix"`,
+		"ascii json":   `{"p":"` + asciiJSON(s) + `"}`,
+		"yaml dq":      `p: "` + yamlDoubleQuoted(s) + `"`,
+		"yaml sq":      `p: '` + strings.ReplaceAll(s, "'", "''") + `'`,
+		"url query":    "https://h/?p=" + url.QueryEscape(s) + "&q=1",
+		"url path":     "https://h/" + url.PathEscape(s) + "/x",
+	}
+	for name, in := range cases {
+		for _, step := range []int{0, 1, 3, 7} {
+			got := filter(t, secret(s), in, step)
+			if !strings.Contains(got, Mask) {
+				t.Errorf("%s (step %d): not masked: %q", name, step, got)
+			}
+			assertMaskedOnly(t, in, got)
+			if leak := leaks(got, []string{s}); leak != "" {
+				t.Errorf("%s (step %d): %s in %q", name, step, leak, got)
+			}
+		}
+	}
+}
+
+func TestExactOutput(t *testing.T) {
+	got := filter(t, secret("hunter2!"), "a: hunter2!\nb: xhunter2!y\nc: other\n", 1)
+	want := "a: [redacted]\nb: x[redacted]y\nc: other\n"
+	if got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestMultiLineBlockScalar(t *testing.T) {
+	cert := "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Fu\nYXJ5LWNlcnQtbGluZS10d28=\n-----END CERTIFICATE-----\n"
+	var in strings.Builder
+	in.WriteString("data:\n  tls.crt: |\n")
+	for _, l := range strings.Split(strings.TrimSpace(cert), "\n") {
+		in.WriteString("    " + l + "\n")
+	}
+	in.WriteString("  other: value\n")
+	got := filter(t, secret(cert), in.String(), 5)
+	for _, l := range strings.Split(strings.TrimSpace(cert), "\n") {
+		if strings.Contains(got, l) {
+			t.Errorf("line %q survives:\n%s", l, got)
+		}
+	}
+	if !strings.Contains(got, "  other: value\n") || !strings.HasPrefix(got, "data:\n  tls.crt: |\n    [redacted]\n") {
+		t.Errorf("non-secret text changed:\n%s", got)
+	}
+	// JSON prints it on one line with \n escapes.
+	j, _ := json.Marshal(map[string]string{"crt": cert})
+	got = filter(t, secret(cert), string(j), 0)
+	if got != `{"crt":"[redacted]"}` {
+		t.Errorf("json: %s", got)
+	}
+}
+
+func TestBase64AnyAlignmentWholeRun(t *testing.T) {
+	s := "s3cr3t-Value"
+	for pre := 0; pre < 7; pre++ {
+		blob := strings.Repeat("x", pre) + "db.password=" + s + "\nother=1\n"
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding} {
+			b64 := enc.EncodeToString([]byte(blob))
+			in := "data:\n  app.conf: " + b64 + "\n  k: dmFsdWU=\n"
+			for _, step := range []int{0, 1, 5} {
+				got := filter(t, secret(s), in, step)
+				want := "data:\n  app.conf: " + Mask + "\n  k: dmFsdWU=\n"
+				if got != want {
+					t.Fatalf("pre %d step %d: got %q, want %q", pre, step, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestSplitAcrossWrites(t *testing.T) {
+	s := "split-across-writes"
+	in := "head " + s + " tail"
+	for cut := 1; cut < len(in); cut++ {
+		var out bytes.Buffer
+		w := NewWriter(&out, Compile(secret(s)))
+		_, _ = w.Write([]byte(in[:cut]))
+		_, _ = w.Write([]byte(in[cut:]))
+		_ = w.Close()
+		if out.String() != "head "+Mask+" tail" {
+			t.Fatalf("cut %d: %q", cut, out.String())
+		}
+	}
+}
+
+func TestSkippedAreNamed(t *testing.T) {
+	set := Compile([]Secret{
+		{Name: "a.yaml:enabled", Value: []byte("true")},
+		{Name: "a.yaml:n", Value: []byte("1")},
+		{Name: "a.yaml:empty", Value: nil},
+		{Name: "a.yaml:pw", Value: []byte("long-enough")},
+	})
+	got := strings.Join(set.Skipped(), ",")
+	if got != "a.yaml:empty,a.yaml:enabled,a.yaml:n" {
+		t.Fatalf("skipped: %s", got)
+	}
+}
+
+func TestLeaves(t *testing.T) {
+	doc := "db:\n  user: admin-user\n  pass: |\n    line-one\n    line-two\nlist:\n- item-zero\nport: 5432\n"
+	var names []string
+	for _, s := range Leaves("s.yaml", []byte(doc)) {
+		names = append(names, s.Name+"="+string(s.Value))
+	}
+	want := "s.yaml:db.user=admin-user|s.yaml:db.pass=line-one\nline-two\n|s.yaml:list[0]=item-zero|s.yaml:port=5432"
+	if strings.Join(names, "|") != want {
+		t.Fatalf("leaves: %q", strings.Join(names, "|"))
+	}
+	bin := Leaves("f.bin", []byte("\x00\x01not: [yaml"))
+	if len(bin) != 1 || bin[0].Name != "f.bin" {
+		t.Fatalf("binary: %+v", bin)
+	}
+}
+
+func TestLongSecretInChunks(t *testing.T) {
+	s := strings.Repeat("abcdefghij", 300) // 3000 bytes, longer than ChunkLen
+	in := "x " + s + " y"
+	got := filter(t, secret(s), in, 100)
+	if strings.Contains(got, "abcdefghij") || !strings.HasPrefix(got, "x [redacted]") || !strings.HasSuffix(got, "] y") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// TestCheckersCatchLeaks makes sure the helpers used by the tests and the
+// fuzz target do fail when output is not filtered.
+func TestCheckersCatchLeaks(t *testing.T) {
+	s := "canary-value"
+	b64 := base64.StdEncoding.EncodeToString([]byte("xx" + s + "yy"))
+	if leaks("a "+b64+" b", []string{s}) == "" {
+		t.Fatal("base64 leak not detected")
+	}
+	if leaks("a "+url.QueryEscape("a b"+s), []string{s}) == "" {
+		t.Fatal("raw leak not detected")
+	}
+	if maskedOnly("abc secret def", "abc "+Mask+" dXf") {
+		t.Fatal("changed byte not detected")
+	}
+	if !maskedOnly("abc secret def", "abc "+Mask+" def") {
+		t.Fatal("a correct mask is rejected")
+	}
+}
+
+// TestBigValueBoundedPatterns: a 4 MiB blob compiles to patterns of a
+// few times its size and is still masked as is and in base64.
+func TestBigValueBoundedPatterns(t *testing.T) {
+	blob := make([]byte, 4<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range blob {
+		blob[i] = byte('a' + rng.IntN(26))
+	}
+	set := Compile([]Secret{{Name: "--set-file blob", Value: blob}})
+	total := 0
+	for _, p := range set.m.pats {
+		total += len(p.b)
+	}
+	if total > 16*len(blob) {
+		t.Fatalf("patterns hold %d bytes for a %d-byte value", total, len(blob))
+	}
+	in := "x: " + string(blob) + "\ny: " + base64.StdEncoding.EncodeToString(blob) + "\n"
+	var out bytes.Buffer
+	w := NewWriter(&out, set)
+	_, _ = w.Write([]byte(in))
+	_ = w.Close()
+	// Masks longer than MaxRun are written in parts, one Mask each.
+	if !regexp.MustCompile(`^x: (\[redacted\])+\ny: (\[redacted\])+\n$`).MatchString(out.String()) {
+		t.Fatalf("got %.200q", out.String())
+	}
+}
+
+// TestFoldedYAML: toYaml folds a long value with spaces at column 80; each
+// line's piece is masked.
+func TestFoldedYAML(t *testing.T) {
+	s := "word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13 word14 word15 end"
+	in := "v:\n  long: word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13\n    word14 word15 end\n  other: x\n"
+	got := filter(t, secret(s), in, 3)
+	if got != "v:\n  long: [redacted]\n    [redacted]\n  other: x\n" {
+		t.Fatalf("got %q", got)
+	}
+}
