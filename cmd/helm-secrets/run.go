@@ -145,12 +145,13 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return a.runDownloader(ctx, p.rest)
 	}
 	root := newRootCmd(a)
-	if findCommand(root, p.command) != nil {
+	if c := findCommand(root, p.command); c != nil {
 		// Not the wrapper: helm opens the wrapper's memfds through
 		// /proc/<our pid>/fd, which a non-dumpable process closes to
 		// other processes (internal/nodump).
 		_ = notDumpable()
 		a.debugf("command %s", p.command)
+		c.DisableFlagParsing = c.Annotations[shellArgsAnnotation] == "true"
 		root.SetArgs(append([]string{p.command}, p.rest...))
 		return root.ExecuteContext(ctx)
 	}
