@@ -23,6 +23,10 @@ func newEditCmd(a *app) *cobra.Command {
 		})
 }
 
+// errUnchanged ends an edit that changed nothing with sops' exit code
+// (FileHasNotBeenModified), which scripts of the shell plugin test for.
+var errUnchanged = &exitError{code: 200}
+
 // errNothingToCreate: a new file was left empty in the editor.
 var errNothingToCreate = errors.New("nothing to create")
 
@@ -143,8 +147,9 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 	case err != nil:
 		return a.encryptError("editing", file, err)
 	case !changed:
-		a.infof("File has not changed: %s", file)
-		return nil
+		// As sops edit, and so the shell plugin: exit 200, not rewritten.
+		fmt.Fprintf(a.streams.Stderr, "%sFile has not changed, exiting: %s\n", prefix, file)
+		return errUnchanged
 	}
 	if err := atomicfile.Write(target, out, 0o644); err != nil {
 		return a.errorf("%v", err)
