@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 )
 
 // Timeout bounds one fetch.
@@ -157,33 +158,17 @@ func (f *Fetcher) runPlugin(ctx context.Context, d downloader, src string) ([]by
 	cmd.Env = append(append([]string{}, env...),
 		"HELM_PLUGIN_NAME="+d.plugin, "HELM_PLUGIN_DIR="+d.dir,
 		"HELM_PLUGIN_USERNAME=", "HELM_PLUGIN_PASSWORD=", "HELM_PLUGIN_PASS_CREDENTIALS_ALL=false")
-	var out limitedBuffer
-	out.limit = f.Limit
-	cmd.Stdout = &out
+	out := &limitbuf.Buffer{Limit: f.Limit}
+	cmd.Stdout = out
 	cmd.Stderr = f.Stderr
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
-		if out.over {
+		if out.Over() {
 			return nil, fmt.Errorf("over the limit of %d bytes", f.Limit)
 		}
 		return nil, fmt.Errorf("getter plugin %q: %v", d.plugin, err)
 	}
 	return out.Bytes(), nil
-}
-
-// limitedBuffer fails writes beyond limit bytes (0: no limit).
-type limitedBuffer struct {
-	bytes.Buffer
-	limit int64
-	over  bool
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if b.limit > 0 && int64(b.Len()+len(p)) > b.limit {
-		b.over = true
-		return 0, errors.New("output over the limit")
-	}
-	return b.Buffer.Write(p)
 }
 
 // HTTPGet fetches an http(s) URL (basic auth from the URL) with client

@@ -70,7 +70,7 @@ func TestPlugin(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bin", "get.sh"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f := &Fetcher{PluginDirs: []string{filepath.Join(root, "none"), root}, }
+	f := &Fetcher{PluginDirs: []string{filepath.Join(root, "none"), root}}
 	for _, src := range []string{"s3://bucket/x.yaml", "git+https://host/repo@x.yaml?ref=main"} {
 		if !f.Handles(src) {
 			t.Fatalf("Handles(%s) = false", src)
