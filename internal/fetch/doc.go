@@ -6,5 +6,5 @@
 // does: <plugin dir>/<command> [its args] CERT KEY CA URL, with
 // HELM_PLUGIN_NAME and HELM_PLUGIN_DIR set, reading its stdout.
 //
-// Errors never contain the URL's password (see Redact).
+// Errors never contain the URL's password (see urls.Redact).
 package fetch

@@ -16,10 +16,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
-
-// Timeout bounds one fetch.
-const Timeout = 2 * time.Minute
 
 // ErrFetch wraps every failure to get a source.
 var ErrFetch = errors.New("fetch failed")
@@ -49,25 +47,10 @@ type downloader struct {
 	plugin, dir, command string
 }
 
-// Scheme returns the lower-cased scheme of a URL-like source
-// ("git+https" for git+https://...), or "" when src is not scheme://...
-func Scheme(src string) string {
-	i := strings.Index(src, "://")
-	if i <= 0 {
-		return ""
-	}
-	for _, r := range src[:i] {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.') {
-			return ""
-		}
-	}
-	return strings.ToLower(src[:i])
-}
-
 // Handles reports whether Fetch would get src: an http(s) URL, or a
 // scheme some getter plugin declares, unless Skip says no.
 func (f *Fetcher) Handles(src string) bool {
-	s := Scheme(src)
+	s := urls.Scheme(src)
 	if s == "" || (f.Skip != nil && f.Skip(s)) {
 		return false
 	}
@@ -80,22 +63,22 @@ func (f *Fetcher) Handles(src string) bool {
 
 // Fetch gets src. The error names src with its password removed.
 func (f *Fetcher) Fetch(ctx context.Context, src string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, urls.Timeout)
 	defer cancel()
 	var (
 		data []byte
 		err  error
 	)
-	switch s := Scheme(src); {
+	switch s := urls.Scheme(src); {
 	case s == "http" || s == "https":
-		data, err = HTTPGet(ctx, f.Client, src, f.Limit)
+		data, err = urls.Download(ctx, f.Client, src, f.Limit)
 	case f.plugins()[s].command != "":
 		data, err = f.runPlugin(ctx, f.plugins()[s], src)
 	default:
 		err = fmt.Errorf("no getter for the scheme %q", s)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", ErrFetch, Redact(src), scrub(err.Error(), src))
+		return nil, fmt.Errorf("%w: %s: %s", ErrFetch, urls.Redact(src), scrub(err.Error(), src))
 	}
 	return data, nil
 }
@@ -169,71 +152,6 @@ func (f *Fetcher) runPlugin(ctx context.Context, d downloader, src string) ([]by
 		return nil, fmt.Errorf("getter plugin %q: %v", d.plugin, err)
 	}
 	return out.Bytes(), nil
-}
-
-// HTTPGet fetches an http(s) URL (basic auth from the URL) with client
-// (nil: http.DefaultClient), refusing a non-2xx status and bodies over
-// limit bytes (0: no limit). Errors do not quote the URL, which may hold
-// credentials.
-func HTTPGet(ctx context.Context, client *http.Client, src string, limit int64) ([]byte, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
-	if err != nil {
-		return nil, unwrapURLError(err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, unwrapURLError(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("HTTP status %s", resp.Status)
-	}
-	if limit > 0 && resp.ContentLength > limit {
-		return nil, fmt.Errorf("%d bytes is over the limit of %d", resp.ContentLength, limit)
-	}
-	r := io.Reader(resp.Body)
-	if limit > 0 {
-		r = io.LimitReader(resp.Body, limit+1)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	if limit > 0 && int64(len(data)) > limit {
-		return nil, fmt.Errorf("over the limit of %d bytes", limit)
-	}
-	return data, nil
-}
-
-func unwrapURLError(err error) error {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		return uerr.Err
-	}
-	return err
-}
-
-// Redact returns src with the password of its user info replaced by
-// "xxxxx" (as url.URL.Redacted does); src itself when it has none or does
-// not parse.
-func Redact(src string) string {
-	u, err := url.Parse(src)
-	if err != nil {
-		// Still never show what looks like user:password@.
-		if at := strings.Index(src, "@"); at > 0 {
-			if i := strings.Index(src, "://"); i > 0 && i < at {
-				return src[:i+3] + "xxxxx" + src[at:]
-			}
-		}
-		return src
-	}
-	if u.User == nil {
-		return src
-	}
-	return u.Redacted()
 }
 
 // scrub removes src's password from a message, wherever it appears.

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
 
 const pass = "s3cr3t-Pa55"
@@ -46,7 +48,7 @@ func TestHTTP(t *testing.T) {
 	} {
 		_, err := f.Fetch(context.Background(), tc.url)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), pass) {
-			t.Errorf("%s: %v", Redact(tc.url), err)
+			t.Errorf("%s: %v", urls.Redact(tc.url), err)
 		}
 	}
 }
