@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -19,8 +20,19 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
 
-// ErrFetch wraps every failure to get a source.
+// ErrFetch is what every fetch failure matches with errors.Is.
 var ErrFetch = errors.New("fetch failed")
+
+// Error is a failure to get a source: the URL without its password and
+// why (with the password removed too).
+type Error struct {
+	URL, Reason string
+}
+
+func (e *Error) Error() string { return e.URL + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrFetch) work.
+func (e *Error) Is(target error) bool { return target == ErrFetch }
 
 // Fetcher gets remote values sources.
 type Fetcher struct {
@@ -38,7 +50,12 @@ type Fetcher struct {
 	Stderr io.Writer
 	// Env is the plugins' base environment (nil: os.Environ()).
 	Env []string
+	// FindPluginDirs, when PluginDirs is empty, is asked once for them
+	// (e.g. `helm env HELM_PLUGINS`), the first time a scheme other than
+	// http(s) is seen.
+	FindPluginDirs func() []string
 
+	once        sync.Once
 	downloaders map[string]downloader // by scheme, loaded on first use
 }
 
@@ -78,17 +95,22 @@ func (f *Fetcher) Fetch(ctx context.Context, src string) ([]byte, error) {
 		err = fmt.Errorf("no getter for the scheme %q", s)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", ErrFetch, urls.Redact(src), scrub(err.Error(), src))
+		return nil, &Error{URL: urls.Redact(src), Reason: scrub(err.Error(), src)}
 	}
 	return data, nil
 }
 
 // plugins loads the getter plugins' downloaders once.
 func (f *Fetcher) plugins() map[string]downloader {
-	if f.downloaders != nil {
-		return f.downloaders
-	}
+	f.once.Do(f.loadPlugins)
+	return f.downloaders
+}
+
+func (f *Fetcher) loadPlugins() {
 	f.downloaders = map[string]downloader{}
+	if len(f.PluginDirs) == 0 && f.FindPluginDirs != nil {
+		f.PluginDirs = f.FindPluginDirs()
+	}
 	for _, root := range f.PluginDirs {
 		entries, err := os.ReadDir(root)
 		if err != nil {
@@ -121,7 +143,6 @@ func (f *Fetcher) plugins() map[string]downloader {
 			}
 		}
 	}
-	return f.downloaders
 }
 
 // runPlugin runs a getter plugin as helm v3 and v4 do for values files:
