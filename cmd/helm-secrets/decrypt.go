@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -168,7 +169,7 @@ func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
 		// reads stdout as is.
 		_, err = fmt.Fprintf(a.streams.Stdout, `{"content_base64":"%s"}`, base64.StdEncoding.EncodeToString(plain))
 	case o.inPlace:
-		if !a.sopsBackend() {
+		if _, custom := backend.Script(a.backend); !a.sopsBackend() && !custom {
 			return nil // noop: the file already is its own plaintext
 		}
 		if err = writeInPlace(src, plain, 0o600); err != nil {

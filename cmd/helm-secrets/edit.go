@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -41,6 +42,13 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 	guard := newSignalGuard(cancel)
 	defer guard.stop()
 
+	if script, ok := backend.Script(a.backend); ok {
+		// A custom backend edits with its own function, as in the shell plugin.
+		if err := script.EditFile(ctx, file); err != nil {
+			return a.errorf("%v", err)
+		}
+		return nil
+	}
 	if !a.sopsBackend() {
 		// noop: the file is its own plaintext; edit it directly.
 		if err := a.runEditor(guard, nil, file); err != nil {

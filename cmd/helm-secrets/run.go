@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -93,7 +95,7 @@ func (a *app) debugf(format string, args ...any) {
 
 func (a *app) main(ctx context.Context, args []string) error {
 	env := envDefaults()
-	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends()}
+	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends(), Scripts: a.scriptTemplate()}
 	check := func(name string) error {
 		if _, err := a.backends.Get(name); err != nil {
 			return a.errorf("%v", err) // worded as the shell plugin words it
@@ -115,6 +117,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return a.errorf("%v", err)
 	}
 	a.opts = p.opts
+	a.backends.Scripts.Args, a.backends.Scripts.Quiet = a.opts.backendArgs, a.opts.quiet
 	a.debugf("helm-secrets %s; backend %s; quiet %t; ignore missing values %t", version, a.opts.backend, a.opts.quiet, a.opts.ignoreMissing)
 
 	switch p.act {
@@ -193,3 +196,17 @@ func findCommand(root *cobra.Command, name string) *cobra.Command {
 // sopsBackend reports whether the default backend manages SOPS files
 // (as opposed to noop, which uses files as they are).
 func (a *app) sopsBackend() bool { return a.backend.Engine() != nil }
+
+// scriptTemplate configures custom backend scripts (-b PATH) as the shell
+// plugin runs them: SCRIPT_DIR is the plugin's scripts folder; their
+// messages go to our stderr; what they print is capped like any input.
+func (a *app) scriptTemplate() *shellbackend.Script {
+	dir, _ := pluginDir(os.Executable)
+	return &shellbackend.Script{
+		ScriptDir: filepath.Join(dir, "scripts"),
+		Stderr:    a.streams.Stderr,
+		Stdin:     a.streams.Stdin,
+		Stdout:    a.streams.Stdout,
+		Limit:     encrypt.DefaultMaxInputSize,
+	}
+}

@@ -8,13 +8,18 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 )
 
-// ErrNotEncrypted means _custom_backend_is_file_encrypted said no.
-var ErrNotEncrypted = errors.New("not encrypted")
+// ErrNotEncrypted means _custom_backend_is_file_encrypted said no;
+// ErrAlreadyEncrypted, before an encryption, that it said yes.
+var (
+	ErrNotEncrypted     = errors.New("not encrypted")
+	ErrAlreadyEncrypted = errors.New("already encrypted")
+)
 
 // Script is one custom backend script.
 type Script struct {
@@ -30,8 +35,11 @@ type Script struct {
 	ScriptDir string
 	// Shell runs the script ("" means sh, as the shell plugin's #!).
 	Shell string
-	// Stderr receives the script's stderr (nil: os.Stderr).
+	// Stderr receives the script's stderr (nil: os.Stderr); Stdin and
+	// Stdout are the terminal an edit runs at (nil: the process's own).
 	Stderr io.Writer
+	Stdin  io.Reader
+	Stdout io.Writer
 	// Limit caps the plaintext a call may print (0: no limit).
 	Limit int64
 }
@@ -63,17 +71,30 @@ fatal() {
 // call runs fn(args...) in a shell that sourced the script; stdin feeds
 // it, stdout is returned (bounded by Limit).
 func (s *Script) call(ctx context.Context, stdin io.Reader, interactive bool, fn string, args ...string) ([]byte, error) {
+	return s.callIn(ctx, "", stdin, interactive, fn, args...)
+}
+
+// callIn is call in the folder dir ("": ours).
+func (s *Script) callIn(ctx context.Context, dir string, stdin io.Reader, interactive bool, fn string, args ...string) ([]byte, error) {
 	sh := s.Shell
 	if sh == "" {
 		sh = "sh"
 	}
-	cmd := exec.CommandContext(ctx, sh, append([]string{"-c", prelude, s.Path, fn}, args...)...)
+	script := s.Path
+	if dir != "" {
+		// Sourced after the cd: name it from where we are.
+		if abs, err := filepath.Abs(script); err == nil {
+			script = abs
+		}
+	}
+	cmd := exec.CommandContext(ctx, sh, append([]string{"-c", prelude, script, fn}, args...)...)
 	quiet := "false"
 	if s.Quiet {
 		quiet = "true"
 	}
 	cmd.Env = append(os.Environ(), "SECRET_BACKEND=custom", "SECRET_BACKEND_ARGS="+s.Args, "QUIET="+quiet,
 		"SCRIPT_DIR="+s.ScriptDir, "HELM_SECRETS_SCRIPT_DIR="+s.ScriptDir)
+	cmd.Dir = dir
 	cmd.Stderr = s.Stderr
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
@@ -81,7 +102,13 @@ func (s *Script) call(ctx context.Context, stdin io.Reader, interactive bool, fn
 	out := &limitbuf.Buffer{Limit: s.Limit}
 	switch {
 	case interactive:
-		cmd.Stdin, cmd.Stdout = os.Stdin, os.Stdout
+		cmd.Stdin, cmd.Stdout = s.Stdin, s.Stdout
+		if cmd.Stdin == nil {
+			cmd.Stdin = os.Stdin
+		}
+		if cmd.Stdout == nil {
+			cmd.Stdout = os.Stdout
+		}
 	default:
 		cmd.Stdin, cmd.Stdout = stdin, out
 	}
@@ -155,15 +182,30 @@ func (s *Script) DecryptLiteral(ctx context.Context, value string) ([]byte, erro
 	return s.call(ctx, nil, false, "_custom_backend_decrypt_literal", value)
 }
 
-// EncryptFile runs _custom_backend_encrypt_file TYPE FILE OUT: OUT = FILE
-// encrypts in place; OUT "" returns the ciphertext from stdout.
-func (s *Script) EncryptFile(ctx context.Context, typ, file, out string) ([]byte, error) {
-	return s.call(ctx, nil, false, "_custom_backend_encrypt_file", typ, file, out)
+// EncryptFile encrypts file as the shell plugin's encrypt does: in the
+// file's folder, `_custom_backend_is_file_encrypted NAME` first (true:
+// ErrAlreadyEncrypted), then `_custom_backend_encrypt_file yaml NAME OUT`
+// with OUT = NAME for inPlace (the script writes the file), else "" (the
+// ciphertext comes back from stdout).
+func (s *Script) EncryptFile(ctx context.Context, file string, inPlace bool) ([]byte, error) {
+	dir, name := filepath.Split(file)
+	if _, err := s.callIn(ctx, dir, nil, false, "_custom_backend_is_file_encrypted", name); err == nil {
+		return nil, ErrAlreadyEncrypted
+	} else if ce := (*CallError)(nil); !errors.As(err, &ce) || ce.Code != 1 {
+		return nil, err
+	}
+	out := ""
+	if inPlace {
+		out = name
+	}
+	return s.callIn(ctx, dir, nil, false, "_custom_backend_encrypt_file", "yaml", name, out)
 }
 
-// EditFile runs _custom_backend_edit_file TYPE FILE at the terminal.
-func (s *Script) EditFile(ctx context.Context, typ, file string) error {
-	_, err := s.call(ctx, nil, true, "_custom_backend_edit_file", typ, file)
+// EditFile runs `_custom_backend_edit_file yaml NAME` in the file's folder,
+// at our terminal, as the shell plugin's edit does.
+func (s *Script) EditFile(ctx context.Context, file string) error {
+	dir, name := filepath.Split(file)
+	_, err := s.callIn(ctx, dir, nil, true, "_custom_backend_edit_file", "yaml", name)
 	return err
 }
 

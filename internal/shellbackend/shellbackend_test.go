@@ -31,6 +31,9 @@ func TestExampleBackend(t *testing.T) {
 	if ok, err := s.IsFileEncrypted(ctx, plain); ok || err != nil {
 		t.Fatalf("IsFileEncrypted(values) = %t, %v", ok, err)
 	}
+	if _, err := s.EncryptFile(ctx, enc, true); !errors.Is(err, ErrAlreadyEncrypted) {
+		t.Fatalf("EncryptFile(encrypted) = %v", err)
+	}
 	want := "password: \"hun\\\"ter\\\\2\"\nuser: admin\n"
 	if out, err := s.DecryptFile(ctx, "yaml", enc); err != nil || string(out) != want {
 		t.Fatalf("DecryptFile = %q, %v", out, err)
@@ -45,7 +48,7 @@ func TestExampleBackend(t *testing.T) {
 		t.Fatalf("DecryptLiteral = %q, %v", out, err)
 	}
 	stderr.Reset()
-	_, err := s.EncryptFile(ctx, "yaml", plain, "")
+	_, err := s.EncryptFile(ctx, plain, false)
 	var ce *CallError
 	if !errors.As(err, &ce) || ce.Func != "_custom_backend_encrypt_file" || !strings.Contains(stderr.String(), "[helm-secrets] [error] Encrypting files is not supported!") {
 		t.Fatalf("EncryptFile: %v, stderr %q", err, stderr.String())
