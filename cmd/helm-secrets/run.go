@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -132,7 +133,15 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return nil
 	}
 
-	a.setupEngine()
+	gnupgHome := ""
+	if p.command != "downloader" { // the getter loads them per source itself
+		var cleanup func()
+		if gnupgHome, cleanup, err = a.loadGPGKeys(ctx); err != nil {
+			return err
+		}
+		defer cleanup()
+	}
+	a.setupEngine(gnupgHome)
 	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
 		return a.errorf("%v", err)
 	}
@@ -161,10 +170,37 @@ func (a *app) main(ctx context.Context, args []string) error {
 	return a.runHelm(ctx, p.command, p.rest)
 }
 
+// loadGPGKeys imports HELM_SECRETS_LOAD_GPG_KEYS (key files or folders,
+// space separated; "false": none) into a private GNUPGHOME for this run,
+// for every command, as the shell plugin does. GNUPGHOME is set to it for
+// what we start (sops-using backend scripts, helm and its plugins); the
+// cleanup stops its gpg-agent and removes it. "" when nothing is loaded.
+func (a *app) loadGPGKeys(ctx context.Context) (string, func(), error) {
+	keys := pluginenv.LoadGPGKeys()
+	home, cleanup, err := gpghome.Load(ctx, os.Getenv("SOPS_GPG_EXEC"), keys)
+	if err != nil {
+		return "", nil, a.errorf("%v", err)
+	}
+	if home == "" {
+		return "", cleanup, nil
+	}
+	a.debugf("imported HELM_SECRETS_LOAD_GPG_KEYS (%d location(s)) into a private GNUPGHOME", len(keys))
+	old, had := os.LookupEnv("GNUPGHOME")
+	os.Setenv("GNUPGHOME", home)
+	return home, func() {
+		cleanup()
+		if had {
+			os.Setenv("GNUPGHOME", old)
+		} else {
+			os.Unsetenv("GNUPGHOME")
+		}
+	}, nil
+}
+
 // setupEngine creates the sops engine. Backend args are for a sops binary
 // we do not run: --verbose still shows sops' key messages, the rest is
 // ignored with a note.
-func (a *app) setupEngine() {
+func (a *app) setupEngine(gnupgHome string) {
 	if args := strings.Fields(a.opts.backendArgs); len(args) > 0 {
 		var ignored []string
 		for _, arg := range args {
@@ -178,7 +214,7 @@ func (a *app) setupEngine() {
 			a.infof("backend args ignored (the sops backend runs in process): %s", strings.Join(ignored, " "))
 		}
 	}
-	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{}), Strict: pluginenv.Strict()})
+	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{GnuPGHome: gnupgHome}), Strict: pluginenv.Strict()})
 	a.backends.Engine = a.engine
 }
 
