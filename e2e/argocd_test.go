@@ -180,20 +180,12 @@ func (rs *repoServer) helm(t *testing.T, extra []string, args ...string) (string
 	cmd.Args[0] = "helm"
 	cmd.Dir = rs.repo
 	cmd.Env = append(append([]string{}, rs.env...), extra...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
+	out, errOut, code := runCmd(t, cmd)
 	if ctx.Err() != nil {
-		t.Fatalf("helm %s did not finish in a minute (a loop?)\nstderr: %.2000s", strings.Join(args, " "), errb.String())
+		t.Fatalf("helm %s did not finish in a minute (a loop?)\nstderr: %.2000s", strings.Join(args, " "), errOut)
 	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run helm %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errb.String(), code
+	return out, errOut, code
 }
 
 // TestShimFileNames installs the shim under each of its file names, copied

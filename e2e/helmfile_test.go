@@ -40,16 +40,7 @@ func (h *helmEnv) helmfile(t *testing.T, bin string, stdin string, args ...strin
 	// No update check (it would ask GitHub), no colours in the output.
 	cmd.Env = append(append([]string{}, h.env...), "HELMFILE_UPGRADE_NOTICE_DISABLED=1", "NO_COLOR=1")
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run helmfile %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errb.String(), code
+	return runCmd(t, cmd)
 }
 
 // pluginDir is where `helm plugin install` put the plugin called name.
@@ -190,12 +181,21 @@ func TestHelmfileInit(t *testing.T) {
 				testenv.WriteFile(t, filepath.Join(root, "helmfile-init-"+name), "plugin.yaml",
 					"name: \""+name+"\"\nversion: \""+version+"\"\nusage: \"stand-in for helmfile init\"\ndescription: \"stand-in\"\ncommand: \"/bin/true\"\n")
 			}
+			plugin := h.pluginDir(t, "secrets")
+			b, _ := os.ReadFile(filepath.Join(plugin, "plugin.yaml"))
+			own := string(manifestVersion.FindSubmatch(b)[1])
+			// The layout itself is right: at helmfile's recommended version
+			// init is content...
+			setPluginVersion(t, plugin, "4.7.4")
 			out, errOut, code := h.helmfile(t, hf, "", "init")
 			if code != 0 || !strings.Contains(out+errOut, "helmfile initialization completed!") {
-				t.Fatalf("helmfile init: exit %d\n%s\n%s", code, out, errOut)
+				t.Fatalf("helmfile init (plugin at 4.7.4): exit %d\n%s\n%s", code, out, errOut)
 			}
-			if strings.Contains(out+errOut, `"secrets"`) {
-				t.Fatalf("helmfile init complains about the secrets plugin:\n%s\n%s", out, errOut)
+			// ... and with our own version it must be too.
+			setPluginVersion(t, plugin, own)
+			out, errOut, code = h.helmfile(t, hf, "", "init")
+			if code != 0 || !strings.Contains(out+errOut, "helmfile initialization completed!") || strings.Contains(out+errOut, `"secrets"`) {
+				t.Fatalf("helmfile init does not accept plugin version %s (it recommends v4.7.4): exit %d\n%s\n%s", own, code, out, errOut)
 			}
 		})
 	}
