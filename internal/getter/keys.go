@@ -80,4 +80,3 @@ func keyDisplay(u URL) string {
 	}
 	return "key file " + u.Key
 }
-
