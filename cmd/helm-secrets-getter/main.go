@@ -130,6 +130,8 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR":        anyValue,
 	"HELM_SECRETS_DEC_PREFIX":                        anyValue,
 	"HELM_SECRETS_DEC_SUFFIX":                        anyValue,
+	// Set by us for custom backend scripts (the wrapper's), never read:
+	"HELM_SECRETS_SCRIPT_DIR": anyValue,
 }
 
 func unset(v string) bool  { return v == "" }
