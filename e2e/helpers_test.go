@@ -134,6 +134,13 @@ func (h *helmEnv) runEnv(extra []string, args ...string) (string, string, int) {
 	cmd := exec.CommandContext(ctx, h.bin, args...)
 	cmd.Dir = h.work
 	cmd.Env = append(append([]string{}, h.env...), extra...)
+	return runCmd(h.t, cmd)
+}
+
+// runCmd runs cmd and returns its stdout, stderr and exit code; a command
+// that cannot be run at all fails the test.
+func runCmd(t testing.TB, cmd *exec.Cmd) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -141,7 +148,7 @@ func (h *helmEnv) runEnv(extra []string, args ...string) (string, string, int) {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		h.t.Fatalf("run helm %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("run %s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	return out.String(), errb.String(), code
 }

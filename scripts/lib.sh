@@ -84,17 +84,33 @@ go_install_pinned() {
 	printf '%s\n' "${bin}"
 }
 
-# module_gomod MODULE@VERSION — downloads (or finds in the module cache) the
-# go.mod of MODULE@VERSION and prints its path. Runs outside any module, so the
+# module_field MODULE@VERSION FIELD — downloads MODULE@VERSION (or finds it in
+# the module cache) and prints FIELD of `go mod download -json` (GoMod: its
+# go.mod; Dir: its read-only source folder). Runs outside any module, so the
 # caller's go.mod/go.sum (e.g. the project root's) are never touched.
-module_gomod() {
-	local tmp gomod
+module_field() {
+	local tmp value
 	tmp="$(mktemp -d)"
-	gomod="$(cd "${tmp}" && GOWORK=off GOFLAGS='' go mod download -json "$1" |
-		sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')" || true
+	value="$(cd "${tmp}" && GOWORK=off GOFLAGS='' go mod download -json "$1" |
+		sed -n "s/^[[:space:]]*\"$2\": \"\(.*\)\",\{0,1\}\$/\1/p")" || true
 	rmdir "${tmp}"
+	printf '%s\n' "${value}"
+}
+
+# module_gomod MODULE@VERSION — the path of MODULE@VERSION's go.mod.
+module_gomod() {
+	local gomod
+	gomod="$(module_field "$1" GoMod)"
 	[[ -n "${gomod}" && -f "${gomod}" ]] || die "could not download the go.mod of $1"
 	printf '%s\n' "${gomod}"
+}
+
+# module_dir MODULE@VERSION — the (read-only) source folder of MODULE@VERSION.
+module_dir() {
+	local dir
+	dir="$(module_field "$1" Dir)"
+	[[ -n "${dir}" && -d "${dir}" ]] || die "could not download the module $1"
+	printf '%s\n' "${dir}"
 }
 
 # as_root COMMAND... — runs COMMAND as root (directly, or through sudo).

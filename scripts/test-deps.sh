@@ -10,7 +10,7 @@
 # binaries exist.
 #
 # Exported: HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN
-#           AGE_KEYGEN_BIN STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN
+#           AGE_KEYGEN_BIN STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN HELMFILE_BIN
 #           HELM_SECRETS_TEST_PATH PATH
 # HELM_SECRETS_TEST_PATH holds the folders of sops, age and age-keygen, and is
 # prepended to PATH. helm is deliberately not on it: there are two versions,
@@ -23,6 +23,7 @@ HELM4_VERSION=v4.3.1
 SOPS_VERSION=v3.13.3
 AGE_VERSION=v1.3.2
 STATICCHECK_VERSION=v0.8.2
+HELMFILE_VERSION=v1.8.0
 # ------------------------------------------------------------------------------
 
 # shellcheck source=scripts/lib.sh
@@ -82,6 +83,41 @@ helm_ldflags() {
 	printf '%s\n' "${flags}"
 }
 
+# install_helmfile — helmfile cannot be `go install`ed (its go.mod has
+# replace directives), so its module is downloaded with `go mod download`,
+# copied to a writable folder and built there with `go build`, using its
+# own go.mod and go.sum. Cached like the other tools; stores out[HELMFILE_BIN].
+install_helmfile() {
+	local dir bin
+	dir="$(tool_dir helmfile "${HELMFILE_VERSION}")"
+	bin="${dir}/helmfile"
+	if [[ ! -x "${bin}" ]]; then
+		local spec="github.com/helmfile/helmfile@${HELMFILE_VERSION}" moddir tmp t0
+		t0="$(now_ms)"
+		log "building ${spec} -> ${dir}"
+		moddir="$(module_dir "${spec}")"
+		mkdir -p "${dir}"
+		tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
+		cp -R "${moddir}/." "${tmp}/src"
+		chmod -R u+w "${tmp}/src"
+		if ! (cd "${tmp}/src" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 \
+			go build -trimpath -o "${tmp}/helmfile" \
+			-ldflags "-s -w -X go.szostok.io/version.version=${HELMFILE_VERSION}" . >&2); then
+			rm -rf "${tmp}"
+			die "go build ${spec} failed"
+		fi
+		# Without the variable, `helmfile version` asks GitHub for a newer release.
+		if ! HELMFILE_UPGRADE_NOTICE_DISABLED=1 "${tmp}/helmfile" version 2>&1 | grep -qF "${HELMFILE_VERSION}"; then
+			rm -rf "${tmp}"
+			die "the helmfile just built does not report version ${HELMFILE_VERSION}"
+		fi
+		mv -f "${tmp}/helmfile" "${bin}"
+		rm -rf "${tmp}"
+		log "built helmfile ${HELMFILE_VERSION} in $(($(now_ms) - t0)) ms"
+	fi
+	out[HELMFILE_BIN]="${bin}"
+}
+
 start="$(now_ms)"
 
 helm3="$(tool_dir helm "${HELM3_VERSION}")/helm"
@@ -106,6 +142,7 @@ install_tool AGE_KEYGEN_BIN age-keygen "filippo.io/age/cmd/age-keygen@${AGE_VERS
 	"${AGE_VERSION}" "--version"
 install_tool STATICCHECK_BIN staticcheck "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}" \
 	"(${STATICCHECK_VERSION#v})" "-version"
+install_helmfile
 
 ensure_apt gpg gnupg
 ensure_apt gpg-agent gnupg
@@ -115,7 +152,7 @@ out[HELM_SECRETS_CACHE]="${HELM_SECRETS_CACHE}"
 out[HELM_SECRETS_TEST_PATH]="$(dirname "${out[SOPS_BIN]}"):$(dirname "${out[AGE_BIN]}"):$(dirname "${out[AGE_KEYGEN_BIN]}")"
 
 for var in HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN AGE_KEYGEN_BIN \
-	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN HELM_SECRETS_TEST_PATH; do
+	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN HELMFILE_BIN HELM_SECRETS_TEST_PATH; do
 	printf 'export %s=%q\n' "${var}" "${out[${var}]}"
 done
 # shellcheck disable=SC2016 # ${PATH} is expanded by the caller's eval.

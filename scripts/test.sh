@@ -2,7 +2,8 @@
 # Runs every test on a fresh machine: installs the pinned test tools, builds
 # and starts a real local Kubernetes API server, then runs the checks and the
 # whole Go test suite (unit, cross-compatibility with the sops CLI and gpg,
-# fake GCP KMS, and end to end with helm v3 and v4). Tools and cluster
+# fake GCP KMS, and end to end with helm v3 and v4, a real helmfile and the
+# Argo CD repo-server layout). Tools and cluster
 # binaries are cached under $HELM_SECRETS_CACHE (default ~/.cache/helm-secrets).
 #
 #   scripts/test.sh              everything

@@ -131,6 +131,8 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_DEC_PREFIX":                        anyValue,
 	"HELM_SECRETS_DEC_SUFFIX":                        anyValue,
 	"HELM_SECRETS_REDACT":                            anyValue,
+	// Set by us for custom backend scripts (the wrapper's), never read:
+	"HELM_SECRETS_SCRIPT_DIR": anyValue,
 }
 
 func unset(v string) bool  { return v == "" }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -22,6 +23,10 @@ func newEditCmd(a *app) *cobra.Command {
 			return a.runEdit(c.Context(), file)
 		})
 }
+
+// errUnchanged ends an edit that changed nothing with sops' exit code
+// (FileHasNotBeenModified), which scripts of the shell plugin test for.
+var errUnchanged = &exitError{code: 200}
 
 // errNothingToCreate: a new file was left empty in the editor.
 var errNothingToCreate = errors.New("nothing to create")
@@ -37,6 +42,13 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 	guard := newSignalGuard(cancel)
 	defer guard.stop()
 
+	if script, ok := backend.Script(a.backend); ok {
+		// A custom backend edits with its own function, as in the shell plugin.
+		if err := script.EditFile(ctx, file); err != nil {
+			return a.errorf("%v", err)
+		}
+		return nil
+	}
 	if !a.sopsBackend() {
 		// noop: the file is its own plaintext; edit it directly.
 		if err := a.runEditor(guard, nil, file); err != nil {
@@ -143,8 +155,9 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 	case err != nil:
 		return a.encryptError("editing", file, err)
 	case !changed:
-		a.infof("File has not changed: %s", file)
-		return nil
+		// As sops edit, and so the shell plugin: exit 200, not rewritten.
+		fmt.Fprintf(a.streams.Stderr, "%sFile has not changed, exiting: %s\n", prefix, file)
+		return errUnchanged
 	}
 	if err := atomicfile.Write(target, out, 0o644); err != nil {
 		return a.errorf("%v", err)

@@ -51,7 +51,7 @@ func TestEditSweepsAbandonedDirs(t *testing.T) {
 	defer l.Close()
 
 	t.Setenv("EDITOR", "true")
-	if _, stderr, code := runCLI(t, "", "edit", file); code != 0 || !strings.Contains(stderr, "File has not changed") {
+	if _, stderr, code := runCLI(t, "", "edit", file); code != 200 || !strings.Contains(stderr, "File has not changed") {
 		t.Fatalf("edit: %d %s", code, stderr)
 	}
 	if _, err := os.Stat(abandoned); !os.IsNotExist(err) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -44,6 +46,9 @@ func (a *app) runEncrypt(ctx context.Context, o *encryptOptions) error {
 	data, err := a.engine.ReadRaw(o.file)
 	if err != nil {
 		return a.errorf("%v", err)
+	}
+	if script, ok := backend.Script(a.backend); ok {
+		return a.runScriptEncrypt(ctx, script, o)
 	}
 	if !a.sopsBackend() {
 		// noop: files are used as they are.
@@ -130,4 +135,18 @@ func (a *app) encryptError(doing, file string, err error) error {
 		return a.errorf("%s: add a creation rule for %s to .sops.yaml, or set SOPS_AGE_RECIPIENTS or SOPS_PGP_FP\n(older sops: %s)", sopsNoConfig, file, sopsNoConfigOld)
 	}
 	return a.errorf("%v", err)
+}
+
+// runScriptEncrypt encrypts with a custom backend script, as the shell
+// plugin does: the script's own encrypt function, in place or to stdout.
+func (a *app) runScriptEncrypt(ctx context.Context, script *shellbackend.Script, o *encryptOptions) error {
+	out, err := script.EncryptFile(ctx, o.file, o.inPlace)
+	switch {
+	case errors.Is(err, shellbackend.ErrAlreadyEncrypted):
+		return a.errorf("Already encrypted: %s", filepath.Base(o.file))
+	case err != nil:
+		return a.encryptError("encrypting", o.file, err)
+	}
+	_, err = a.streams.Stdout.Write(out)
+	return err
 }

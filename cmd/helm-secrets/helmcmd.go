@@ -5,12 +5,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
+	"github.com/helm-secrets/helm-secrets/internal/fetch"
+	"github.com/helm-secrets/helm-secrets/internal/getter"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/redact"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 // preparedRun is what the wrapper has done before helm starts.
@@ -67,6 +73,7 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		Stdin:          a.streams.Stdin,
 		Stdout:         a.streams.Stdout,
 		Stderr:         a.streams.Stderr,
+		Remote:         a.remoteFetcher(ctx, helmBinary()),
 	}
 	a.debugf("running %s %s", opts.Helm, strings.Join(redactArgs(opts.Args), " "))
 
@@ -155,4 +162,28 @@ func sensitiveFlag(name string) bool {
 	l := strings.ToLower(name)
 	return strings.HasPrefix(l, "--set") || strings.Contains(l, "password") || strings.Contains(l, "token") ||
 		strings.Contains(l, "secret")
+}
+
+// remoteFetcher fetches the wrapper's URL sources as helm would: http(s)
+// itself, other schemes with the getter plugins in HELM_PLUGINS (helm sets
+// it for plugins; otherwise `helm env HELM_PLUGINS` is asked, once, when
+// such a scheme shows up). Our own secrets:// protocols are left to helm,
+// which runs our getter for them.
+func (a *app) remoteFetcher(ctx context.Context, helm string) *fetch.Fetcher {
+	return &fetch.Fetcher{
+		PluginDirs: filepath.SplitList(os.Getenv("HELM_PLUGINS")),
+		FindPluginDirs: func() []string {
+			ctx, cancel := context.WithTimeout(ctx, completionTimeout)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, helm, "env", "HELM_PLUGINS").Output()
+			if err != nil {
+				a.debugf("helm env HELM_PLUGINS: %v", err)
+				return nil
+			}
+			return filepath.SplitList(strings.TrimSpace(string(out)))
+		},
+		Skip:   func(scheme string) bool { return slices.Contains(getter.Schemes, scheme) },
+		Limit:  encrypt.DefaultMaxInputSize,
+		Stderr: a.streams.Stderr,
+	}
 }

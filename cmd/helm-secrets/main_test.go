@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 //
 // Each script gets two fresh age keys: $SOPS_AGE_KEY_FILE holds the first
 // (public key $AGE_PUBLIC_KEY), $AGE_KEY2_FILE the second ($AGE_PUBLIC_KEY2).
+// $EXAMPLES_DIR is the repository's examples folder.
 // Extra commands: envsubst FILE... (expand $VARS in place), mode FILE PERM,
 // isempty DIR, samematch REGEXP FILE1 FILE2, replace OLD NEW FILE.
 func TestScripts(t *testing.T) {
@@ -44,6 +45,11 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
+			examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES_DIR", examples)
 			keys := filepath.Join(env.WorkDir, ".keys")
 			if err := os.MkdirAll(keys, 0o700); err != nil {
 				return err

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -93,7 +96,7 @@ func (a *app) debugf(format string, args ...any) {
 
 func (a *app) main(ctx context.Context, args []string) error {
 	env := envDefaults()
-	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends()}
+	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends(), Scripts: a.scriptTemplate()}
 	check := func(name string) error {
 		if _, err := a.backends.Get(name); err != nil {
 			return a.errorf("%v", err) // worded as the shell plugin words it
@@ -115,6 +118,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return a.errorf("%v", err)
 	}
 	a.opts = p.opts
+	a.backends.Scripts.Args, a.backends.Scripts.Quiet = a.opts.backendArgs, a.opts.quiet
 	a.debugf("helm-secrets %s; backend %s; quiet %t; ignore missing values %t", version, a.opts.backend, a.opts.quiet, a.opts.ignoreMissing)
 
 	switch p.act {
@@ -129,7 +133,15 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return nil
 	}
 
-	a.setupEngine()
+	gnupgHome := ""
+	if p.command != "downloader" { // the getter loads them per source itself
+		var cleanup func()
+		if gnupgHome, cleanup, err = a.loadGPGKeys(ctx); err != nil {
+			return err
+		}
+		defer cleanup()
+	}
+	a.setupEngine(gnupgHome)
 	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
 		return a.errorf("%v", err)
 	}
@@ -145,22 +157,50 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return a.runDownloader(ctx, p.rest)
 	}
 	root := newRootCmd(a)
-	if findCommand(root, p.command) != nil {
+	if c := findCommand(root, p.command); c != nil {
 		// Not the wrapper: helm opens the wrapper's memfds through
 		// /proc/<our pid>/fd, which a non-dumpable process closes to
 		// other processes (internal/nodump).
 		_ = notDumpable()
 		a.debugf("command %s", p.command)
+		c.DisableFlagParsing = c.Annotations[shellArgsAnnotation] == "true"
 		root.SetArgs(append([]string{p.command}, p.rest...))
 		return root.ExecuteContext(ctx)
 	}
 	return a.runHelm(ctx, p.command, p.rest)
 }
 
+// loadGPGKeys imports HELM_SECRETS_LOAD_GPG_KEYS (key files or folders,
+// space separated; "false": none) into a private GNUPGHOME for this run,
+// for every command, as the shell plugin does. GNUPGHOME is set to it for
+// what we start (sops-using backend scripts, helm and its plugins); the
+// cleanup stops its gpg-agent and removes it. "" when nothing is loaded.
+func (a *app) loadGPGKeys(ctx context.Context) (string, func(), error) {
+	keys := pluginenv.LoadGPGKeys()
+	home, cleanup, err := gpghome.Load(ctx, os.Getenv("SOPS_GPG_EXEC"), keys)
+	if err != nil {
+		return "", nil, a.errorf("%v", err)
+	}
+	if home == "" {
+		return "", cleanup, nil
+	}
+	a.debugf("imported HELM_SECRETS_LOAD_GPG_KEYS (%d location(s)) into a private GNUPGHOME", len(keys))
+	old, had := os.LookupEnv("GNUPGHOME")
+	os.Setenv("GNUPGHOME", home)
+	return home, func() {
+		cleanup()
+		if had {
+			os.Setenv("GNUPGHOME", old)
+		} else {
+			os.Unsetenv("GNUPGHOME")
+		}
+	}, nil
+}
+
 // setupEngine creates the sops engine. Backend args are for a sops binary
 // we do not run: --verbose still shows sops' key messages, the rest is
 // ignored with a note.
-func (a *app) setupEngine() {
+func (a *app) setupEngine(gnupgHome string) {
 	if args := strings.Fields(a.opts.backendArgs); len(args) > 0 {
 		var ignored []string
 		for _, arg := range args {
@@ -174,7 +214,7 @@ func (a *app) setupEngine() {
 			a.infof("backend args ignored (the sops backend runs in process): %s", strings.Join(ignored, " "))
 		}
 	}
-	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{}), Strict: pluginenv.Strict()})
+	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{GnuPGHome: gnupgHome}), Strict: pluginenv.Strict()})
 	a.backends.Engine = a.engine
 }
 
@@ -192,3 +232,17 @@ func findCommand(root *cobra.Command, name string) *cobra.Command {
 // sopsBackend reports whether the default backend manages SOPS files
 // (as opposed to noop, which uses files as they are).
 func (a *app) sopsBackend() bool { return a.backend.Engine() != nil }
+
+// scriptTemplate configures custom backend scripts (-b PATH) as the shell
+// plugin runs them: SCRIPT_DIR is the plugin's scripts folder; their
+// messages go to our stderr; what they print is capped like any input.
+func (a *app) scriptTemplate() *shellbackend.Script {
+	dir, _ := pluginDir(os.Executable)
+	return &shellbackend.Script{
+		ScriptDir: filepath.Join(dir, "scripts"),
+		Stderr:    a.streams.Stderr,
+		Stdin:     a.streams.Stdin,
+		Stdout:    a.streams.Stdout,
+		Limit:     encrypt.DefaultMaxInputSize,
+	}
+}

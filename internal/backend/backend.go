@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -104,6 +105,10 @@ type Selector struct {
 	Engine *encrypt.Engine
 	// Allowed, when non-empty, lists the only backend names that may be used.
 	Allowed []string
+	// Scripts, when set, allows custom backend scripts (a name that is an
+	// existing file): each gets a copy with Path set to the name. Nil
+	// refuses them.
+	Scripts *shellbackend.Script
 }
 
 // Get returns the backend called name ("" means sops). Its error is an
@@ -128,7 +133,12 @@ func (s Selector) Get(name string) (Backend, error) {
 		return nil, &Error{Name: name, Reason: "the vals backend is not supported yet"}
 	}
 	if st, err := os.Stat(name); err == nil && !st.IsDir() {
-		return nil, &Error{Name: name, Reason: "custom shell backends are not supported; use sops or noop"}
+		if s.Scripts == nil {
+			return nil, &Error{Name: name, Reason: "custom shell backends are not supported here; use sops or noop"}
+		}
+		script := *s.Scripts
+		script.Path = name
+		return custom{script: &script, engine: eng}, nil
 	}
 	return nil, &Error{Name: name}
 }

@@ -4,15 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 
+	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
-
-// maxKeySize caps a key file or a key read from a Secret.
-const maxKeySize = 1 << 20
 
 // importKeys returns an engine that decrypts with the key u names, and a
 // cleanup that removes every trace of it (always non-nil when err is nil).
@@ -20,7 +15,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 	var key []byte
 	switch u.Scheme {
 	case SchemeAgeImport, SchemeGPGImport:
-		b, err := readKeyFile(u.Key)
+		b, err := gpghome.ReadKeyFile(u.Key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -42,7 +37,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 		if len(o.LoadGPGKeys) == 0 {
 			return o.Engine, func() {}, nil
 		}
-		b, err := readKeyFiles(o.LoadGPGKeys)
+		b, err := gpghome.ReadKeyFiles(o.LoadGPGKeys)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -76,40 +71,6 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 	return eng, cleanup, nil
 }
 
-// readKeyFiles reads HELM_SECRETS_LOAD_GPG_KEYS: files, and the regular
-// files directly inside directories, concatenated (gpg imports them all).
-func readKeyFiles(paths []string) ([]byte, error) {
-	var all []byte
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("HELM_SECRETS_LOAD_GPG_KEYS: %w", err)
-		}
-		files := []string{p}
-		if st.IsDir() {
-			files = nil
-			entries, err := os.ReadDir(p)
-			if err != nil {
-				return nil, fmt.Errorf("HELM_SECRETS_LOAD_GPG_KEYS: %w", err)
-			}
-			for _, e := range entries {
-				if e.Type().IsRegular() {
-					files = append(files, filepath.Join(p, e.Name()))
-				}
-			}
-		}
-		for _, f := range files {
-			b, err := readKeyFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("HELM_SECRETS_LOAD_GPG_KEYS: %w", err)
-			}
-			all = append(append(all, b...), '\n')
-			clear(b)
-		}
-	}
-	return all, nil
-}
-
 func keyDisplay(u URL) string {
 	if u.Scheme == SchemeSecrets {
 		return "HELM_SECRETS_LOAD_GPG_KEYS"
@@ -118,21 +79,4 @@ func keyDisplay(u URL) string {
 		return "key " + u.Key
 	}
 	return "key file " + u.Key
-}
-
-// readKeyFile reads a key file, size-capped.
-func readKeyFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	if len(b) > maxKeySize {
-		return nil, fmt.Errorf("key file %s: over %d bytes", p, maxKeySize)
-	}
-	return b, nil
 }

@@ -7,11 +7,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
+	"sync"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
+	"github.com/helm-secrets/helm-secrets/internal/fetch"
 	"github.com/helm-secrets/helm-secrets/internal/literals"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -37,6 +41,10 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Env is helm's environment; nil means os.Environ().
 	Env []string
+	// Remote fetches the URL sources it handles (http(s)://, schemes of
+	// helm getter plugins) so that they are decrypted in memory and served
+	// like local files; nil leaves every URL to helm.
+	Remote *fetch.Fetcher
 }
 
 // Run is a prepared helm command: every source is decrypted and served,
@@ -168,15 +176,34 @@ type fileJob struct {
 	res encrypt.Result
 }
 
+// remoteJob is a URL source to fetch and decrypt.
+type remoteJob struct {
+	it    *item
+	b     backend.Backend
+	data  []byte
+	plain []byte
+	enc   bool
+	err   error
+}
+
 // prepare resolves every source; it fails with all errors at once.
 func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 	var errs []error
 	var jobs []*fileJob
+	var remotes []*remoteJob
 	for _, s := range slots {
 		switch s.kind {
 		case kindValues, kindSetFile:
 			for _, it := range s.items {
 				if it.path == "" || isRemote(it.path) {
+					if it.path != "" && p.o.Remote != nil && p.o.Remote.Handles(it.path) {
+						b, err := p.backendOf(it)
+						if err != nil {
+							errs = append(errs, err)
+							continue
+						}
+						remotes = append(remotes, &remoteJob{it: it, b: b})
+					}
 					continue
 				}
 				j, err := p.resolve(it)
@@ -193,6 +220,30 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 		}
 	}
 	readAll(ctx, jobs)
+	p.fetchAll(ctx, remotes)
+	for _, j := range remotes {
+		shown := urls.Redact(j.it.path)
+		var fe *fetch.Error
+		switch {
+		case errors.As(j.err, &fe) && (j.it.optional || p.o.IgnoreMissing) && strings.Contains(fe.Reason, "HTTP status 404"):
+			// Missing, and allowed to be: an empty values file, as for
+			// a missing local one.
+			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.path), target: &j.it.replacement})
+		case j.err != nil && errors.Is(j.err, fetch.ErrFetch):
+			errs = append(errs, fmt.Errorf("Error while download url %w", j.err))
+		case j.err != nil:
+			errs = append(errs, fmt.Errorf("Error while decrypting file: %s: %w", shown, j.err))
+		default:
+			content := j.data
+			if j.enc {
+				content = j.plain
+				p.decrypted = append(p.decrypted, shown)
+			}
+			// Served even when plain: helm gets the bytes we checked,
+			// not a second download.
+			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.path), content: content, target: &j.it.replacement})
+		}
+	}
 	for _, j := range jobs {
 		switch {
 		case j.res.Err != nil:
@@ -250,15 +301,55 @@ func (p *preparer) resolve(it *item) (*fileJob, error) {
 	if err != nil || st.IsDir() {
 		return nil, nil // helm reports it in its own words
 	}
-	name := it.backend
-	if name == "" {
-		name = p.o.DefaultBackend
-	}
-	b, err := p.o.Backends.Get(name)
+	b, err := p.backendOf(it)
 	if err != nil {
 		return nil, err
 	}
 	return &fileJob{it: it, b: b}, nil
+}
+
+// backendOf is the backend of a source: its NAME! prefix, else the default.
+func (p *preparer) backendOf(it *item) (backend.Backend, error) {
+	name := it.backend
+	if name == "" {
+		name = p.o.DefaultBackend
+	}
+	return p.o.Backends.Get(name)
+}
+
+// fetchAll fetches the URL sources concurrently and decrypts what is
+// encrypted, in memory. A plain document is kept as fetched; with a
+// backend that uses files as they are (noop), every document is plain.
+func (p *preparer) fetchAll(ctx context.Context, jobs []*remoteJob) {
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j.data, j.err = p.o.Remote.Fetch(ctx, j.it.path)
+			if j.err != nil || j.b.Engine() == nil {
+				return
+			}
+			plain, err := j.b.Decrypt(ctx, j.data, encrypt.DetectFormat(urls.Base(j.it.path), j.data))
+			switch {
+			case errors.Is(err, encrypt.ErrNotEncrypted):
+			case err != nil:
+				j.err = err
+			default:
+				j.plain, j.enc = plain, true
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// remoteName is the served name of a URL source: the last element of its
+// path (never its host or user info).
+func remoteName(src string) string {
+	if b := urls.Base(src); b != "" && b != "/" && b != "." {
+		return b
+	}
+	return "remote-values.yaml"
 }
 
 // readAll reads and decrypts the jobs' files concurrently, one ReadFiles

@@ -79,18 +79,41 @@ func FormatFromPath(path string) Format {
 	return FormatAuto
 }
 
-// DetectFormat returns the format of an encrypted or plain file: the
-// extension decides when it is known; otherwise the content is examined
-// (JSON object, dotenv with sops_ keys, INI with a [sops] section, YAML with
-// a top-level sops key). Content that matches none of these is binary.
+// DetectFormat returns the format of an encrypted or plain file. The
+// content decides when it identifies a format for sure: a JSON object
+// (sops' binary store when it holds only "data" and "sops", else JSON), a
+// dotenv file with sops_ keys, an INI file with a [sops] section, a YAML
+// document with a top-level sops key. Otherwise the extension decides, and
+// content that is none of these is binary. So a sops YAML file named .json,
+// a binary-format file named .yaml and a JSON file named .yaml decrypt as
+// what they are, as with the shell plugin (which reads the format from the
+// content), while a plain file keeps the format its name says.
+//
+// One ambiguity remains: a JSON document with just the keys "data" and
+// "sops" is what sops' binary store writes, and also an encrypted JSON file
+// holding one "data" key. Named .json it is JSON; otherwise it is binary (as
+// sops, without a known extension, and the shell plugin decide).
 func DetectFormat(path string, data []byte) Format {
-	if f := FormatFromPath(path); f != FormatAuto {
-		return f
+	ext := FormatFromPath(path)
+	content, sure := formatFromContent(data)
+	switch {
+	case sure && content == FormatBinary && ext == FormatJSON:
+		return FormatJSON
+	case sure, ext == FormatAuto:
+		return content
 	}
-	return detectFromContent(data)
+	return ext
 }
 
 func detectFromContent(data []byte) Format {
+	f, _ := formatFromContent(data)
+	return f
+}
+
+// formatFromContent examines data; sure reports that the content itself
+// says what it is, so that it wins over a file name that disagrees.
+// Anything unrecognised is binary (not sure).
+func formatFromContent(data []byte) (f Format, sure bool) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
 		// sops' binary store is a JSON object holding one "data" value next
@@ -101,21 +124,21 @@ func detectFromContent(data []byte) Format {
 			_, hasData := probe["data"]
 			_, hasSops := probe["sops"]
 			if hasData && hasSops && len(probe) == 2 {
-				return FormatBinary
+				return FormatBinary, true
 			}
 		}
-		return FormatJSON
+		return FormatJSON, true
 	}
 	if hasLinePrefix(data, "sops_mac=") || hasLinePrefix(data, "sops_version=") {
-		return FormatDotenv
+		return FormatDotenv, true
 	}
 	if hasLinePrefix(data, "[sops]") {
-		return FormatINI
+		return FormatINI, true
 	}
 	if hasLinePrefix(data, "sops:") {
-		return FormatYAML
+		return FormatYAML, true
 	}
-	return FormatBinary
+	return FormatBinary, false
 }
 
 // hasLinePrefix reports whether any line of data starts with prefix.

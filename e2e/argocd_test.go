@@ -1,0 +1,296 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// repoServer is an Argo CD repo server's file system and environment, laid
+// out the way docs/argo-cd.md's init container does it: the release tree
+// in /custom-tools/helm-secrets, the two plugins in /helm-plugins (found
+// through HELM_PLUGINS, no `helm plugin install`), the shim as
+// /custom-tools/helm first in PATH and the real helm elsewhere.
+type repoServer struct {
+	tools   string // /custom-tools
+	plugins string // /helm-plugins
+	real    string // the real helm, as HELM_SECRETS_HELM_PATH names it
+	repo    string // the Application's checkout (helm's working directory)
+	env     []string
+}
+
+// releaseTree is the release archive's helm-secrets/ folder, built from the
+// checkout: bin/helm-secrets, bin/helm-secrets-getter, plugin.yaml,
+// plugin.complete, scripts/ (install hooks and the shim) and
+// plugins/secrets-getter/.
+func releaseTree(t *testing.T, dst string) {
+	t.Helper()
+	for _, p := range []string{"plugin.yaml", "plugin.complete", "scripts/install.sh", "scripts/install.ps1",
+		"plugins/secrets-getter/plugin.yaml",
+		"plugins/secrets-getter/scripts/install.sh", "plugins/secrets-getter/scripts/install.ps1"} {
+		copyFile(t, filepath.Join(repoRoot, p), filepath.Join(dst, p))
+	}
+	// The shim as it is in the checkout: helm, and helm.sh (the shell
+	// plugin's name for it).
+	copyTree(t, filepath.Join(repoRoot, "scripts", "wrapper"), filepath.Join(dst, "scripts", "wrapper"))
+	for _, b := range []string{"helm-secrets", "helm-secrets-getter"} {
+		copyFile(t, filepath.Join(filepath.Dir(pluginBin), b), filepath.Join(dst, "bin", b))
+	}
+}
+
+// copyFile copies src to dst (following links, as cp does), keeping the
+// executable bit.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	st, err := os.Stat(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyTree copies the folder src to dst (cp -r: links stay links).
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case info.Mode()&os.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case info.IsDir():
+			return os.MkdirAll(target, 0o755)
+		}
+		copyFile(t, p, target)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shimInstalls are the ways the docs (ours and the shell plugin's) put the
+// shim first in PATH: the file helm or helm.sh, copied or linked, always
+// under the name helm.
+var shimInstalls = []struct {
+	name, file string
+	link       bool
+}{
+	{"copy-helm", "helm", false},
+	{"copy-helm.sh", "helm.sh", false},
+	{"link-helm", "helm", true},
+	{"link-helm.sh", "helm.sh", true},
+}
+
+// newRepoServer lays out a repo server for helm h with the shim installed
+// from scripts/wrapper/FILE, copied or linked.
+func newRepoServer(t *testing.T, h *helmEnv, file string, link bool) *repoServer {
+	t.Helper()
+	root := t.TempDir()
+	rs := &repoServer{
+		tools:   filepath.Join(root, "custom-tools"),
+		plugins: filepath.Join(root, "helm-plugins"),
+		real:    filepath.Join(root, "usr", "local", "bin", "helm"),
+		repo:    filepath.Join(root, "repo"),
+	}
+	// The init container's script, step by step.
+	tree := filepath.Join(rs.tools, "helm-secrets")
+	releaseTree(t, tree)
+	copyTree(t, tree, filepath.Join(rs.plugins, "secrets"))
+	copyTree(t, filepath.Join(tree, "plugins", "secrets-getter"), filepath.Join(rs.plugins, "secrets-getter"))
+	for _, b := range []string{"helm-secrets", "helm-secrets-getter"} {
+		copyFile(t, filepath.Join(tree, "bin", b), filepath.Join(rs.plugins, "secrets-getter", "bin", b))
+	}
+	shim := filepath.Join(rs.tools, "helm")
+	if link {
+		if err := os.Symlink(filepath.Join(tree, "scripts", "wrapper", file), shim); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		copyFile(t, filepath.Join(tree, "scripts", "wrapper", file), shim)
+	}
+	if err := os.MkdirAll(filepath.Dir(rs.real), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(h.bin, rs.real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(rs.repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(root, "home")
+	if err := os.MkdirAll(filepath.Join(home, "tmp"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rs.env = []string{
+		"HOME=" + home,
+		"TMPDIR=" + filepath.Join(home, "tmp"),
+		"HELM_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"HELM_CACHE_HOME=" + filepath.Join(home, "cache"),
+		"HELM_DATA_HOME=" + filepath.Join(home, "data"),
+		"HELM_PLUGINS=" + rs.plugins,
+		"PATH=" + rs.tools + string(os.PathListSeparator) + filepath.Dir(rs.real) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HELM_SECRETS_WRAPPER_ENABLED=true",
+		"ARGOCD_APP_NAME=guestbook",
+		"ARGOCD_APP_NAMESPACE=guestbook",
+	}
+	return rs
+}
+
+// helm runs `helm ARGS` as the repo server does: the name helm looked up
+// in PATH (the shim), in the checkout. A run that does not finish within a
+// minute fails the test (a shim calling itself never does).
+func (rs *repoServer) helm(t *testing.T, extra []string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(rs.tools, "helm"), args...)
+	cmd.Args[0] = "helm"
+	cmd.Dir = rs.repo
+	cmd.Env = append(append([]string{}, rs.env...), extra...)
+	cmd.WaitDelay = 5 * time.Second
+	out, errOut, code := runCmd(t, cmd)
+	if ctx.Err() != nil {
+		t.Fatalf("helm %s did not finish in a minute (a loop?)\nstderr: %.2000s", strings.Join(args, " "), errOut)
+	}
+	return out, errOut, code
+}
+
+// TestShimFileNames installs the shim under each of its file names, copied
+// and linked, first in PATH, and checks that it finds the real helm (with
+// and without HELM_SECRETS_HELM_PATH), never running itself; two copies of
+// the shim in PATH do not run each other in a loop either.
+func TestShimFileNames(t *testing.T) {
+	k := newKeys(t)
+	for _, h := range helms(t) {
+		for _, si := range shimInstalls {
+			t.Run(h.name+"/"+si.name, func(t *testing.T) {
+				rs := newRepoServer(t, h, si.file, si.link)
+				testenv.WriteFile(t, rs.repo, "secrets.yaml", k.encrypt(t, "password: "+canary+"-names\n", encrypt.FormatYAML))
+				key := "SOPS_AGE_KEY_FILE=" + k.keyFile
+				for _, env := range [][]string{{key}, {key, "HELM_SECRETS_HELM_PATH=" + rs.real}, {key, "HELM_BIN=" + filepath.Join(rs.tools, "helm")}} {
+					out, errOut, code := rs.helm(t, env, "version", "--short")
+					if code != 0 || !strings.HasPrefix(out, h.name+".") {
+						t.Fatalf("%v helm version: exit %d %q\n%s", env, code, out, errOut)
+					}
+					out, errOut, code = rs.helm(t, env, "template", "rel", chart(), "--values", "secrets.yaml")
+					if code != 0 || !strings.Contains(out, `password: "`+canary+`-names"`) {
+						t.Fatalf("%v helm template: exit %d\n%s\n%s", env, code, out, errOut)
+					}
+				}
+				// A second copy of the shim later in PATH.
+				second := t.TempDir()
+				copyFile(t, filepath.Join(repoRoot, "scripts", "wrapper", "helm"), filepath.Join(second, "helm"))
+				path := "PATH=" + rs.tools + string(os.PathListSeparator) + second + string(os.PathListSeparator) +
+					filepath.Dir(rs.real) + string(os.PathListSeparator) + os.Getenv("PATH")
+				out, errOut, code := rs.helm(t, []string{key, path}, "template", "rel", chart(), "--values", "secrets.yaml")
+				if code != 0 || !strings.Contains(out, `password: "`+canary+`-names"`) {
+					t.Fatalf("two shims in PATH: exit %d\n%s\n%s", code, out, errOut)
+				}
+				// No real helm at all: a clear error, not a loop.
+				path = "PATH=" + rs.tools + string(os.PathListSeparator) + second + string(os.PathListSeparator) + "/nonexistent"
+				_, errOut, code = rs.helm(t, []string{path}, "version")
+				if code == 0 || !strings.Contains(errOut, "[helm-secrets] helm shim: no real helm found") {
+					t.Fatalf("no real helm: exit %d\n%s", code, errOut)
+				}
+			})
+		}
+	}
+}
+
+// TestArgoCDRepoServer runs `helm template` the way Argo CD's repo server
+// does (chart directory, --name-template, --namespace, --kube-version,
+// --values, --include-crds), on the layout of docs/argo-cd.md, with
+// secrets://, secrets+age-import:// and plain (encrypted and unencrypted)
+// values, through the shim under both file names, on helm v3 and v4.
+func TestArgoCDRepoServer(t *testing.T) {
+	k := newKeys(t)
+	for _, h := range helms(t) {
+		for _, si := range shimInstalls {
+			t.Run(h.name+"/"+si.name, func(t *testing.T) {
+				rs := newRepoServer(t, h, si.file, si.link)
+				copyTree(t, chart(), filepath.Join(rs.repo, "chart"))
+				testenv.WriteFile(t, rs.repo, "chart/secrets.yaml", k.encrypt(t, "password: "+canary+"-argo\n", encrypt.FormatYAML))
+				testenv.WriteFile(t, rs.repo, "chart/token.yaml", k.encrypt(t, "token: "+canary+"-token\n", encrypt.FormatYAML))
+				testenv.WriteFile(t, rs.repo, "chart/plain.yaml", "port: 8443\n")
+				rs.repo = filepath.Join(rs.repo, "chart")
+				env := []string{"HELM_SECRETS_HELM_PATH=" + rs.real, "SOPS_AGE_KEY_FILE=" + k.keyFile}
+				base := []string{"template", ".", "--name-template", "guestbook", "--namespace", "guestbook",
+					"--kube-version", "1.29", "--include-crds"}
+				want := []string{`password: "` + canary + `-argo"`, `token: "` + canary + `-token"`, `port: "8443"`}
+				for _, tc := range []struct {
+					name   string
+					env    []string
+					values []string
+				}{
+					{"secrets://", env, []string{"secrets://secrets.yaml", "secrets://token.yaml", "plain.yaml"}},
+					{"secrets+age-import://", []string{"HELM_SECRETS_HELM_PATH=" + rs.real},
+						[]string{"secrets+age-import://" + k.keyFile + "?secrets.yaml", "secrets+age-import://" + k.keyFile + "?token.yaml", "plain.yaml"}},
+					{"plain paths", env, []string{"secrets.yaml", "token.yaml", "plain.yaml"}},
+					{"absolute $values paths", env, []string{filepath.Join(rs.repo, "secrets.yaml"), "secrets://" + filepath.Join(rs.repo, "token.yaml"), filepath.Join(rs.repo, "plain.yaml")}},
+				} {
+					args := append([]string{}, base...)
+					for _, v := range tc.values {
+						args = append(args, "--values", v)
+					}
+					out, errOut, code := rs.helm(t, tc.env, args...)
+					if code != 0 {
+						t.Fatalf("%s: exit %d\n%s\n%s", tc.name, code, out, errOut)
+					}
+					for _, w := range want {
+						if !strings.Contains(out, w) {
+							t.Fatalf("%s: %q missing from\n%s", tc.name, w, out)
+						}
+					}
+					// ARGOCD_APP_NAME makes helm-secrets quiet; Argo CD
+					// shows stderr in its UI.
+					if errOut != "" {
+						t.Fatalf("%s: stderr %q", tc.name, errOut)
+					}
+				}
+				// A file the repo server cannot decrypt stops the render.
+				out, errOut, code := rs.helm(t, []string{"HELM_SECRETS_HELM_PATH=" + rs.real}, append(base, "--values", "secrets.yaml")...)
+				if code == 0 || strings.Contains(out, "kind: Secret") || strings.Contains(out+errOut, canary) {
+					t.Fatalf("no key: exit %d\n%s\n%s", code, out, errOut)
+				}
+				// Other commands reach the real helm unchanged.
+				out, errOut, code = rs.helm(t, env, "plugin", "list")
+				if code != 0 || !strings.Contains(out, "secrets-getter") || !strings.Contains(out, "secrets ") {
+					t.Fatalf("plugin list: exit %d\n%s\n%s", code, out, errOut)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// custom is a shell plugin backend script (-b PATH): every call runs one of
+// its _custom_backend_* functions (see internal/shellbackend). Plaintext
+// comes back on the function's stdout, into memory.
+type custom struct {
+	script *shellbackend.Script
+	engine *encrypt.Engine // reads files for the policy checks and size cap
+}
+
+func (c custom) Name() string { return c.script.Path }
+
+// ReadFiles asks the script about each file by its path, as the shell
+// plugin's wrapper does (type "yaml": values files).
+func (c custom) ReadFiles(ctx context.Context, paths []string) []encrypt.Result {
+	results := make([]encrypt.Result, len(paths))
+	for i, p := range paths {
+		results[i].Path = p
+		plain, err := c.script.DecryptFile(ctx, "yaml", p)
+		switch {
+		case errors.Is(err, shellbackend.ErrNotEncrypted):
+			results[i].Plaintext, results[i].Err = c.engine.ReadRaw(p)
+		case err != nil:
+			results[i].Err = fmt.Errorf("decrypt %s: %w", p, err)
+		default:
+			results[i].Plaintext, results[i].Encrypted = plain, true
+		}
+	}
+	return results
+}
+
+// Decrypt hands the document to the script on its stdin (/dev/stdin), so
+// it never lands in a file; the type is the format's name, "auto" when
+// unknown, as the shell plugin's decrypt command passes it.
+func (c custom) Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error) {
+	plain, err := c.script.Decrypt(ctx, format.String(), data)
+	if errors.Is(err, shellbackend.ErrNotEncrypted) {
+		return nil, fmt.Errorf("%s: %w", c.script.Path, encrypt.ErrNotEncrypted)
+	}
+	return plain, err
+}
+
+// Engine: the script manages its files itself (see Script).
+func (custom) Engine() *encrypt.Engine { return nil }
+
+// Script returns the custom backend script b runs, if it is one: encrypt
+// and edit call its functions directly.
+func Script(b Backend) (*shellbackend.Script, bool) {
+	c, ok := b.(custom)
+	if !ok {
+		return nil, false
+	}
+	return c.script, true
+}

@@ -1,0 +1,189 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
+)
+
+// ErrFetch is what every fetch failure matches with errors.Is.
+var ErrFetch = errors.New("fetch failed")
+
+// Error is a failure to get a source: the URL without its password and
+// why (with the password removed too).
+type Error struct {
+	URL, Reason string
+}
+
+func (e *Error) Error() string { return e.URL + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrFetch) work.
+func (e *Error) Is(target error) bool { return target == ErrFetch }
+
+// Fetcher gets remote values sources.
+type Fetcher struct {
+	// PluginDirs are the folders holding helm plugins (HELM_PLUGINS, a
+	// path list); their downloaders serve the schemes they declare.
+	PluginDirs []string
+	// Skip lists schemes never fetched here (helm gets them itself, e.g.
+	// our own secrets:// protocols).
+	Skip func(scheme string) bool
+	// Limit caps a source's size in bytes (0: no limit).
+	Limit int64
+	// Client serves http(s) (nil: http.DefaultClient).
+	Client *http.Client
+	// Stderr receives a getter plugin's stderr (nil: discarded).
+	Stderr io.Writer
+	// Env is the plugins' base environment (nil: os.Environ()).
+	Env []string
+	// FindPluginDirs, when PluginDirs is empty, is asked once for them
+	// (e.g. `helm env HELM_PLUGINS`), the first time a scheme other than
+	// http(s) is seen.
+	FindPluginDirs func() []string
+
+	once        sync.Once
+	downloaders map[string]downloader // by scheme, loaded on first use
+}
+
+// downloader is one getter plugin command.
+type downloader struct {
+	plugin, dir, command string
+}
+
+// Handles reports whether Fetch would get src: an http(s) URL, or a
+// scheme some getter plugin declares, unless Skip says no.
+func (f *Fetcher) Handles(src string) bool {
+	s := urls.Scheme(src)
+	if s == "" || (f.Skip != nil && f.Skip(s)) {
+		return false
+	}
+	if s == "http" || s == "https" {
+		return true
+	}
+	_, ok := f.plugins()[s]
+	return ok
+}
+
+// Fetch gets src. The error names src with its password removed.
+func (f *Fetcher) Fetch(ctx context.Context, src string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, urls.Timeout)
+	defer cancel()
+	var (
+		data []byte
+		err  error
+	)
+	switch s := urls.Scheme(src); {
+	case s == "http" || s == "https":
+		data, err = urls.Download(ctx, f.Client, src, f.Limit)
+	case f.plugins()[s].command != "":
+		data, err = f.runPlugin(ctx, f.plugins()[s], src)
+	default:
+		err = fmt.Errorf("no getter for the scheme %q", s)
+	}
+	if err != nil {
+		return nil, &Error{URL: urls.Redact(src), Reason: scrub(err.Error(), src)}
+	}
+	return data, nil
+}
+
+// plugins loads the getter plugins' downloaders once.
+func (f *Fetcher) plugins() map[string]downloader {
+	f.once.Do(f.loadPlugins)
+	return f.downloaders
+}
+
+func (f *Fetcher) loadPlugins() {
+	f.downloaders = map[string]downloader{}
+	if len(f.PluginDirs) == 0 && f.FindPluginDirs != nil {
+		f.PluginDirs = f.FindPluginDirs()
+	}
+	for _, root := range f.PluginDirs {
+		entries, err := os.ReadDir(root)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			dir := filepath.Join(root, e.Name())
+			b, err := os.ReadFile(filepath.Join(dir, "plugin.yaml"))
+			if err != nil || len(b) > 1<<20 {
+				continue
+			}
+			var m struct {
+				Name        string `json:"name"`
+				Downloaders []struct {
+					Command   string   `json:"command"`
+					Protocols []string `json:"protocols"`
+				} `json:"downloaders"`
+			}
+			if yaml.Unmarshal(b, &m) != nil {
+				continue
+			}
+			for _, d := range m.Downloaders {
+				for _, p := range d.Protocols {
+					p = strings.ToLower(p)
+					if _, dup := f.downloaders[p]; !dup && d.Command != "" {
+						// The first plugin found wins, as in helm.
+						f.downloaders[p] = downloader{plugin: m.Name, dir: dir, command: d.Command}
+					}
+				}
+			}
+		}
+	}
+}
+
+// runPlugin runs a getter plugin as helm v3 and v4 do for values files:
+// the command split on spaces, its first word relative to the plugin
+// folder, then the empty cert, key and CA file arguments and the URL.
+func (f *Fetcher) runPlugin(ctx context.Context, d downloader, src string) ([]byte, error) {
+	words := strings.Fields(d.command)
+	prog := os.ExpandEnv(words[0])
+	if !filepath.IsAbs(prog) {
+		prog = filepath.Join(d.dir, prog)
+	}
+	cmd := exec.CommandContext(ctx, prog, append(words[1:], "", "", "", src)...)
+	env := f.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(append([]string{}, env...),
+		"HELM_PLUGIN_NAME="+d.plugin, "HELM_PLUGIN_DIR="+d.dir,
+		"HELM_PLUGIN_USERNAME=", "HELM_PLUGIN_PASSWORD=", "HELM_PLUGIN_PASS_CREDENTIALS_ALL=false")
+	out := &limitbuf.Buffer{Limit: f.Limit}
+	cmd.Stdout = out
+	cmd.Stderr = f.Stderr
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		if out.Over() {
+			return nil, fmt.Errorf("over the limit of %d bytes", f.Limit)
+		}
+		return nil, fmt.Errorf("getter plugin %q: %v", d.plugin, err)
+	}
+	return out.Bytes(), nil
+}
+
+// scrub removes src's password from a message, wherever it appears.
+func scrub(msg, src string) string {
+	u, err := url.Parse(src)
+	if err != nil || u.User == nil {
+		return msg
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
+		msg = strings.ReplaceAll(msg, url.QueryEscape(p), "xxxxx")
+	}
+	return msg
+}
