@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -61,6 +61,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 		eng := encrypt.New(encrypt.Options{
 			Keys:         encrypt.Keys{AgeIdentities: ids, NoEnvironment: true},
 			MaxInputSize: o.MaxSize,
+			Strict:       o.Strict,
 		})
 		return eng, func() {}, nil
 	}
@@ -72,6 +73,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 	eng := encrypt.New(encrypt.Options{
 		Keys:         encrypt.Keys{GnuPGHome: home},
 		MaxInputSize: o.MaxSize,
+		Strict:       o.Strict,
 	})
 	return eng, cleanup, nil
 }
@@ -122,17 +124,14 @@ func keyDisplay(u URL) string {
 
 // readKeyFile reads a key file, size-capped.
 func readKeyFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	if len(b) > maxKeySize {
+	// A regular file (a FIFO or device must not block the run) of at most
+	// maxKeySize bytes.
+	b, err := regularfile.ReadAll(p, maxKeySize)
+	if errors.Is(err, regularfile.ErrTooLarge) {
 		return nil, fmt.Errorf("key file %s: over %d bytes", p, maxKeySize)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
 	}
 	return b, nil
 }
