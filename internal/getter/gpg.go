@@ -11,6 +11,22 @@ import (
 	"time"
 )
 
+// gnupgHomePrefix names the private GNUPGHOMEs of key imports.
+const gnupgHomePrefix = "helm-secrets-gnupg-"
+
+// staleHomeAge: a home younger than this is never swept (its creator may
+// not have locked it yet).
+const staleHomeAge = time.Minute
+
+// killAgent stops the daemons of a GNUPGHOME.
+func killAgent(gpgconf, home string) {
+	kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(kctx, gpgconf, "--homedir", home, "--kill", "all")
+	cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
+	_ = cmd.Run()
+}
+
 // importGPG imports key into a fresh private GNUPGHOME (0700) and returns
 // it with a cleanup that stops its gpg-agent and removes it.
 func (o Options) importGPG(ctx context.Context, key []byte) (string, func(), error) {
@@ -28,18 +44,19 @@ func (o Options) importGPG(ctx context.Context, key []byte) (string, func(), err
 			}
 		}
 	}
-	home, err := os.MkdirTemp("", "helm-secrets-gnupg-")
+	// Homes whose getter died (SIGKILL, OOM) without removing them hold a
+	// private key and may have an agent: remove them first.
+	sweepStaleGnuPGHomes(gpgconf)
+	home, err := os.MkdirTemp("", gnupgHomePrefix)
 	if err != nil {
 		return "", nil, err
 	}
+	unlock := lockHome(home)
 	cleanup := func() {
-		// Stop the agent (and any other daemon) of this home only. Use a
+		defer unlock()
+		// Stop the agent (and any other daemon) of this home only, with a
 		// fresh context: the caller's may be cancelled already.
-		kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(kctx, gpgconf, "--homedir", home, "--kill", "all")
-		cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
-		_ = cmd.Run()
+		killAgent(gpgconf, home)
 		_ = os.RemoveAll(home)
 	}
 	if err := os.Chmod(home, 0o700); err != nil {
