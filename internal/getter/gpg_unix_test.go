@@ -20,13 +20,7 @@ func TestGPGImportSweepsStaleHomes(t *testing.T) {
 	gpg := testenv.Tool(t, "GPG_BIN", "gpg")
 	f := newGetterFixture(t)
 	_, _, keyFile := gpgKey(t, gpg)
-	tmp, err := os.MkdirTemp("/tmp", "hsg-") // short: gpg-agent socket paths
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	t.Setenv("TMPDIR", tmp)
-	t.Setenv("SOPS_GPG_EXEC", gpg)
+	tmp := gpgTMPDIR(t, gpg)
 	old := time.Now().Add(-2 * time.Minute)
 	mk := func(name string, age time.Time) string {
 		d := filepath.Join(tmp, name)
