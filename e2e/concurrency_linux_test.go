@@ -5,11 +5,9 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,14 +26,7 @@ import (
 // plaintext file may be left.
 func TestConcurrentWrapperAndGetter(t *testing.T) {
 	const perKind = 8
-	rounds := 3
-	if s := os.Getenv("HELM_SECRETS_CONCURRENCY_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HELM_SECRETS_CONCURRENCY_ROUNDS=%q", s)
-		}
-		rounds = n
-	}
+	rounds := testenv.IntSetting(t, "HELM_SECRETS_CONCURRENCY_ROUNDS", 3, 1)
 	h := helms(t)[0]
 	h.setupGetter(t)
 	k := newKeys(t)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os/signal"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/getter"
@@ -26,6 +27,10 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 		encrypt.SetSopsLog(a.streams.Stderr)
 	}
 	a.debugf("downloader: %s", schemeOf(rawURL))
+	// SIGTERM, SIGINT, SIGHUP cancel the fetch instead of killing us, so
+	// a gpg-import removes its private GNUPGHOME (and agent) on the way out.
+	ctx, stop := signal.NotifyContext(ctx, guardedSignals...)
+	defer stop()
 	plain, err := getter.Fetch(ctx, rawURL, o)
 	if err != nil {
 		return a.errorf("%v", err)

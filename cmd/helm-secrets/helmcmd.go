@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -84,7 +85,7 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	var filters []*redact.Writer
 	code, err := wrap(ctx, opts, func(p preparedRun) (io.Writer, io.Writer) {
 		for _, f := range p.decrypted {
-			a.infof("Decrypt: %s", f)
+			a.infof("Decrypt: %s", redactURLs(f))
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
 		if !redacting || len(p.plaintexts) == 0 {
@@ -131,28 +132,46 @@ func sameWriter(a, b io.Writer) bool {
 	return a == b
 }
 
-// redactArgs hides the values of flags that may carry secrets (--set*,
-// passwords, tokens) for debug output.
+// redactArgs hides, for debug output, the values of flags that may carry
+// secrets (--set*, passwords, tokens) and the user:password part of every
+// URL (`-f https://u:pw@host/v.yaml`, `--repo=https://u:pw@…`, nested in
+// secrets:// too). A flag's next argument is taken as its value only for
+// the flags that take one (--set, --password, ...): `--hide-secret` is a
+// switch, and what follows it is shown (URL-redacted) as any argument.
 func redactArgs(args []string) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
+		if arg == "--" {
+			for _, rest := range args[i:] {
+				out = append(out, redactURLs(rest))
+			}
+			break
+		}
 		name, _, hasValue := strings.Cut(arg, "=")
-		if !sensitiveFlag(name) {
-			out = append(out, arg)
-			continue
-		}
-		if hasValue {
+		switch {
+		case !sensitiveFlag(name):
+			out = append(out, redactURLs(arg))
+		case hasValue:
 			out = append(out, name+"=<redacted>")
-			continue
-		}
-		out = append(out, arg)
-		if i+1 < len(args) {
-			i++
-			out = append(out, "<redacted>")
+		default:
+			out = append(out, arg)
+			if takesValue(name) && i+1 < len(args) {
+				i++
+				out = append(out, "<redacted>")
+			}
 		}
 	}
 	return out
+}
+
+// urlUserinfo is the scheme and user[:password]@ of a URL anywhere in a
+// string.
+var urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@`)
+
+// redactURLs replaces the userinfo of every URL in s with xxxxx.
+func redactURLs(s string) string {
+	return urlUserinfo.ReplaceAllString(s, "${1}xxxxx@")
 }
 
 func sensitiveFlag(name string) bool {
@@ -186,4 +205,17 @@ func (a *app) remoteFetcher(ctx context.Context, helm string) *fetch.Fetcher {
 		Limit:  encrypt.DefaultMaxInputSize,
 		Stderr: a.streams.Stderr,
 	}
+}
+
+// takesValue reports whether a sensitive flag takes the next argument as
+// its value (Helm's valued flags); the others (--hide-secret,
+// --password-stdin) are switches.
+func takesValue(name string) bool {
+	l := strings.ToLower(name)
+	switch l {
+	case "--hide-secret", "--password-stdin", "--pass-credentials":
+		return false
+	}
+	return strings.HasPrefix(l, "--set") || l == "--password" || l == "--kube-token" || l == "--token" ||
+		strings.HasSuffix(l, "-password") || strings.HasSuffix(l, "-token") || strings.HasSuffix(l, "-secret")
 }

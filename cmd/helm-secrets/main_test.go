@@ -581,9 +581,23 @@ func TestDecryptURL(t *testing.T) {
 }
 
 func TestRedactArgs(t *testing.T) {
-	in := []string{"upgrade", "--set", "a=1", "--set-file=k=f", "-f", "x.yaml", "--kube-token", "t", "--", "--set"}
-	want := "upgrade --set <redacted> --set-file=<redacted> -f x.yaml --kube-token <redacted> -- --set"
-	if got := strings.Join(redactArgs(in), " "); got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
+	for _, c := range []struct{ in, want string }{
+		{"upgrade --set a=1 --set-file=k=f -f x.yaml --kube-token t -- --set",
+			"upgrade --set <redacted> --set-file=<redacted> -f x.yaml --kube-token <redacted> -- --set"},
+		// Before: the URL's password was printed.
+		{"template c -f https://u:pw@host/v.yaml --repo https://u:pw@repo.example/charts",
+			"template c -f https://xxxxx@host/v.yaml --repo https://xxxxx@repo.example/charts"},
+		{"template c --repo=https://user:pw@h/x -f=secrets://https://u:pw@h/v.yaml",
+			"template c --repo=https://xxxxx@h/x -f=secrets://https://xxxxx@h/v.yaml"},
+		{"install r c --username u --password pw", "install r c --username u --password <redacted>"},
+		// Before: --hide-secret (a switch) swallowed the next argument.
+		{"template c --hide-secret -f v.yaml", "template c --hide-secret -f v.yaml"},
+		{"template c --hide-secret c2", "template c --hide-secret c2"},
+		{"registry login h --password-stdin --username u", "registry login h --password-stdin --username u"},
+		{"template c -- -f https://u:pw@h/v.yaml", "template c -- -f https://xxxxx@h/v.yaml"},
+	} {
+		if got := strings.Join(redactArgs(strings.Fields(c.in)), " "); got != c.want {
+			t.Errorf("%s\ngot  %s\nwant %s", c.in, got, c.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
@@ -33,13 +34,22 @@ type Options struct {
 	Paths pathpolicy.Policy
 	// Imports refuses key-import protocols (HELM_SECRETS_ALLOW_*_IMPORT*).
 	Imports ImportPolicy
-	// KeyLocationPrefix (HELM_SECRETS_KEY_LOCATION_PREFIX) is the string
-	// every key file path of secrets+age-import:// and
-	// secrets+gpg-import:// must start with.
+	// KeyLocationPrefix (HELM_SECRETS_KEY_LOCATION_PREFIX) is the
+	// directory every key file of secrets+age-import:// and
+	// secrets+gpg-import:// must lie in, compared on cleaned paths resolved
+	// through symlinks (pathpolicy.WithinPrefix), not as a string prefix.
 	KeyLocationPrefix string
 	// URLVariableExpansion (HELM_SECRETS_URL_VARIABLE_EXPANSION=true)
-	// expands ${VAR} in http(s) sources; an undefined variable fails.
+	// expands ${VAR} in http(s) sources; an undefined variable fails. Only
+	// names in URLVariableAllowlist
+	// (HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST) expand when it is
+	// set; without it, any name but the sensitive ones (SensitiveVariable)
+	// does. The URL, and so the values, go to the host the URL names.
 	URLVariableExpansion bool
+	URLVariableAllowlist []string
+	// Strict is encrypt.Options.Strict for the engines Fetch creates
+	// (HELM_SECRETS_STRICT).
+	Strict bool
 	// Kube locates the cluster for the -kubernetes protocols.
 	Kube KubeOptions
 	// LoadGPGKeys (HELM_SECRETS_LOAD_GPG_KEYS, space separated, "false"
@@ -84,7 +94,7 @@ type KubeOptions struct {
 // Fetch returns (PGP). Fetch is safe for concurrent use.
 func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	if o.Engine == nil {
-		o.Engine = encrypt.New(encrypt.Options{MaxInputSize: o.MaxSize})
+		o.Engine = encrypt.New(encrypt.Options{MaxInputSize: o.MaxSize, Strict: o.Strict})
 	}
 	if o.DefaultBackend == "" {
 		o.DefaultBackend = "sops"
@@ -140,7 +150,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 		return plain, nil
 	}
 
-	if (scheme == SchemeAgeImport || scheme == SchemeGPGImport) && !strings.HasPrefix(u.Key, o.KeyLocationPrefix) {
+	if (scheme == SchemeAgeImport || scheme == SchemeGPGImport) && !pathpolicy.WithinPrefix(o.KeyLocationPrefix, u.Key) {
 		return nil, fmt.Errorf("Key location '%s' is not allowed", u.Key)
 	}
 
@@ -192,6 +202,9 @@ type source struct {
 func (o Options) locate(ctx context.Context, s string, ignore bool) (*source, error) {
 	if urls.IsHTTP(s) {
 		data, err := o.download(ctx, s)
+		if errors.Is(err, errURLVariables) {
+			return nil, err // a refusal, even with ignore-missing
+		}
 		if err != nil {
 			if ignore {
 				return nil, nil
@@ -221,7 +234,44 @@ func (o Options) locate(ctx context.Context, s string, ignore bool) (*source, er
 		}
 		return nil, err
 	}
+	// MaxSize applies to local files too, whatever engine decrypts them.
+	if o.MaxSize > 0 && st.Mode().IsRegular() && st.Size() > o.MaxSize {
+		return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", s, encrypt.ErrTooLarge, st.Size(), o.MaxSize)
+	}
 	return &source{name: s, local: true}, nil
+}
+
+// errURLVariables means a URL names variables that may not be expanded.
+var errURLVariables = errors.New("variables not allowed in URL")
+
+// expandable reports whether ${name} may be expanded in a URL: listed in
+// URLVariableAllowlist when that is set, else any name that is not
+// sensitive.
+func (o Options) expandable(name string) bool {
+	if len(o.URLVariableAllowlist) > 0 {
+		return slices.Contains(o.URLVariableAllowlist, name)
+	}
+	return !SensitiveVariable(name)
+}
+
+// SensitiveVariable reports whether an environment variable name looks
+// like it holds a credential (SOPS_*, VAULT_*, AWS_*, GOOGLE_*, AZURE_*,
+// HELM_SECRETS_*, *TOKEN*, *KEY*, *SECRET*, *PASS*, *CREDENTIAL*, *AUTH*):
+// such names expand in a URL only when listed in
+// HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST.
+func SensitiveVariable(name string) bool {
+	n := strings.ToUpper(name)
+	for _, p := range []string{"SOPS_", "VAULT_", "AWS_", "GOOGLE_", "AZURE_", "HELM_SECRETS_", "GNUPG"} {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	for _, s := range []string{"TOKEN", "KEY", "SECRET", "PASS", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
 }
 
 var urlVarRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -230,15 +280,22 @@ var urlVarRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // MaxSize bytes.
 func (o Options) download(ctx context.Context, s string) ([]byte, error) {
 	if o.URLVariableExpansion {
-		var undefined []string
+		var undefined, refused []string
 		s = urlVarRE.ReplaceAllStringFunc(s, func(m string) string {
 			name := urlVarRE.FindStringSubmatch(m)[1]
+			if !o.expandable(name) {
+				refused = append(refused, name)
+				return ""
+			}
 			v, ok := os.LookupEnv(name)
 			if !ok {
 				undefined = append(undefined, name)
 			}
 			return v
 		})
+		if len(refused) > 0 {
+			return nil, fmt.Errorf("%w: %s (the URL's host would receive them; list them in HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST)", errURLVariables, strings.Join(refused, ", "))
+		}
 		if len(undefined) > 0 {
 			return nil, fmt.Errorf("undefined variables in URL: %s", strings.Join(undefined, ", "))
 		}

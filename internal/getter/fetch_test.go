@@ -386,6 +386,20 @@ func TestFetchConcurrent(t *testing.T) {
 
 // TestFetchGPGImport imports a PGP key into a private GNUPGHOME, decrypts,
 // and leaves no home directory and no gpg-agent behind.
+// gpgTMPDIR points TMPDIR at a fresh directory with a short path (gpg-agent
+// socket paths are limited) and SOPS_GPG_EXEC at gpg; it returns TMPDIR.
+func gpgTMPDIR(t *testing.T, gpg string) string {
+	t.Helper()
+	tmp, err := os.MkdirTemp("/tmp", "hsg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("SOPS_GPG_EXEC", gpg)
+	return tmp
+}
+
 func TestFetchGPGImport(t *testing.T) {
 	gpg := testenv.Tool(t, "GPG_BIN", "gpg")
 	sops := testenv.Tool(t, "SOPS_BIN", "sops")
@@ -400,13 +414,7 @@ func TestFetchGPGImport(t *testing.T) {
 	}
 	testenv.WriteFile(t, f.dir, "secrets.yaml", string(enc))
 
-	tmp, err := os.MkdirTemp("/tmp", "hsg-") // short: gpg-agent socket paths
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	t.Setenv("TMPDIR", tmp)
-	t.Setenv("SOPS_GPG_EXEC", gpg)
+	tmp := gpgTMPDIR(t, gpg)
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		wg.Add(1)

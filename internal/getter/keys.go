@@ -56,6 +56,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 		eng := encrypt.New(encrypt.Options{
 			Keys:         encrypt.Keys{AgeIdentities: ids, NoEnvironment: true},
 			MaxInputSize: o.MaxSize,
+			Strict:       o.Strict,
 		})
 		return eng, func() {}, nil
 	}
@@ -67,6 +68,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 	eng := encrypt.New(encrypt.Options{
 		Keys:         encrypt.Keys{GnuPGHome: home},
 		MaxInputSize: o.MaxSize,
+		Strict:       o.Strict,
 	})
 	return eng, cleanup, nil
 }

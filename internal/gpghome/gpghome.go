@@ -3,13 +3,15 @@ package gpghome
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 )
 
 // MaxKeySize caps a key file or a key read from a Secret.
@@ -31,18 +33,19 @@ func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(
 			}
 		}
 	}
-	home, err := os.MkdirTemp("", "helm-secrets-gnupg-")
+	// Homes whose owner died (SIGKILL, OOM) without removing them hold a
+	// private key and may have an agent: remove them first.
+	sweepStaleHomes(gpgconf)
+	home, err := os.MkdirTemp("", homePrefix)
 	if err != nil {
 		return "", nil, err
 	}
+	unlock := lockHome(home)
 	cleanup := func() {
-		// Stop the agent (and any other daemon) of this home only. Use a
+		defer unlock()
+		// Stop the agent (and any other daemon) of this home only, with a
 		// fresh context: the caller's may be cancelled already.
-		kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(kctx, gpgconf, "--homedir", home, "--kill", "all")
-		cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
-		_ = cmd.Run()
+		killAgent(gpgconf, home)
 		_ = os.RemoveAll(home)
 	}
 	if err := os.Chmod(home, 0o700); err != nil {
@@ -59,6 +62,22 @@ func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(
 		return "", nil, fmt.Errorf("gpg --import: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return home, cleanup, nil
+}
+
+// homePrefix names the private GNUPGHOMEs of key imports.
+const homePrefix = "helm-secrets-gnupg-"
+
+// staleHomeAge: a home younger than this is never swept (its creator may
+// not have locked it yet).
+const staleHomeAge = time.Minute
+
+// killAgent stops the daemons of a GNUPGHOME.
+func killAgent(gpgconf, home string) {
+	kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(kctx, gpgconf, "--homedir", home, "--kill", "all")
+	cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
+	_ = cmd.Run()
 }
 
 func isExecutable(p string) bool {
@@ -100,19 +119,15 @@ func ReadKeyFiles(paths []string) ([]byte, error) {
 	return all, nil
 }
 
-// ReadKeyFile reads a key file, size-capped.
+// ReadKeyFile reads a key file: a regular file (a FIFO or device must not
+// block the run) of at most MaxKeySize bytes.
 func ReadKeyFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxKeySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	if len(b) > MaxKeySize {
+	b, err := regularfile.ReadAll(p, MaxKeySize)
+	if errors.Is(err, regularfile.ErrTooLarge) {
 		return nil, fmt.Errorf("key file %s: over %d bytes", p, MaxKeySize)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
 	}
 	return b, nil
 }

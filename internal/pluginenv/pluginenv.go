@@ -64,6 +64,8 @@ func Getter() getter.Options {
 		},
 		KeyLocationPrefix:    os.Getenv("HELM_SECRETS_KEY_LOCATION_PREFIX"),
 		URLVariableExpansion: os.Getenv("HELM_SECRETS_URL_VARIABLE_EXPANSION") == "true",
+		URLVariableAllowlist: commalist.Split(os.Getenv("HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST")),
+		Strict:               Strict(),
 		Kube: getter.KubeOptions{
 			Kubeconfig: os.Getenv("KUBECONFIG"),
 			Context:    os.Getenv("HELM_KUBECONTEXT"),

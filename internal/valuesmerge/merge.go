@@ -229,7 +229,9 @@ func (m *merger) merge(o *Sources) (map[string]interface{}, error) {
 			return nil, err
 		}
 		if err := yaml.Unmarshal(data, &currentMap); err != nil {
-			return nil, fmt.Errorf("failed to parse %s: %w", filePath, err)
+			// The data may be decrypted plaintext, which parser errors
+			// quote ("unknown anchor 'x'"): sanitised like the engine's.
+			return nil, fmt.Errorf("failed to parse %s: %s", filePath, encrypt.ParseErrorText(err, data))
 		}
 		base = mergeMaps(base, currentMap)
 	}

@@ -7,11 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -22,10 +22,9 @@ func TestWrapSIGKILL(t *testing.T) {
 	f := newFixture(t)
 	t.Chdir(f.dir)
 	f.encrypted("secrets.yaml", "password: "+canary+"\n", encrypt.FormatYAML)
-	iterations := 5
-	if s := os.Getenv("HELM_SECRETS_KILL_ITERATIONS"); s != "" {
-		iterations, _ = strconv.Atoi(s)
-	}
+	// From the environment the test started with (newFixture ran
+	// Isolate); a bad value fails instead of meaning 0 iterations.
+	iterations := testenv.IntSetting(t, "HELM_SECRETS_KILL_ITERATIONS", 5, 1)
 	for i := 0; i < iterations; i++ {
 		ready := filepath.Join(f.control, fmt.Sprintf("ready%d", i))
 		cmd := exec.Command(os.Args[0], "template", "chart", "-f", "secrets.yaml")

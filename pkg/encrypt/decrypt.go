@@ -238,6 +238,12 @@ func mentionsSops(data []byte) bool {
 		strings.Contains(string(data), `"sops"`)
 }
 
+// ParseErrorText is a parser's error message (err) about input, without
+// any of input's content: the sanitising the engine applies to its own
+// errors (see sanitize), for callers that parse decrypted plaintext
+// themselves, such as a values merge.
+func ParseErrorText(err error, input []byte) string { return sanitize(err, input) }
+
 // sanitize returns a parser's error message without any of the document's
 // content: parsers quote the input ("unknown anchor 'x'", "invalid dotenv
 // input line: x", "key-value delimiter not found: x"), and the input may be
