@@ -137,6 +137,9 @@ func (a *app) main(ctx context.Context, args []string) error {
 	if p.command == "downloader" {
 		return a.runDownloader(ctx, p.rest)
 	}
+	if p.command == "post-renderer" {
+		return a.runPostRenderer(ctx, p.rest)
+	}
 	root := newRootCmd(a)
 	if findCommand(root, p.command) != nil {
 		a.debugf("command %s", p.command)
