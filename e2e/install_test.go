@@ -444,3 +444,48 @@ func TestInstallNextToOtherPlugins(t *testing.T) {
 		})
 	}
 }
+
+// TestInstallFromOCI: (e) Helm 4 installs the three signed packages from a
+// real OCI registry on 127.0.0.1 (scripts/registry.sh start), pushed there
+// by the project's push step (scripts/registry.sh push), verification on.
+func TestInstallFromOCI(t *testing.T) {
+	k := newKeys(t)
+	r := release(t)
+	for _, h := range helms(t) {
+		if h.name != "v4" {
+			continue // Helm 3 has no oci:// plugin installs
+		}
+		t.Run(h.name, func(t *testing.T) {
+			dir := t.TempDir()
+			script := filepath.Join(repoRoot, "scripts", "registry.sh")
+			out, err := execOutput(script, "start", dir)
+			t.Cleanup(func() { _, _ = execCombined(script, "stop", dir) })
+			if err != nil {
+				t.Fatalf("registry.sh start: %v\n%s", err, out)
+			}
+			addr := strings.TrimPrefix(strings.TrimSpace(string(out)), "export HELM_SECRETS_OCI_REGISTRY=")
+			if !strings.HasPrefix(addr, "127.0.0.1:") {
+				t.Fatalf("registry address %q", addr)
+			}
+			if out, err := execCombined(script, "push", r.dir, addr+"/helm-secrets", "--plain-http"); err != nil {
+				t.Fatalf("registry.sh push: %v\n%s", err, out)
+			}
+			h.newHome(t)
+			h.withoutGo(t)
+			h.setEnv("HELM_SECRETS_RELEASE_URL", r.dir)
+			for _, p := range []string{"secrets", "secrets-getter", "secrets-post-renderer"} {
+				out, errOut := h.mustRun(t, "plugin", "install", "oci://"+addr+"/helm-secrets/"+p+":"+version.String(), "--plain-http", "--keyring", r.pubring)
+				if !strings.Contains(out, "Plugin Hash Verified") || !strings.Contains(errOut, "SHA-256 verified against") {
+					t.Fatalf("oci install %s: not verified?\n%s\n%s", p, out, errOut)
+				}
+			}
+			h.assertPluginList(t, "signed")
+			h.assertDecrypts(t, k, true)
+			h.assertPostRenderer(t)
+			// A tag that is not there fails (and installs nothing).
+			if _, _, code := h.run("plugin", "install", "oci://"+addr+"/helm-secrets/secrets:0.0.1", "--plain-http", "--keyring", r.pubring); code == 0 {
+				t.Fatal("a missing tag installed")
+			}
+		})
+	}
+}
