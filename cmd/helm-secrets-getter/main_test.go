@@ -184,6 +184,7 @@ func TestLeanImports(t *testing.T) {
 		"filippo.io/age", "filippo.io/edwards25519", "filippo.io/hpke", "golang.org/x/crypto/", "golang.org/x/sys/",
 		"go.yaml.in/yaml/v3", "gopkg.in/yaml.v3",
 		"github.com/helm-secrets/helm-secrets/internal/sopslite", "github.com/helm-secrets/helm-secrets/internal/pathpolicy",
+		"github.com/helm-secrets/helm-secrets/internal/version",
 		"github.com/helm-secrets/helm-secrets/cmd/helm-secrets-getter",
 	}
 	for _, p := range strings.Fields(string(out)) {
