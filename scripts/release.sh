@@ -56,6 +56,8 @@ export SOURCE_DATE_EPOCH
 
 mkdir -p "${out}"
 out="$(cd "${out}" && pwd)"
+# Release files of an earlier run would end up in SHA256SUMS.
+rm -f "${out}"/helm-secrets*.tar.gz "${out}"/secrets*-*.tgz "${out}"/secrets*-*.tgz.prov "${out}/SHA256SUMS"
 work="$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")"
 trap 'rm -rf "${work}"' EXIT
 
