@@ -101,8 +101,10 @@ cmd_push() {
 	for name in secrets secrets-getter secrets-post-renderer; do
 		pkg="${name}-${version}.tgz"
 		[[ -f "${rel}/${pkg}" ]] || die "${rel}/${pkg} is missing (run scripts/release.sh ${version} ${rel})"
-		files=("${pkg}:application/vnd.helm.plugin.layer.v1.tar+gzip")
-		[[ -f "${rel}/${pkg}.prov" ]] && files+=("${pkg}.prov:application/vnd.helm.plugin.provenance.v1.prov")
+		# Helm 4 pulls only layers of these two OCI media types (it tells
+		# the package from its .prov by the title annotation).
+		files=("${pkg}:application/vnd.oci.image.layer.v1.tar+gzip")
+		[[ -f "${rel}/${pkg}.prov" ]] && files+=("${pkg}.prov:application/vnd.oci.image.layer.v1.tar")
 		log "pushing ${pkg} to ${target}/${name}:${version}"
 		(cd "${rel}" && "${oras}" push "${plain[@]}" --no-tty --artifact-type "${PLUGIN_ARTIFACT_TYPE}" \
 			"${target}/${name}:${version}" "${files[@]}" >&2)
