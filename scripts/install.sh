@@ -121,7 +121,8 @@ archive="helm-secrets-$os-$arch.tar.gz"
 download_error=""
 if [ "$base" != off ]; then
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-install.XXXXXX")"
-    trap 'rm -rf "$tmp"' EXIT INT TERM
+    trap 'rm -rf "$tmp"' EXIT
+    trap 'rm -rf "$tmp"; exit 1' INT TERM
     sums="$plugin_dir/SHA256SUMS"
     sums_from="$sums (inside the plugin)"
     if [ ! -f "$sums" ]; then
