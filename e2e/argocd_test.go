@@ -27,25 +27,6 @@ type repoServer struct {
 	env     []string
 }
 
-// releaseTree is the release archive's helm-secrets/ folder, built from the
-// checkout: bin/helm-secrets, bin/helm-secrets-getter, plugin.yaml,
-// plugin.complete, scripts/ (install hooks and the shim) and
-// plugins/secrets-getter/.
-func releaseTree(t *testing.T, dst string) {
-	t.Helper()
-	for _, p := range []string{"plugin.yaml", "plugin.complete", "scripts/install.sh", "scripts/install.ps1",
-		"plugins/secrets-getter/plugin.yaml",
-		"plugins/secrets-getter/scripts/install.sh", "plugins/secrets-getter/scripts/install.ps1"} {
-		copyFile(t, filepath.Join(repoRoot, p), filepath.Join(dst, p))
-	}
-	// The shim as it is in the checkout: helm, and helm.sh (the shell
-	// plugin's name for it).
-	copyTree(t, filepath.Join(repoRoot, "scripts", "wrapper"), filepath.Join(dst, "scripts", "wrapper"))
-	for _, b := range []string{"helm-secrets", "helm-secrets-getter"} {
-		copyFile(t, filepath.Join(filepath.Dir(pluginBin), b), filepath.Join(dst, "bin", b))
-	}
-}
-
 // copyFile copies src to dst (following links, as cp does), keeping the
 // executable bit.
 func copyFile(t *testing.T, src, dst string) {
@@ -121,17 +102,18 @@ func newRepoServer(t *testing.T, h *helmEnv, file string, link bool) *repoServer
 	root := t.TempDir()
 	rs := &repoServer{
 		tools:   filepath.Join(root, "custom-tools"),
-		plugins: filepath.Join(root, "helm-plugins"),
 		real:    filepath.Join(root, "usr", "local", "bin", "helm"),
 		repo:    filepath.Join(root, "repo"),
 	}
-	// The init container's script, step by step.
+	// The init container of docs/argo-cd.md: the release archive unpacked
+	// into /custom-tools/helm-secrets; HELM_PLUGINS is its parent (Helm 3:
+	// one plugin, the root plugin.yaml) or its plugins/ folder (Helm 4:
+	// the three v1 plugins).
 	tree := filepath.Join(rs.tools, "helm-secrets")
-	releaseTree(t, tree)
-	copyTree(t, tree, filepath.Join(rs.plugins, "secrets"))
-	copyTree(t, filepath.Join(tree, "plugins", "secrets-getter"), filepath.Join(rs.plugins, "secrets-getter"))
-	for _, b := range []string{"helm-secrets", "helm-secrets-getter"} {
-		copyFile(t, filepath.Join(tree, "bin", b), filepath.Join(rs.plugins, "secrets-getter", "bin", b))
+	extract(t, filepath.Join(release(t).dir, "helm-secrets.tar.gz"), tree)
+	rs.plugins = rs.tools
+	if h.name == "v4" {
+		rs.plugins = filepath.Join(tree, "plugins")
 	}
 	shim := filepath.Join(rs.tools, "helm")
 	if link {

@@ -15,41 +15,37 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/version"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
-// setupGetter installs both plugins: the CLI plugin (h.setup) and the
-// getter plugin from plugins/secrets-getter, placed where a release or a
-// checkout has it (two levels below the CLI plugin), with its own hook.
+// setupGetter installs the plugins that give helm secrets and the
+// secrets:// protocols: on Helm 3 the root plugin has both (h.setup); on
+// Helm 4 the getter/v1 plugin from plugins/helm-secrets-getter joins the
+// cli/v1 one, each with its own hook and binaries.
 func (h *helmEnv) setupGetter(t *testing.T) {
 	t.Helper()
 	h.setup(t)
-	dir := filepath.Join(h.home(), "src", "helm-secrets", "plugins", "secrets-getter")
-	for _, p := range []string{"plugin.yaml", "scripts/install.sh", "scripts/install.ps1"} {
-		b, err := os.ReadFile(filepath.Join(repoRoot, "plugins", "secrets-getter", p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		testenv.WriteFile(t, dir, p, string(b))
-	}
-	if err := os.Chmod(filepath.Join(dir, "scripts", "install.sh"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"plugin", "install", dir}
 	if h.name == "v4" {
-		args = append(args, "--verify=false")
-	}
-	if out, errOut, code := h.run(args...); code != 0 {
-		t.Fatalf("helm %s plugin install secrets-getter: exit %d\n%s\n%s", h.name, code, out, errOut)
+		h.installPluginCopy(t, "secrets-getter", "plugins/helm-secrets-getter/plugin.yaml")
 	}
 	out, errOut, code := h.run("plugin", "list")
-	if code != 0 || !strings.Contains(out, "secrets-getter") || !strings.Contains(out, "secrets ") {
+	if code != 0 || !strings.Contains(out, "secrets ") || (h.name == "v4" && !strings.Contains(out, "secrets-getter")) {
 		t.Fatalf("plugin list: %d\n%s\n%s", code, out, errOut)
 	}
 	// The CLI plugin still works next to the getter.
-	if out, _, code := h.run("secrets", "--version"); code != 0 || !strings.Contains(out, "0.1.0") {
+	if out, _, code := h.run("secrets", "--version"); code != 0 || strings.TrimSpace(out) != version.String() {
 		t.Fatalf("helm secrets --version next to the getter: %d %q", code, out)
 	}
+}
+
+// getterBin is the bin directory of the plugin that serves secrets://.
+func (h *helmEnv) getterBin() string {
+	dir := "helm-secrets"
+	if h.name == "v4" {
+		dir = "secrets-getter"
+	}
+	return filepath.Join(h.home(), "data", "plugins", dir, "bin")
 }
 
 // pgpKey is a PGP key pair in its own GNUPGHOME (its agent stopped at
@@ -408,7 +404,7 @@ func TestGetterLeanPath(t *testing.T) {
 	for _, h := range helms(t) {
 		t.Run(h.name, func(t *testing.T) {
 			h.setupGetter(t)
-			bin := filepath.Join(h.home(), "data", "plugins", "secrets-getter", "bin")
+			bin := h.getterBin()
 			env := []string{"SOPS_AGE_KEY_FILE=" + k.keyFile}
 			testenv.WriteFile(t, h.work, "secrets.yaml", k.encrypt(t, "password: "+canary+"-lean\nport: 5432\n", encrypt.FormatYAML))
 			testenv.WriteFile(t, h.work, "commented.yaml", k.encrypt(t, "# a comment\npassword: "+canary+"-full\n", encrypt.FormatYAML))

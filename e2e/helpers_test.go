@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	removeRelease()
 	os.Exit(code)
 }
 
@@ -78,6 +79,22 @@ func helms(t *testing.T) []*helmEnv {
 // manifest and install hook.
 func (h *helmEnv) setup(t *testing.T) {
 	t.Helper()
+	h.newHome(t)
+	// Install a copy of the plugin directory, as a user installing a
+	// release would; the hook copies HELM_SECRETS_BINARY into it. Helm 3:
+	// the root plugin (helm secrets and the secrets:// downloaders); Helm
+	// 4: the cli/v1 plugin (setupGetter adds the getter/v1 one).
+	if h.name == "v3" {
+		h.installPluginCopy(t, "helm-secrets", "plugin.yaml")
+	} else {
+		h.installPluginCopy(t, "secrets", "plugins/helm-secrets-cli/plugin.yaml")
+	}
+}
+
+// newHome gives h private, empty helm homes, a working directory, and an
+// environment whose install hook takes the binary built for this run.
+func (h *helmEnv) newHome(t *testing.T) {
+	t.Helper()
 	home := t.TempDir()
 	h.work = t.TempDir()
 	h.env = []string{
@@ -97,15 +114,20 @@ func (h *helmEnv) setup(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(home, "tmp"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	// Install a copy of the plugin directory, as a user installing a
-	// release would; the hook copies HELM_SECRETS_BINARY into it.
-	src := filepath.Join(home, "src", "helm-secrets")
-	for _, p := range []string{"plugin.yaml", "plugin.complete", "scripts/install.sh", "scripts/install.ps1"} {
-		b, err := os.ReadFile(filepath.Join(repoRoot, p))
+}
+
+// installPluginCopy copies the manifest (a path in the checkout), the
+// completion script and the install hooks into a fresh directory named
+// name, as a release would lay them out, and runs helm plugin install on it.
+func (h *helmEnv) installPluginCopy(t *testing.T, name, manifest string) {
+	t.Helper()
+	src := filepath.Join(h.home(), "src", name)
+	for _, p := range [][2]string{{manifest, "plugin.yaml"}, {"plugin.complete", "plugin.complete"}, {"scripts/install.sh", "scripts/install.sh"}, {"scripts/install.ps1", "scripts/install.ps1"}} {
+		b, err := os.ReadFile(filepath.Join(repoRoot, p[0]))
 		if err != nil {
 			t.Fatal(err)
 		}
-		testenv.WriteFile(t, src, p, string(b))
+		testenv.WriteFile(t, src, p[1], string(b))
 	}
 	for _, p := range []string{"scripts/install.sh", "plugin.complete"} {
 		if err := os.Chmod(filepath.Join(src, p), 0o755); err != nil {
@@ -117,7 +139,7 @@ func (h *helmEnv) setup(t *testing.T) {
 		args = append(args, "--verify=false")
 	}
 	if out, errOut, code := h.run(args...); code != 0 {
-		t.Fatalf("helm %s plugin install: exit %d\n%s\n%s", h.name, code, out, errOut)
+		t.Fatalf("helm %s plugin install %s: exit %d\n%s\n%s", h.name, name, code, out, errOut)
 	}
 }
 

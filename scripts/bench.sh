@@ -62,8 +62,11 @@ for hv in v3 v4; do
     home="$work/home-$hv"
     export HELM_CONFIG_HOME="$home/config" HELM_CACHE_HOME="$home/cache" HELM_DATA_HOME="$home/data"
     verify=(); [ $hv = v4 ] && verify=(--verify=false)
-    HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$repo" "${verify[@]}" >/dev/null 2>&1
-    HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$repo/plugins/secrets-getter" "${verify[@]}" >/dev/null 2>&1
+    # Helm 3: the root plugin has both; Helm 4: the cli/v1 and getter/v1 plugins.
+    srcs=("$repo"); [ $hv = v4 ] && srcs=("$repo/plugins/helm-secrets-cli" "$repo/plugins/helm-secrets-getter")
+    for src in "${srcs[@]}"; do
+        HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$src" "${verify[@]}" >/dev/null 2>&1
+    done
     "$helm_bin" plugin install "$work/sh-getter" "${verify[@]}" >/dev/null 2>&1
     for n in "${sizes[@]}"; do
         pf=""; ef=""; df=""; dec=""

@@ -30,12 +30,20 @@ helm() { "$helm_bin" "$@"; }
 
 say "Building and installing the plugin into $helm_bin"
 go build -trimpath -o bin/helm-secrets ./cmd/helm-secrets
-if helm plugin list 2>/dev/null | grep -q '^secrets\b'; then
-    helm plugin uninstall secrets >/dev/null
+for p in secrets secrets-getter secrets-post-renderer; do
+    if helm plugin list 2>/dev/null | grep -q "^$p\b"; then
+        helm plugin uninstall "$p" >/dev/null
+    fi
+done
+# Helm 3: the root plugin (helm secrets and secrets://); Helm 4: the cli/v1
+# and getter/v1 plugins under plugins/ (docs/install.md).
+if "$helm_bin" version --short | grep -q '^v4'; then
+    for p in helm-secrets-cli helm-secrets-getter; do
+        HELM_SECRETS_BINARY="$repo/bin/helm-secrets" run "$helm_bin" plugin install "$repo/plugins/$p" --verify=false
+    done
+else
+    HELM_SECRETS_BINARY="$repo/bin/helm-secrets" run "$helm_bin" plugin install "$repo"
 fi
-verify=()
-"$helm_bin" version --short | grep -q '^v4' && verify=(--verify=false)
-HELM_SECRETS_BINARY="$repo/bin/helm-secrets" run "$helm_bin" plugin install "$repo" "${verify[@]}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-demo.XXXXXX")
 cluster_dir=""

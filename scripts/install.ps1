@@ -1,21 +1,103 @@
-# Install hook of the helm-secrets plugins on Windows: same order as
-# install.sh, for bin\helm-secrets.exe and the lean bin\helm-secrets-getter.exe
-# (a copy of helm-secrets.exe when no lean getter is at hand).
+# Install (and update) hook of the helm-secrets plugins on Windows: the same
+# steps as install.sh, for bin\helm-secrets.exe and the lean
+# bin\helm-secrets-getter.exe:
+#   1. HELM_SECRETS_BINARY (copied; HELM_SECRETS_GETTER_BINARY or the
+#      helm-secrets-getter.exe next to it, else a copy of helm-secrets.exe);
+#   2. binaries already there (bin\helm-secrets.exe of this version, or
+#      bin\windows-ARCH\ of the multi-platform archive, copied into bin\ so
+#      that the downloader command bin/helm-secrets-getter finds the .exe);
+#   3. helm-secrets-windows-ARCH.tar.gz from HELM_SECRETS_RELEASE_URL
+#      (default: the project's GitHub release of this version; a directory
+#      for air-gapped sites; "off" skips it), its SHA-256 checked against
+#      SHA256SUMS (the plugin's own, else the release's) before extracting;
+#   4. go build from the source tree, when Go is installed;
+# else it fails and says what to do.
 $ErrorActionPreference = "Stop"
+function Fail($msg) { [Console]::Error.WriteLine("helm-secrets: $msg"); exit 1 }
+function Say($msg) { [Console]::Error.WriteLine("helm-secrets: $msg") }
+
 $pluginDir = if ($env:HELM_PLUGIN_DIR) { $env:HELM_PLUGIN_DIR } else { Split-Path -Parent $PSScriptRoot }
-$bin = Join-Path $pluginDir "bin\helm-secrets.exe"
-$getter = Join-Path $pluginDir "bin\helm-secrets-getter.exe"
-New-Item -ItemType Directory -Force -Path (Join-Path $pluginDir "bin") | Out-Null
+$pluginDir = (Get-Item $pluginDir).FullName
+$binDir = Join-Path $pluginDir "bin"
+$bin = Join-Path $binDir "helm-secrets.exe"
+$getter = Join-Path $binDir "helm-secrets-getter.exe"
+$arch = if ($env:PROCESSOR_ARCHITECTURE -eq "ARM64") { "arm64" } else { "amd64" }
+$version = (Select-String -Path (Join-Path $pluginDir "plugin.yaml") -Pattern '^version:\s*"?([0-9][0-9A-Za-z.+-]*)"?\s*$' | Select-Object -First 1).Matches.Groups[1].Value
+if (-not $version) { Fail "cannot read the version from $pluginDir\plugin.yaml" }
+New-Item -ItemType Directory -Force -Path $binDir | Out-Null
+
+# 1. An explicit binary.
 if ($env:HELM_SECRETS_BINARY) {
     Copy-Item -Force $env:HELM_SECRETS_BINARY $bin
     $g = if ($env:HELM_SECRETS_GETTER_BINARY) { $env:HELM_SECRETS_GETTER_BINARY } else { Join-Path (Split-Path -Parent $env:HELM_SECRETS_BINARY) "helm-secrets-getter.exe" }
     if (Test-Path $g) { Copy-Item -Force $g $getter } else { Copy-Item -Force $env:HELM_SECRETS_BINARY $getter }
+    Say "installed $($env:HELM_SECRETS_BINARY)"
     exit 0
 }
-if (Test-Path $bin) {
+
+# 2. Bundled binaries.
+if ((Test-Path $bin) -and ((& $bin --version 2>$null) -eq $version)) {
     if (-not (Test-Path $getter)) { Copy-Item -Force $bin $getter }
+    Say "using the bundled binary $bin ($version)"
     exit 0
 }
+$multi = Join-Path $binDir "windows-$arch"
+if (Test-Path (Join-Path $multi "helm-secrets.exe")) {
+    Copy-Item -Force (Join-Path $multi "helm-secrets.exe") $bin
+    Copy-Item -Force (Join-Path $multi "helm-secrets-getter.exe") $getter
+    Say "using the bundled binaries in $multi"
+    exit 0
+}
+
+# 3. The release archive, verified before it is extracted.
+$base = if ($env:HELM_SECRETS_RELEASE_URL) { $env:HELM_SECRETS_RELEASE_URL.TrimEnd("/") } else { "https://github.com/helm-secrets/helm-secrets/releases/download/v$version" }
+$archive = "helm-secrets-windows-$arch.tar.gz"
+$downloadError = $null
+function Fetch($url, $dst) {
+    if ($url -match '^file://') { Copy-Item -Force ($url -replace '^file://', '') $dst }
+    elseif ($url -match '^(https?)://') { Invoke-WebRequest -UseBasicParsing -Uri $url -OutFile $dst }
+    else { Copy-Item -Force $url $dst }
+}
+if ($base -ne "off") {
+    $tmp = Join-Path ([IO.Path]::GetTempPath()) ("helm-secrets-install-" + [Guid]::NewGuid())
+    New-Item -ItemType Directory -Path $tmp | Out-Null
+    try {
+        $sums = Join-Path $pluginDir "SHA256SUMS"
+        $sumsFrom = "$sums (inside the plugin)"
+        if (-not (Test-Path $sums)) {
+            $sums = Join-Path $tmp "SHA256SUMS"
+            $sumsFrom = "$base/SHA256SUMS"
+            try { Fetch "$base/SHA256SUMS" $sums } catch { $downloadError = "could not download $base/SHA256SUMS: $_" }
+        }
+        if (-not $downloadError) {
+            Say "downloading $base/$archive"
+            try { Fetch "$base/$archive" (Join-Path $tmp $archive) } catch { $downloadError = "could not download $base/${archive}: $_" }
+        }
+        if (-not $downloadError) {
+            $want = $null
+            foreach ($line in Get-Content $sums) {
+                $f = $line -split '\s+', 2
+                if ($f.Count -eq 2 -and ($f[1] -eq $archive -or $f[1] -eq "*$archive")) { $want = $f[0].ToLower(); break }
+            }
+            if (-not $want) { Fail "$sumsFrom has no checksum for ${archive}: refusing to install it" }
+            $got = (Get-FileHash -Algorithm SHA256 (Join-Path $tmp $archive)).Hash.ToLower()
+            if ($got -ne $want) { Fail "checksum mismatch for ${archive}: SHA-256 $got, $sumsFrom says ${want}: refusing to install it (a corrupt or tampered download)" }
+            $x = Join-Path $tmp "x"
+            New-Item -ItemType Directory -Path $x | Out-Null
+            tar -xzf (Join-Path $tmp $archive) -C $x bin/helm-secrets.exe bin/helm-secrets-getter.exe
+            if ($LASTEXITCODE -ne 0) { Fail "$archive (checksum verified) does not hold bin/helm-secrets.exe and bin/helm-secrets-getter.exe" }
+            Copy-Item -Force (Join-Path $x "bin\helm-secrets.exe") $bin
+            Copy-Item -Force (Join-Path $x "bin\helm-secrets-getter.exe") $getter
+            Say "installed helm-secrets $version (windows/$arch) from $base/$archive, SHA-256 verified against $sumsFrom"
+            exit 0
+        }
+        Say $downloadError
+    } finally {
+        Remove-Item -Recurse -Force $tmp -ErrorAction SilentlyContinue
+    }
+}
+
+# 4. Build from source.
 $src = $pluginDir
 while (-not (Test-Path (Join-Path $src "go.mod"))) {
     $parent = Split-Path -Parent $src
@@ -23,12 +105,22 @@ while (-not (Test-Path (Join-Path $src "go.mod"))) {
     $src = $parent
 }
 if ((Test-Path (Join-Path $src "go.mod")) -and (Get-Command go -ErrorAction SilentlyContinue)) {
+    Say "building from source in $src"
     Push-Location $src
     try {
-        go build -trimpath -o $bin ./cmd/helm-secrets
-        go build -trimpath -o $getter ./cmd/helm-secrets-getter
+        $env:CGO_ENABLED = "0"
+        go build -trimpath -ldflags "-s -w" -o $bin ./cmd/helm-secrets
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+        go build -trimpath -ldflags "-s -w" -o $getter ./cmd/helm-secrets-getter
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     } finally { Pop-Location }
     exit 0
 }
-Write-Error "helm-secrets: no binary: set HELM_SECRETS_BINARY or install Go"
-exit 1
+
+$why = if ($downloadError) { " ($downloadError)" } else { "" }
+Fail @"
+no helm-secrets binary for windows/$arch in $binDir$why. Do one of:
+  - make the release reachable, or set HELM_SECRETS_RELEASE_URL to a mirror (URL or directory) holding $archive and SHA256SUMS, then reinstall;
+  - set HELM_SECRETS_BINARY to a built helm-secrets.exe, then reinstall;
+  - install Go (1.26 or later) so this hook can build from source, then reinstall.
+"@

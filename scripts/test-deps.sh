@@ -158,4 +158,8 @@ done
 # shellcheck disable=SC2016 # ${PATH} is expanded by the caller's eval.
 printf 'export PATH=%q:"${PATH}"\n' "${out[HELM_SECRETS_TEST_PATH]}"
 
+# The OCI registry and oras of the oci:// plugin install test
+# (scripts/registry.sh; exports REGISTRY_BIN and ORAS_BIN).
+"$(dirname "${BASH_SOURCE[0]}")/registry.sh" build
+
 log "test dependencies ready in $(($(now_ms) - start)) ms (cache: ${HELM_SECRETS_CACHE})"

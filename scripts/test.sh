@@ -46,13 +46,13 @@ fi
 go vet ./...
 "$STATICCHECK_BIN" ./...
 
-log "cross-compiling the plugin binaries"
-for os in linux darwin windows; do
-    for arch in amd64 arm64; do
-        CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -o /dev/null ./cmd/helm-secrets
-        CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -o /dev/null ./cmd/helm-secrets-getter
-    done
-done
+# Cross-compiles both binaries for linux, darwin, windows x amd64, arm64 and
+# packs every release file (unsigned here; e2e signs and installs them).
+log "release files for every platform (scripts/release.sh)"
+release_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}" HELM4_BIN="$HELM4_BIN" \
+    scripts/release.sh "$(cat internal/version/VERSION)" "$release_dir" >&2
+rm -rf "$release_dir"
 
 log "go test"
 if [ $# -eq 0 ]; then

@@ -26,6 +26,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
+	"github.com/helm-secrets/helm-secrets/internal/version"
 )
 
 // maxInputSize is the full engine's default cap (encrypt.DefaultMaxInputSize).
@@ -34,6 +35,10 @@ const maxInputSize = 32 << 20
 func main() {
 	// No core dump and no same-user ptrace of a process holding plaintext.
 	_ = nodump.NotDumpable()
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-v") {
+		os.Stdout.WriteString(version.String() + "\n")
+		return
+	}
 	if out, ok := fastPath(os.Args[1:]); ok {
 		if _, err := os.Stdout.Write(out); err != nil {
 			os.Exit(1)

@@ -16,11 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
+	hsversion "github.com/helm-secrets/helm-secrets/internal/version"
 )
 
-// version is the plugin version, set at build time with
-// -ldflags "-X main.version=1.2.3".
-var version = "0.1.0"
+// version is the plugin version: internal/version, the one source of it.
+var version = hsversion.String()
 
 func main() {
 	args := os.Args[1:]

@@ -156,6 +156,9 @@ func (a *app) main(ctx context.Context, args []string) error {
 		_ = notDumpable()
 		return a.runDownloader(ctx, p.rest)
 	}
+	if p.command == "post-renderer" {
+		return a.runPostRenderer(ctx, p.rest)
+	}
 	root := newRootCmd(a)
 	if c := findCommand(root, p.command); c != nil {
 		// Not the wrapper: helm opens the wrapper's memfds through
