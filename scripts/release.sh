@@ -100,7 +100,9 @@ common() {
 	cp plugin.complete "$1/"
 	cp scripts/install.sh scripts/install.ps1 "$1/scripts/"
 	cp scripts/wrapper/helm "$1/scripts/wrapper/"
-	cp -P scripts/wrapper/helm.sh "$1/scripts/wrapper/" # the shell plugin's name for the shim: a link to it
+	# The shell plugin's name for the shim; a copy, since Helm 3 cannot
+	# extract a symlink from a plugin archive.
+	cp scripts/wrapper/helm "$1/scripts/wrapper/helm.sh"
 }
 
 # v1_in_archive SRC DST BINDIR: a Helm 4 manifest for plugins/NAME inside an

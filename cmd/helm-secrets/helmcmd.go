@@ -85,7 +85,7 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	var filters []*redact.Writer
 	code, err := wrap(ctx, opts, func(p preparedRun) (io.Writer, io.Writer) {
 		for _, f := range p.decrypted {
-			a.infof("Decrypt: %s", redactURLs(f))
+			a.infof("Decrypt: %s", f) // remote sources come redacted (urls.Redact)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
 		if !redacting || len(p.plaintexts) == 0 {

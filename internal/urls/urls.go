@@ -34,7 +34,8 @@ func IsHTTP(s string) bool {
 }
 
 // Redact returns s for messages: a URL loses the password of its userinfo
-// (user:xxxxx@host); anything else is returned unchanged.
+// (user:xxxxx@host), or its user name when that is all there is (often a
+// token: xxxxx@host); anything else is returned unchanged.
 func Redact(s string) string {
 	if !HasScheme(s) {
 		return s
@@ -57,6 +58,11 @@ func Redact(s string) string {
 	}
 	if u.User == nil {
 		return s
+	}
+	if _, hasPassword := u.User.Password(); !hasPassword {
+		// A user name alone is often a token (https://TOKEN@host/...).
+		u.User = url.User("xxxxx")
+		return u.String()
 	}
 	return u.Redacted()
 }
