@@ -204,7 +204,12 @@ func unwrapOnce(err error) error {
 // read returns the content of a values source, as Helm's readFile does.
 func (m *merger) read(source string) ([]byte, error) {
 	if strings.TrimSpace(source) == "-" {
-		return io.ReadAll(os.Stdin)
+		// Standard input, bounded like every other source.
+		data, err := io.ReadAll(io.LimitReader(os.Stdin, encrypt.DefaultMaxInputSize+1))
+		if err == nil && int64(len(data)) > encrypt.DefaultMaxInputSize {
+			err = fmt.Errorf("standard input: %w (limit %d bytes)", encrypt.ErrTooLarge, encrypt.DefaultMaxInputSize)
+		}
+		return data, err
 	}
 	if j, ok := m.files[source]; ok {
 		return j.plain, nil
