@@ -186,6 +186,31 @@ func (h *helmEnv) assertDecrypts(t *testing.T, k *keys, cli bool) {
 	}
 }
 
+// assertBackendLibrary checks that the installed plugin ships the helper
+// library custom backends source from $SCRIPT_DIR: `helm secrets -b
+// ./kv.sh` with a script that sources scripts/lib/backends/_custom.sh, as
+// the shell plugin's example backends do (cli), and the same script for
+// secrets:// through HELM_SECRETS_BACKEND.
+func (h *helmEnv) assertBackendLibrary(t *testing.T, cli bool) {
+	t.Helper()
+	testenv.WriteFile(t, h.work, "kv.sh", `_BACKEND_REGEX='!kv [A-Za-z0-9_-]*'
+. "${SCRIPT_DIR}/lib/backends/_custom.sh"
+_custom_backend_get_secret() { printf 'kv-%s' "$2"; }
+`)
+	testenv.WriteFile(t, h.work, "kv.yaml", "password: !kv "+canary+"\n")
+	want := "kv-" + canary
+	if cli {
+		out, errOut, code := h.run("secrets", "-b", "./kv.sh", "template", "rel", chart(), "-f", "kv.yaml")
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("helm %s secrets -b ./kv.sh template -f kv.yaml: exit %d\n%s\n%s", h.name, code, out, errOut)
+		}
+	}
+	out, errOut, code := h.runEnv([]string{"HELM_SECRETS_BACKEND=" + filepath.Join(h.work, "kv.sh")}, "template", "rel", chart(), "-f", "secrets://kv.yaml")
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("helm %s template -f secrets://kv.yaml with a custom backend: exit %d\n%s\n%s", h.name, code, out, errOut)
+	}
+}
+
 // pluginsDir is h's plugin directory.
 func (h *helmEnv) pluginsDir() string { return filepath.Join(h.home(), "data", "plugins") }
 

@@ -138,6 +138,7 @@ func TestInstallFromReleaseArchive(t *testing.T) {
 					}
 					h.assertPluginList(t, "")
 					h.assertDecrypts(t, k, true)
+					h.assertBackendLibrary(t, true)
 				}
 			} else {
 				h.newHome(t)
@@ -145,6 +146,7 @@ func TestInstallFromReleaseArchive(t *testing.T) {
 				h.installPackages(t, r, r.dir, r.dir)
 				h.assertPluginList(t, "signed")
 				h.assertDecrypts(t, k, true)
+				h.assertBackendLibrary(t, true)
 				h.assertPostRenderer(t)
 			}
 		})

@@ -103,6 +103,15 @@ common() {
 	# The shell plugin's name for the shim; a copy, since Helm 3 cannot
 	# extract a symlink from a plugin archive.
 	cp scripts/wrapper/helm "$1/scripts/wrapper/helm.sh"
+	backend_library "$1"
+}
+
+# backend_library DIR: the helper library custom backend scripts source
+# from $SCRIPT_DIR (DIR/scripts), under both of the shell plugin's paths.
+backend_library() {
+	mkdir -p "$1/scripts/lib/backends" "$1/scripts/backends"
+	cp scripts/lib/backends/_custom.sh "$1/scripts/lib/backends/"
+	cp scripts/backends/_custom.sh "$1/scripts/backends/"
 }
 
 # v1_in_archive SRC DST BINDIR: a Helm 4 manifest for plugins/NAME inside an
@@ -222,6 +231,7 @@ for m in plugins/*/plugin.yaml; do
 	cp "${m}" "${d}/plugin.yaml"
 	[[ -e "${dir}/plugin.complete" ]] && cp -L "${dir}/plugin.complete" "${d}/"
 	cp scripts/install.sh scripts/install.ps1 "${d}/scripts/"
+	backend_library "${d}"
 	cp "${work}/SHA256SUMS.archives" "${d}/SHA256SUMS"
 	normalize "${d}"
 	rm -f "${out}/${name}-${version}.tgz" "${out}/${name}-${version}.tgz.prov"

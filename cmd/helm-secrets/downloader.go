@@ -22,6 +22,7 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	o := pluginenv.Getter()
 	o.Engine = a.engine
 	o.DefaultBackend = a.opts.backend
+	o.Scripts = a.backends.Scripts
 	o.IgnoreMissing = a.opts.ignoreMissing
 	if a.debug {
 		encrypt.SetSopsLog(a.streams.Stderr)

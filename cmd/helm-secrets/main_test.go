@@ -37,7 +37,8 @@ func TestMain(m *testing.M) {
 //
 // Each script gets two fresh age keys: $SOPS_AGE_KEY_FILE holds the first
 // (public key $AGE_PUBLIC_KEY), $AGE_KEY2_FILE the second ($AGE_PUBLIC_KEY2).
-// $EXAMPLES_DIR is the repository's examples folder.
+// $EXAMPLES_DIR is the repository's examples folder, $REPO_DIR the
+// repository (a plugin folder: HELM_PLUGIN_DIR=$REPO_DIR).
 // Extra commands: envsubst FILE... (expand $VARS in place), mode FILE PERM,
 // isempty DIR, samematch REGEXP FILE1 FILE2, replace OLD NEW FILE.
 func TestScripts(t *testing.T) {
@@ -50,6 +51,11 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("EXAMPLES_DIR", examples)
+			repo, err := filepath.Abs(filepath.Join("..", ".."))
+			if err != nil {
+				return err
+			}
+			env.Setenv("REPO_DIR", repo)
 			keys := filepath.Join(env.WorkDir, ".keys")
 			if err := os.MkdirAll(keys, 0o700); err != nil {
 				return err

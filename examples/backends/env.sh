@@ -44,7 +44,10 @@ _custom_backend_decrypt_file() {
 
 _custom_backend_decrypt_literal() {
     case "${1}" in
-    '!env '*) printenv "${1#!env }" | tr -d '\n' ;;
+    '!env '*)
+        printenv "${1#!env }" >/dev/null || fatal 'env backend: %s is not set' "${1#!env }"
+        printenv "${1#!env }" | tr -d '\n'
+        ;;
     *) printf '%s' "${1}" ;;
     esac
 }

@@ -24,6 +24,12 @@ type Backend interface {
 	// Decrypt returns the plaintext of an encrypted document held in
 	// memory, or encrypt.ErrNotEncrypted (wrapped) when data is not one.
 	Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error)
+	// DecryptLiteral returns the plaintext of one --set style value as
+	// typed after its key= (an encrypted literal: a whole SOPS document for
+	// sops), or encrypt.ErrNotEncrypted (wrapped) when the backend leaves
+	// the value as it is, as the shell plugin's backend_decrypt_literal
+	// prints it unchanged.
+	DecryptLiteral(ctx context.Context, value string) ([]byte, error)
 	// Engine is the SOPS engine that manages this backend's files (encrypt,
 	// edit, rotate, updatekeys), or nil when the backend uses files as they
 	// are.
@@ -42,6 +48,13 @@ func (b sops) ReadFiles(ctx context.Context, paths []string) []encrypt.Result {
 
 func (b sops) Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error) {
 	return b.engine.Decrypt(ctx, data, format)
+}
+
+func (b sops) DecryptLiteral(ctx context.Context, value string) ([]byte, error) {
+	if !strings.Contains(value, "sops") || !encrypt.IsEncrypted([]byte(value), encrypt.FormatAuto) {
+		return nil, encrypt.ErrNotEncrypted
+	}
+	return b.engine.Decrypt(ctx, []byte(value), encrypt.FormatAuto)
 }
 
 func (b sops) Engine() *encrypt.Engine { return b.engine }
@@ -63,6 +76,10 @@ func (b noop) ReadFiles(_ context.Context, paths []string) []encrypt.Result {
 
 func (noop) Decrypt(_ context.Context, data []byte, _ encrypt.Format) ([]byte, error) {
 	return data, nil
+}
+
+func (noop) DecryptLiteral(context.Context, string) ([]byte, error) {
+	return nil, encrypt.ErrNotEncrypted
 }
 
 func (noop) Engine() *encrypt.Engine { return nil }

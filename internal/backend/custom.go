@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,22 @@ func (c custom) Decrypt(ctx context.Context, data []byte, format encrypt.Format)
 		return nil, fmt.Errorf("%s: %w", c.script.Path, encrypt.ErrNotEncrypted)
 	}
 	return plain, err
+}
+
+// DecryptLiteral runs the script's _custom_backend_decrypt_literal VALUE.
+// As in the shell plugin, which compares the function's output (trailing
+// newlines removed, as $(...) removes them) with the value, an unchanged
+// value means "not encrypted".
+func (c custom) DecryptLiteral(ctx context.Context, value string) ([]byte, error) {
+	plain, err := c.script.DecryptLiteral(ctx, value)
+	if err != nil {
+		return nil, err
+	}
+	plain = bytes.TrimRight(plain, "\n")
+	if string(plain) == value {
+		return nil, fmt.Errorf("%s: %w", c.script.Path, encrypt.ErrNotEncrypted)
+	}
+	return plain, nil
 }
 
 // Engine: the script manages its files itself (see Script).

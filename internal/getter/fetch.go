@@ -13,6 +13,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -27,6 +28,10 @@ type Options struct {
 	// HELM_SECRETS_BACKEND ("" means sops).
 	AllowedBackends []string
 	DefaultBackend  string
+	// Scripts, when set, allows custom backend scripts (a backend name
+	// that is a file), configured as backend.Selector.Scripts; nil refuses
+	// them.
+	Scripts *shellbackend.Script
 	// IgnoreMissing (HELM_SECRETS_IGNORE_MISSING_VALUES=true) turns a
 	// missing source into empty output, as a leading ? does.
 	IgnoreMissing bool
@@ -99,7 +104,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	if o.DefaultBackend == "" {
 		o.DefaultBackend = "sops"
 	}
-	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends}
+	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends, Scripts: o.Scripts}
 	// The shell plugin loads the default backend first, so an allow-list
 	// without it fails every URL (docs/compatibility.md §1.1).
 	b, err := backends.Get(o.DefaultBackend)
@@ -140,7 +145,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	ignore := o.IgnoreMissing || u.IgnoreMissing
 
 	if scheme == SchemeLiteral {
-		plain, err := b.Decrypt(ctx, []byte(u.Source), encrypt.FormatAuto)
+		plain, err := b.DecryptLiteral(ctx, u.Source)
 		if errors.Is(err, encrypt.ErrNotEncrypted) {
 			return []byte(u.Source), nil
 		}

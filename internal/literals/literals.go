@@ -101,24 +101,21 @@ type Moved struct {
 	Plain []byte
 }
 
-// Extract removes every key=ENCRYPTED part from a --set,
-// --set-string or --set-json value and returns what is left (possibly "")
-// and the decrypted literals. Helm applies --set-file after --set and
+// Extract removes every key=ENCRYPTED part from a --set, --set-string or
+// --set-json value and returns what is left (possibly "") and the
+// decrypted literals. decrypt is called with the value of each top-level
+// key=value part (unescaped; for --set-json, a JSON string's content) and
+// decides: plaintext, encrypt.ErrNotEncrypted (wrapped) to keep the part
+// as it is, or an error. Helm applies --set-file after --set and
 // --set-string, so a literal only changes precedence against the same key
-// given again in a later --set-string. It fails (closed) when a literal
-// cannot be isolated as a whole key=value, rather than hand helm
-// ciphertext.
-func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(context.Context, []byte) ([]byte, error)) (string, []Moved, error) {
-	leaves := p.Leaves(kind, v)
-	if len(leaves) == 0 {
-		return v, nil, nil
-	}
-	isLeaf := make(map[string]bool, len(leaves))
-	for _, l := range leaves {
-		isLeaf[l] = true
-	}
+// given again in a later --set-string. It fails (closed) when a SOPS
+// document that decrypt would not leave as it is sits inside a {list} or
+// a JSON object, where it cannot be isolated as a whole key=value, rather
+// than hand helm ciphertext.
+func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(ctx context.Context, value string) ([]byte, error)) (string, []Moved, error) {
 	var keep []string
 	var moved []Moved
+	whole := map[string]bool{}
 	for _, part := range SplitTopLevel(kind, v) {
 		key, raw, ok := strings.Cut(part, "=")
 		if !ok {
@@ -128,21 +125,31 @@ func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(c
 		val := Unescape(raw)
 		if kind == SetJSON {
 			if json.Unmarshal([]byte(raw), &val) != nil {
-				val = ""
+				keep = append(keep, part)
+				continue
 			}
 		}
-		if !isLeaf[val] {
+		whole[val] = true
+		plain, err := decrypt(ctx, val)
+		if errors.Is(err, encrypt.ErrNotEncrypted) {
 			keep = append(keep, part)
 			continue
 		}
-		plain, err := decrypt(ctx, []byte(val))
 		if err != nil {
 			return "", nil, fmt.Errorf("encrypted literal for %s: %w", key, err)
 		}
 		moved = append(moved, Moved{Key: key, Plain: plain})
 	}
-	if len(moved) < len(leaves) {
-		return "", nil, ErrNotIsolated
+	for _, leaf := range p.Leaves(kind, v) {
+		if whole[leaf] {
+			continue
+		}
+		if _, err := decrypt(ctx, leaf); !errors.Is(err, encrypt.ErrNotEncrypted) {
+			return "", nil, ErrNotIsolated
+		}
+	}
+	if len(moved) == 0 {
+		return v, nil, nil
 	}
 	return strings.Join(keep, ","), moved, nil
 }

@@ -45,7 +45,10 @@ type Script struct {
 }
 
 // prelude defines what the shell plugin's scripts give a backend they
-// source: its shell options and its message helpers. $0 is the backend
+// source: its shell options, its message helpers and the helpers its
+// scripts/lib/backends/_custom.sh library uses (_regex_escape, _sed_i;
+// _mktemp makes files, mode 0600, or with -d folders, in a private
+// folder removed when the call exits). $0 is the backend
 // script, "$@" the function and its arguments.
 const prelude = `set -euf
 log() {
@@ -63,6 +66,19 @@ error() {
 fatal() {
     error "$@"
     exit 1
+}
+_regex_escape() {
+    sed -e 's/[]\/$*.^[]/\\&/g'
+}
+_sed_i() {
+    if sed --version >/dev/null 2>&1; then sed -i "$@"; else sed -i '' "$@"; fi
+}
+_mktemp() {
+    if [ -z "${_HELM_SECRETS_TMP:-}" ]; then
+        _HELM_SECRETS_TMP="$(mktemp -d)"
+        trap 'rm -rf "${_HELM_SECRETS_TMP}"' EXIT
+    fi
+    mktemp "$@" "${_HELM_SECRETS_TMP}/XXXXXX"
 }
 . "$0"
 "$@"

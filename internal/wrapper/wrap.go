@@ -260,12 +260,20 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 // moveLiterals takes the encrypted literals out of a --set style slot and
 // serves their plaintext through --set-file paths.
 func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
-	b, err := p.o.Backends.Get(p.o.DefaultBackend)
+	def, err := p.o.Backends.Get(p.o.DefaultBackend)
 	if err != nil {
 		return err
 	}
-	dec := func(ctx context.Context, doc []byte) ([]byte, error) {
-		return b.Decrypt(ctx, doc, encrypt.FormatAuto)
+	// Each literal may name its backend (key=NAME!value), as files do.
+	dec := func(ctx context.Context, value string) ([]byte, error) {
+		b := def
+		if name, rest := backend.SplitPrefix(value); name != "" {
+			if b, err = p.o.Backends.Get(name); err != nil {
+				return nil, err
+			}
+			value = rest
+		}
+		return b.DecryptLiteral(ctx, value)
 	}
 	kind := s.kind.literalKind()
 	rest, moved, err := parser.Extract(ctx, kind, s.value, dec)
