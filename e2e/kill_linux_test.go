@@ -51,7 +51,8 @@ type killPath struct {
 // file. The paths: the wrapper (helm-secrets template with real helm; helm
 // must stop too), the getter (helm-secrets downloader, the lean
 // helm-secrets-getter, and real helm with -f secrets:// killed as a process
-// group with its getter child), and edit (an editor that
+// group with its getter child, and the downloader with
+// secrets+gpg-import://, whose private GNUPGHOME must be gone), and edit (an editor that
 // sleeps; our process alone or its whole group is killed; the edited file
 // must be the old or the new version). The loop goes on until
 // HELM_SECRETS_KILL_ITERATIONS runs (default 51) were SIGKILLed before they
@@ -101,6 +102,14 @@ func TestSIGKILLLoop(t *testing.T) {
 		}
 		return nil
 	}
+	// gpg-import: the private key lives in a private GNUPGHOME while the
+	// downloader runs; a SIGKILLed run leaves it to the guard process.
+	pk := newPGPKey(t)
+	gpgSecrets := testenv.WriteFile(t, h.work, "secrets.gpg.yaml", pk.encrypt(t, "password: "+killCanary+"\n", encrypt.FormatYAML))
+	gnupgHomes := func() []string {
+		m, _ := filepath.Glob(filepath.Join(tmp, "helm-secrets-gnupg-*"))
+		return m
+	}
 	editOutcome := map[string]int{}
 	paths := []*killPath{
 		{
@@ -126,6 +135,20 @@ func TestSIGKILLLoop(t *testing.T) {
 				return false
 			},
 			ok: rendered, after: waitHelm,
+		},
+		{
+			name: "gpg-import", argv: []string{pluginBin, "downloader", "", "", "", "secrets+gpg-import://" + pk.keyFile + "?" + gpgSecrets},
+			hot: func() bool { return len(gnupgHomes()) > 0 }, ok: printed,
+			after: func(bool) error {
+				// The guard stops the home's agent, then removes it.
+				if left := waitNoProcs(tmp, 15*time.Second); len(left) > 0 {
+					return fmt.Errorf("guard or gpg-agent still running: %q", left)
+				}
+				if left := gnupgHomes(); len(left) > 0 {
+					return fmt.Errorf("private GNUPGHOME left: %q", left)
+				}
+				return nil
+			},
 		},
 		{
 			name: "edit", argv: []string{pluginBin, "edit", "secrets.yaml"},
@@ -269,8 +292,8 @@ func TestSIGKILLLoop(t *testing.T) {
 	begin := time.Now()
 	kills, i := 0, 0
 	for ; kills < total && i < 3*total; i++ {
-		// wrapper, a getter (downloader, lean getter, helm), edit
-		p := paths[[]int{0, 1 + (i/3)%3, 4}[i%3]]
+		// wrapper, a getter (downloader, lean getter, helm, gpg-import), edit
+		p := paths[[]int{0, 1 + (i/3)%4, 5}[i%3]]
 		if p.name == "edit" && (i/3)%2 == 1 {
 			p.group = true // editor killed too; the guard has its own session
 		} else if p.name == "edit" {

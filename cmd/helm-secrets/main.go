@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	hsversion "github.com/helm-secrets/helm-secrets/internal/version"
 )
@@ -27,6 +28,10 @@ func main() {
 	if code, ok := editGuardMain(args); ok {
 		os.Exit(code)
 	}
+	if code, ok := gpgGuardMain(args); ok {
+		os.Exit(code)
+	}
+	gpghome.Guard = startGPGGuard
 	// No core file of a process holding plaintext (inherited by helm and
 	// the editor, which hold it too). Commands other than the wrapper also
 	// become non-dumpable (app.main).

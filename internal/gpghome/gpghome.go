@@ -41,18 +41,29 @@ func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(
 		return "", nil, err
 	}
 	unlock := lockHome(home)
+	release := func() {}
 	cleanup := func() {
 		defer unlock()
 		// Stop the agent (and any other daemon) of this home only, with a
 		// fresh context: the caller's may be cancelled already.
 		killAgent(gpgconf, home)
 		_ = os.RemoveAll(home)
+		release()
 	}
 	if err := os.Chmod(home, 0o700); err != nil {
 		cleanup()
 		return "", nil, err
 	}
+	if Guard != nil {
+		r, err := Guard(home, gpgconf)
+		if err != nil {
+			cleanup()
+			return "", nil, fmt.Errorf("cannot start the guard process that removes the private GNUPGHOME if this run is killed: %w", err)
+		}
+		release = r
+	}
 	cmd := exec.CommandContext(ctx, gpg, "--batch", "--no-permission-warning", "--quiet", "--homedir", home, "--import")
+	setDeathSignal(cmd)
 	cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
 	cmd.Stdin = bytes.NewReader(key)
 	var stderr bytes.Buffer

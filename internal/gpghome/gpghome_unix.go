@@ -47,3 +47,9 @@ func sweepStaleHomes(gpgconf string) {
 		_ = f.Close()
 	}
 }
+
+// ownedByUs reports whether st's owner is our user.
+func ownedByUs(st os.FileInfo) bool {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	return ok && int(sys.Uid) == os.Getuid()
+}
