@@ -1,4 +1,4 @@
-//go:build !windows && !linux
+//go:build unix
 
 package delivery
 
@@ -11,16 +11,22 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// Server (macOS, BSD) serves plaintext through FIFOs in a private 0700
-// directory: a goroutine writes the content each time a reader opens the
-// FIFO, for as long as helm runs. Limitation: two readers opening the same
-// FIFO at the same instant share one copy; helm reads values sequentially.
-type Server struct {
+// FIFOServer serves plaintext through FIFOs in a private 0700 directory: a
+// goroutine writes the content each time a reader opens the FIFO, for as
+// long as helm runs. It is the Server of macOS and the BSDs; it builds on
+// Linux too, where its tests run (fifo_unix_test.go).
+//
+// Each reader gets exactly one copy, however slowly it reads: once a
+// reader has opened a path's FIFO, a fresh FIFO is renamed over the path
+// (so the path never goes missing) before the copy is written, and the next
+// reader opens that one. Limitation: two readers whose opens race the
+// rename (the same microsecond) share one copy; helm reads values
+// sequentially.
+type FIFOServer struct {
 	dir     string
 	mu      sync.Mutex
 	paths   []string
@@ -28,18 +34,18 @@ type Server struct {
 	closing atomic.Bool
 }
 
-// New creates a Server for one run of helm.
-func New() (*Server, error) {
+// NewFIFO creates a FIFOServer for one run of helm.
+func NewFIFO() (*FIFOServer, error) {
 	dir, err := newPipeDir()
 	if err != nil {
 		return nil, err
 	}
-	return &Server{dir: dir}, nil
+	return &FIFOServer{dir: dir}, nil
 }
 
 // Add makes content readable at a new path, the n-th of this run, named
 // after typed (the source as the user typed it), and returns the path.
-func (s *Server) Add(n int, typed string, content []byte) (string, error) {
+func (s *FIFOServer) Add(n int, typed string, content []byte) (string, error) {
 	path := filepath.Join(s.dir, strconv.Itoa(n), filepath.FromSlash(fileName(typed)))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
@@ -55,7 +61,7 @@ func (s *Server) Add(n int, typed string, content []byte) (string, error) {
 	return path, nil
 }
 
-func (s *Server) serve(path string, content []byte) {
+func (s *FIFOServer) serve(path string, content []byte) {
 	defer s.wg.Done()
 	for {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0) // blocks until a reader opens
@@ -71,17 +77,31 @@ func (s *Server) serve(path string, content []byte) {
 			}
 			return
 		}
+		// This reader holds the FIFO it opened; the next one must get a
+		// FIFO of its own, or a slow reader would receive its copy and the
+		// start of the next.
+		if err := renewFIFO(path); err != nil {
+			_ = f.Close()
+			return
+		}
 		_, _ = f.Write(content)
 		_ = f.Close()
-		// Let this reader drain and close before serving the next one, so
-		// it does not receive a second copy.
-		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// renewFIFO replaces the FIFO at path with a new one, atomically.
+func renewFIFO(path string) error {
+	next := path + ".next"
+	_ = os.Remove(next)
+	if err := unix.Mkfifo(next, 0o600); err != nil {
+		return fmt.Errorf("create pipe %s: %w", next, err)
+	}
+	return os.Rename(next, path)
 }
 
 // Close removes every path and releases the plaintext; it returns the
 // paths that were served.
-func (s *Server) Close() []string {
+func (s *FIFOServer) Close() []string {
 	s.closing.Store(true)
 	s.mu.Lock()
 	paths := append([]string(nil), s.paths...)
