@@ -110,11 +110,32 @@ func TestWrapperRemoteValues(t *testing.T) {
 			testenv.WriteFile(t, s3, "objects/bucket/secrets.yaml", k.encrypt(t, "password: "+canary+"-s3\n", encrypt.FormatYAML))
 			testenv.WriteFile(t, h.work, "local.yaml", k.encrypt(t, "port: 7070\n", encrypt.FormatYAML))
 
-			for _, tc := range []struct {
+			type remoteCase struct {
 				name string
 				args []string
 				want []string
-			}{
+			}
+			var extra []remoteCase
+			if h.name == "v4" {
+				// A Helm 4 getter/v1 plugin for gs://: Helm 4 runs
+				// <dir>/<platform command> <args> CERT KEY CA URL.
+				gs := filepath.Join(strings.TrimSpace(out), "test-gs-getter")
+				testenv.WriteFile(t, gs, "plugin.yaml", "apiVersion: v1\ntype: getter/v1\nname: test-gs-getter\nversion: 0.1.0\nruntime: subprocess\nconfig:\n  protocols: [\"gs\"]\nruntimeConfig:\n  protocolCommands:\n    - protocols: [\"gs\"]\n      platformCommand:\n        - command: \"bin/get.sh\"\n          args: [\"--v1\"]\n")
+				getGS := testenv.WriteFile(t, gs, "bin/get.sh", "#!/bin/sh\n[ \"$1\" = --v1 ] && [ $# -eq 5 ] || exit 9\nexec cat \"$HELM_PLUGIN_DIR/objects/${5#gs://}\"\n")
+				if err := chmodX(getGS); err != nil {
+					t.Fatal(err)
+				}
+				testenv.WriteFile(t, gs, "objects/bucket/secrets.yaml", k.encrypt(t, "password: "+canary+"-gs\n", encrypt.FormatYAML))
+				testenv.WriteFile(t, gs, "objects/bucket/plain.yaml", "port: 6060\n")
+				// Plain helm 4 runs the plugin the same way.
+				if o, e, code := h.run("template", "rel", chart(), "-f", "gs://bucket/plain.yaml"); code != 0 || !strings.Contains(o, `port: "6060"`) {
+					t.Fatalf("helm 4 itself with the v1 getter: exit %d\n%s\n%s", code, o, e)
+				}
+				extra = append(extra, remoteCase{"gs:// through a Helm 4 getter/v1 plugin", []string{"-f", "gs://bucket/secrets.yaml", "-f", "gs://bucket/plain.yaml"},
+					[]string{`password: "` + canary + `-gs"`, `port: "6060"`}})
+			}
+
+			for _, tc := range append([]remoteCase{
 				{"-f http and --set-file http", []string{"-f", base + "/secrets.yaml", "--set-file", "token=" + base + "/token.txt", "-f", base + "/plain.yaml"},
 					[]string{`password: "` + canary + `-remote"`, `token: "` + canary + `-token"`, `port: "9090"`}},
 				{"--values= with basic auth", []string{"--values=" + auth + "/secrets.yaml", "--set-file=token=" + auth + "/token.txt"},
@@ -123,7 +144,7 @@ func TestWrapperRemoteValues(t *testing.T) {
 					[]string{`password: "` + canary + `-s3"`, `port: "7070"`}},
 				{"secrets:// left to helm", []string{"-f", "secrets://" + base + "/secrets.yaml"},
 					[]string{`password: "` + canary + `-remote"`}},
-			} {
+			}, extra...) {
 				os.Remove(starts)
 				args := append([]string{"secrets", "template", "rel", chart()}, tc.args...)
 				out, errOut, code := h.runEnv(env, args...)

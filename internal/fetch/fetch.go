@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -59,9 +60,13 @@ type Fetcher struct {
 	downloaders map[string]downloader // by scheme, loaded on first use
 }
 
-// downloader is one getter plugin command.
+// downloader is one getter plugin command: a Helm 3 style `downloaders:`
+// entry, or (v1) a Helm 4 getter/v1 plugin's protocol command with its
+// args.
 type downloader struct {
 	plugin, dir, command string
+	args                 []string
+	v1                   bool
 }
 
 // Handles reports whether Fetch would get src: an http(s) URL, or a
@@ -122,46 +127,127 @@ func (f *Fetcher) loadPlugins() {
 			if err != nil || len(b) > 1<<20 {
 				continue
 			}
-			var m struct {
-				Name        string `json:"name"`
-				Downloaders []struct {
-					Command   string   `json:"command"`
-					Protocols []string `json:"protocols"`
-				} `json:"downloaders"`
-			}
+			var m manifest
 			if yaml.Unmarshal(b, &m) != nil {
 				continue
 			}
-			for _, d := range m.Downloaders {
-				for _, p := range d.Protocols {
-					p = strings.ToLower(p)
-					if _, dup := f.downloaders[p]; !dup && d.Command != "" {
-						// The first plugin found wins, as in helm.
-						f.downloaders[p] = downloader{plugin: m.Name, dir: dir, command: d.Command}
-					}
+			for p, d := range m.downloaders(dir) {
+				if _, dup := f.downloaders[p]; !dup {
+					// The first plugin found wins, as in helm.
+					f.downloaders[p] = d
 				}
 			}
 		}
 	}
 }
 
+// manifest is what a plugin.yaml says about downloaders, in either format:
+// Helm 3's `downloaders:` list (also read by Helm 4), or a Helm 4
+// `apiVersion: v1`, `type: getter/v1` plugin's
+// runtimeConfig.protocolCommands.
+type manifest struct {
+	APIVersion  string `json:"apiVersion"`
+	Type        string `json:"type"`
+	Name        string `json:"name"`
+	Downloaders []struct {
+		Command   string   `json:"command"`
+		Protocols []string `json:"protocols"`
+	} `json:"downloaders"`
+	RuntimeConfig struct {
+		ProtocolCommands []struct {
+			Protocols       []string          `json:"protocols"`
+			PlatformCommand []platformCommand `json:"platformCommand"`
+		} `json:"protocolCommands"`
+	} `json:"runtimeConfig"`
+}
+
+// platformCommand is one entry of a v1 platformCommand list.
+type platformCommand struct {
+	OS      string   `json:"os"`
+	Arch    string   `json:"arch"`
+	Command string   `json:"command"`
+	Args    []string `json:"args"`
+}
+
+// downloaders returns the manifest's downloaders by lower-cased scheme.
+func (m manifest) downloaders(dir string) map[string]downloader {
+	out := map[string]downloader{}
+	add := func(protocols []string, d downloader) {
+		for _, p := range protocols {
+			p = strings.ToLower(p)
+			if _, dup := out[p]; !dup && d.command != "" {
+				out[p] = d
+			}
+		}
+	}
+	if m.APIVersion == "v1" {
+		if m.Type != "getter/v1" {
+			return out
+		}
+		for _, pc := range m.RuntimeConfig.ProtocolCommands {
+			if c, ok := pickPlatform(pc.PlatformCommand, runtime.GOOS, runtime.GOARCH); ok {
+				add(pc.Protocols, downloader{plugin: m.Name, dir: dir, command: c.Command, args: c.Args, v1: true})
+			}
+		}
+		return out
+	}
+	for _, d := range m.Downloaders {
+		add(d.Protocols, downloader{plugin: m.Name, dir: dir, command: d.Command})
+	}
+	return out
+}
+
+// pickPlatform chooses a v1 platformCommand entry as Helm 4 does: an exact
+// OS and architecture match, else the first entry for the OS without an
+// architecture, else the first entry with neither.
+func pickPlatform(cmds []platformCommand, goos, goarch string) (platformCommand, bool) {
+	eq := strings.EqualFold
+	var pick platformCommand
+	found, foundOS := false, false
+	for _, c := range cmds {
+		if eq(c.OS, goos) && eq(c.Arch, goarch) {
+			return c, true
+		}
+		if (c.OS != "" && !eq(c.OS, goos)) || c.Arch != "" {
+			continue
+		}
+		if !foundOS && c.OS != "" {
+			pick, found, foundOS = c, true, true
+		} else if !found {
+			pick, found = c, true
+		}
+	}
+	return pick, found
+}
+
 // runPlugin runs a getter plugin as helm v3 and v4 do for values files:
 // the command split on spaces, its first word relative to the plugin
-// folder, then the empty cert, key and CA file arguments and the URL.
+// folder, then the empty cert, key and CA file arguments and the URL. For
+// a v1 plugin, as Helm 4 runs one: the first word expanded with the
+// plugin's environment and always joined to the plugin folder, the
+// entry's args (not expanded) after the other words.
 func (f *Fetcher) runPlugin(ctx context.Context, d downloader, src string) ([]byte, error) {
-	words := strings.Fields(d.command)
-	prog := os.ExpandEnv(words[0])
-	if !filepath.IsAbs(prog) {
-		prog = filepath.Join(d.dir, prog)
-	}
-	cmd := exec.CommandContext(ctx, prog, append(words[1:], "", "", "", src)...)
 	env := f.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd.Env = append(append([]string{}, env...),
+	env = append(append([]string{}, env...),
 		"HELM_PLUGIN_NAME="+d.plugin, "HELM_PLUGIN_DIR="+d.dir,
 		"HELM_PLUGIN_USERNAME=", "HELM_PLUGIN_PASSWORD=", "HELM_PLUGIN_PASS_CREDENTIALS_ALL=false")
+	words := strings.Fields(d.command)
+	var prog string
+	args := words[1:]
+	if d.v1 {
+		prog = filepath.Join(d.dir, os.Expand(words[0], func(k string) string { return lookup(env, k) }))
+		args = append(args, d.args...)
+	} else {
+		prog = os.ExpandEnv(words[0])
+		if !filepath.IsAbs(prog) {
+			prog = filepath.Join(d.dir, prog)
+		}
+	}
+	cmd := exec.CommandContext(ctx, prog, append(args, "", "", "", src)...)
+	cmd.Env = env
 	out := &limitbuf.Buffer{Limit: f.Limit}
 	cmd.Stdout = out
 	cmd.Stderr = f.Stderr
@@ -173,6 +259,17 @@ func (f *Fetcher) runPlugin(ctx context.Context, d downloader, src string) ([]by
 		return nil, fmt.Errorf("getter plugin %q: %v", d.plugin, err)
 	}
 	return out.Bytes(), nil
+}
+
+// lookup is the last value of key in env.
+func lookup(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
 }
 
 // scrub removes src's password from a message, wherever it appears.

@@ -95,3 +95,86 @@ func TestPlugin(t *testing.T) {
 		t.Error("Skip ignored")
 	}
 }
+
+// TestPluginV1: a Helm 4 getter/v1 plugin (runtimeConfig.protocolCommands)
+// serves its schemes as Helm 4 runs it: the platform's command relative to
+// the plugin folder, its args, then cert, key, CA and the URL. Other v1
+// plugin types declare no downloaders.
+func TestPluginV1(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the plugin is a shell script")
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "v1-getter")
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest := `apiVersion: v1
+type: getter/v1
+name: v1-getter
+version: 1.0.0
+runtime: subprocess
+config:
+  protocols: ["gs", "Git+SSH"]
+runtimeConfig:
+  protocolCommands:
+    - protocols: ["gs", "Git+SSH"]
+      platformCommand:
+        - os: plan9
+          command: "bin/wrong.sh"
+        - command: "bin/get.sh --flag"
+          args: ["--arg"]
+`
+	if err := os.WriteFile(filepath.Join(dir, "plugin.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := filepath.Join(root, "v1-cli")
+	if err := os.MkdirAll(cli, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cliManifest := "apiVersion: v1\ntype: cli/v1\nname: v1-cli\nruntimeConfig:\n  protocolCommands:\n    - protocols: [\"xx\"]\n      platformCommand:\n        - command: \"bin/x\"\n"
+	if err := os.WriteFile(filepath.Join(cli, "plugin.yaml"), []byte(cliManifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\n[ \"$1\" = --flag ] && [ \"$2\" = --arg ] && [ \"$3\" = '' ] && [ \"$4\" = '' ] && [ \"$5\" = '' ] || exit 3\n" +
+		"printf '%s from %s in %s' \"$6\" \"$HELM_PLUGIN_NAME\" \"$HELM_PLUGIN_DIR\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "bin", "get.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := &Fetcher{PluginDirs: []string{root}}
+	for _, src := range []string{"gs://bucket/x.yaml", "git+ssh://host/repo@x.yaml"} {
+		if !f.Handles(src) {
+			t.Fatalf("Handles(%s) = false", src)
+		}
+		got, err := f.Fetch(context.Background(), src)
+		if err != nil || string(got) != src+" from v1-getter in "+dir {
+			t.Fatalf("%s: %q %v", src, got, err)
+		}
+	}
+	if f.Handles("xx://a/b") {
+		t.Error("a cli/v1 plugin's protocolCommands taken for a getter")
+	}
+}
+
+func TestPickPlatform(t *testing.T) {
+	cmds := []platformCommand{
+		{Command: "any"},
+		{OS: "linux", Command: "linux"},
+		{OS: "linux", Arch: "arm64", Command: "linux-arm64"},
+		{OS: "darwin", Command: "darwin"},
+	}
+	for _, tc := range []struct{ goos, goarch, want string }{
+		{"linux", "arm64", "linux-arm64"},
+		{"linux", "amd64", "linux"},
+		{"darwin", "arm64", "darwin"},
+		{"windows", "amd64", "any"},
+	} {
+		got, ok := pickPlatform(cmds, tc.goos, tc.goarch)
+		if !ok || got.Command != tc.want {
+			t.Errorf("%s/%s: %q %t, want %q", tc.goos, tc.goarch, got.Command, ok, tc.want)
+		}
+	}
+	if _, ok := pickPlatform([]platformCommand{{OS: "plan9", Command: "x"}}, "linux", "amd64"); ok {
+		t.Error("a command for another OS picked")
+	}
+}
