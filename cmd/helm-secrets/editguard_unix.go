@@ -39,28 +39,40 @@ var guardExecutable = os.Executable
 // no guard runs; edit then refuses to start.
 func startEditGuard(dir string) (*editGuard, error) {
 	g := &editGuard{lock: lockDir(dir, syscall.LOCK_SH)}
-	exe, err := guardExecutable()
+	cmd, w, err := startGuard([]string{}, editGuardCommand, dir)
 	if err != nil {
 		return g, err
+	}
+	g.cmd, g.w = cmd, w
+	return g, nil
+}
+
+// startGuard starts this binary as a guard process (args: its hidden
+// command word and operands) in its own session, with env as its whole
+// environment; its stdin is the read end of a pipe whose write end is
+// returned, held by us alone.
+func startGuard(env []string, args ...string) (*exec.Cmd, *os.File, error) {
+	exe, err := guardExecutable()
+	if err != nil {
+		return nil, nil, err
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return g, err
+		return nil, nil, err
 	}
 	// argv[0] is fixed: the binary dispatches on it in tests (testscript).
 	cmd := &exec.Cmd{
-		Path: exe, Args: []string{"helm-secrets", editGuardCommand, dir},
-		Stdin: r, Env: []string{},
+		Path: exe, Args: append([]string{"helm-secrets"}, args...),
+		Stdin: r, Env: env,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	err = cmd.Start()
 	_ = r.Close()
 	if err != nil {
 		_ = w.Close()
-		return g, err
+		return nil, nil, err
 	}
-	g.cmd, g.w = cmd, w
-	return g, nil
+	return cmd, w, nil
 }
 
 // editorStarted and editorDone tell the guard which editor to wait for.
