@@ -74,11 +74,11 @@ _sed_i() {
     if sed --version >/dev/null 2>&1; then sed -i "$@"; else sed -i '' "$@"; fi
 }
 _mktemp() {
-    if [ -z "${_HELM_SECRETS_TMP:-}" ]; then
-        _HELM_SECRETS_TMP="$(mktemp -d)"
-        trap 'rm -rf "${_HELM_SECRETS_TMP}"' EXIT
+    if [ -z "${_hs_private_tmp:-}" ]; then
+        _hs_private_tmp="$(mktemp -d)"
+        trap 'rm -rf "${_hs_private_tmp}"' EXIT
     fi
-    mktemp "$@" "${_HELM_SECRETS_TMP}/XXXXXX"
+    mktemp "$@" "${_hs_private_tmp}/XXXXXX"
 }
 . "$0"
 "$@"
