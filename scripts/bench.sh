@@ -17,7 +17,7 @@
 #   RUNS=20 scripts/bench.sh 20      only N = 20
 #   BIG=0 scripts/bench.sh           without the large files (sops needs minutes on them)
 #   BIG20=0 scripts/bench.sh         without the 20 MB file
-#   WRAPPER=0 scripts/bench.sh       only start-up, KMS, large files and peak RSS
+#   WRAPPER=0 scripts/bench.sh       only the large files and peak RSS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
