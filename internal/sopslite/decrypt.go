@@ -19,6 +19,8 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/helm-secrets/helm-secrets/internal/yamlcheck"
 )
 
 // ErrUnsupported means DecryptYAML did not produce output: the document is
@@ -142,21 +144,20 @@ func mayBeAgeOnly(in []byte) bool {
 // loadYAML mirrors sops' YAML store LoadPlainFile, for documents without
 // comments.
 func loadYAML(in []byte) ([]branch, error) {
-	if len(in) > 0 {
-		// sops' duplicate-key check: a decode of the first document.
-		if err := yaml.NewDecoder(bytes.NewReader(in)).Decode(make(map[string]any)); err != nil {
-			return nil, unsupported("YAML does not parse")
-		}
-	}
 	d := yaml.NewDecoder(bytes.NewReader(in))
 	var branches []branch
-	for {
+	for first := true; ; first = false {
 		var doc yaml.Node
 		err := d.Decode(&doc)
-		if err == io.EOF {
+		if err == io.EOF && !(first && len(in) > 0) {
 			break
 		}
 		if err != nil {
+			return nil, unsupported("YAML does not parse")
+		}
+		// sops' duplicate-key check (a decode of the first document into
+		// a map), in linear time and on the nodes parsed once.
+		if first && yamlcheck.Document(&doc) != nil || yamlcheck.AliasCycle(&doc) {
 			return nil, unsupported("YAML does not parse")
 		}
 		if hasComments(&doc) {
@@ -642,12 +643,53 @@ func emitYAML(branches []branch) ([]byte, error) {
 }
 
 func appendMapping(b branch, mapping *yaml.Node) {
+	mapping.Content = make([]*yaml.Node, 0, 2*len(b))
 	for _, it := range b {
-		k := &yaml.Node{}
-		_ = k.Encode(it.key)
-		mapping.Content = append(mapping.Content, k, toNode(it.value))
+		mapping.Content = append(mapping.Content, scalarNode(it.key), toNode(it.value))
 	}
 }
+
+// scalarNode returns the node yaml's Node.Encode makes of v (as sops'
+// emitter does). Node.Encode emits v as YAML text and parses it again;
+// for a plain string or an int the node is known without that round trip
+// (TestScalarNodeIsEncode compares both).
+func scalarNode(v any) *yaml.Node {
+	switch v := v.(type) {
+	case string:
+		if plainString(v) {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+		}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v)}
+	}
+	n := &yaml.Node{}
+	_ = n.Encode(v)
+	return n
+}
+
+// plainString reports whether yaml emits s as a plain scalar that reads
+// back as the string s: a letter, then letters, digits and "_.-/", not
+// resolving to another type (true, null, ...), not a YAML 1.1 boolean
+// (which the emitter quotes).
+func plainString(s string) bool {
+	if s == "" || len(s) > 100 || !isLetter(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !isLetter(c) && (c < '0' || c > '9') && c != '_' && c != '.' && c != '-' && c != '/' {
+			return false
+		}
+	}
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return false
+	}
+	n := yaml.Node{Kind: yaml.ScalarNode, Value: s}
+	return n.ShortTag() == "!!str"
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func toNode(v any) *yaml.Node {
 	switch v := v.(type) {
@@ -662,7 +704,5 @@ func toNode(v any) *yaml.Node {
 		}
 		return n
 	}
-	n := &yaml.Node{}
-	_ = n.Encode(v)
-	return n
+	return scalarNode(v)
 }

@@ -173,12 +173,13 @@ func (f Format) sopsFormat() formats.Format {
 }
 
 // store returns the sops store for the format, with indentation settings
-// from .sops.yaml when one applies (nil stores config means defaults).
+// from .sops.yaml when one applies (nil stores config means defaults), in
+// its linear-time form (linearStore).
 func (f Format) store(sc *config.StoresConfig) common.Store {
 	if sc == nil {
 		sc = config.NewStoresConfig()
 	}
-	return common.StoreForFormat(f.sopsFormat(), sc)
+	return linearStore(f, sc)
 }
 
 // IsEncrypted reports whether data is a SOPS-encrypted document in the given
