@@ -45,9 +45,13 @@ type Writer struct {
 	// [runS, runE) are base64 characters (either alphabet) and runS is
 	// the start of their run: the run emit holds back.
 	runS, runE int
-	pend       []byte // output of one Write, written at once
-	err        error
-	closed     bool
+	// maskEnd is the stream offset where the last written mask ends (-1:
+	// none): a mask that starts there continues it, as the one range a
+	// single Write would have made of both.
+	maskEnd int
+	pend    []byte // output of one Write, written at once
+	err     error
+	closed  bool
 }
 
 // NewWriter returns a Writer that masks set's secrets in what it writes
@@ -60,7 +64,7 @@ func NewWriter(w io.Writer, set *Set) *Writer {
 	if m == nil {
 		m = newMatcher(nil)
 	}
-	return &Writer{w: w, m: m}
+	return &Writer{w: w, m: m, maskEnd: -1}
 }
 
 // Write masks and writes p. Bytes that could start a secret are held back
@@ -212,6 +216,15 @@ func (w *Writer) holdFrom() int {
 	return w.runS
 }
 
+// mask writes the mask of [s, e), unless it continues the mask written
+// last (a base64 run masked back to where a mask ended).
+func (w *Writer) mask(s, e int) {
+	if s != w.maskEnd {
+		w.pend = append(w.pend, Mask...)
+	}
+	w.out, w.maskEnd = e, e
+}
+
 // emit writes what is decided: plain bytes up to the scan position (but
 // not into a base64 run that may still need masking whole) and every
 // closed mask.
@@ -237,14 +250,13 @@ func (w *Writer) emit(final bool) {
 		open := !final && (iv.e >= w.pos || (w.ext != 0 && len(w.ivs) == 1))
 		if open {
 			if iv.e-iv.s >= MaxRun {
-				w.pend = append(w.pend, Mask...)
-				w.out = iv.e
+				w.mask(iv.s, iv.e)
 				iv.s = iv.e
 			}
 			break
 		}
 		if iv.e > iv.s {
-			w.pend = append(w.pend, Mask...)
+			w.mask(iv.s, iv.e)
 		}
 		w.out = iv.e
 		w.ivs = w.ivs[1:]
