@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/check"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -70,28 +70,16 @@ func keyGroupsOf(path string, data []byte) ([][]string, int) {
 // keyChanges describes the difference between two key group lists.
 func keyChanges(old, cur [][]string) []string {
 	var lines []string
-	n := max(len(old), len(cur))
-	for i := range n {
-		var o, c []string
-		if i < len(old) {
-			o = old[i]
-		}
-		if i < len(cur) {
-			c = cur[i]
-		}
+	for _, d := range check.KeyDiff(old, cur) {
 		label := ""
-		if n > 1 {
-			label = fmt.Sprintf("key group %d: ", i+1)
+		if max(len(old), len(cur)) > 1 {
+			label = fmt.Sprintf("key group %d: ", d.Group)
 		}
-		for _, k := range c {
-			if !slices.Contains(o, k) {
-				lines = append(lines, fmt.Sprintf("%sadded %s", label, k))
-			}
+		for _, k := range d.Added {
+			lines = append(lines, label+"added "+k)
 		}
-		for _, k := range o {
-			if !slices.Contains(c, k) {
-				lines = append(lines, fmt.Sprintf("%sremoved %s", label, k))
-			}
+		for _, k := range d.Removed {
+			lines = append(lines, label+"removed "+k)
 		}
 	}
 	return lines

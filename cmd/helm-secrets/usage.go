@@ -22,6 +22,7 @@ Available Commands:
   edit        Edit secrets file and encrypt afterwards
   rotate      Re-encrypt secrets file with a new data key
   updatekeys  Re-encrypt the data key of secrets file for the recipients in .sops.yaml
+  check       Check the repository's secrets files against .sops.yaml
   dir         Get plugin directory
   patch       Accepted for compatibility; does nothing
   <cmd>       wrapper that decrypts encrypted yaml files before running helm <cmd>
