@@ -14,16 +14,26 @@ import (
 type rotateOptions struct {
 	file    string
 	inPlace bool
+	tree    treeOptions
 }
 
 func newRotateCmd(a *app) *cobra.Command {
 	o := &rotateOptions{}
-	c := a.fileCommand("rotate [-i] FILE", "Re-encrypt secrets file with a new data key", rotateUsage, false,
+	c := a.fileCommand("rotate [-i] FILE | rotate -r [--dry-run] FILE|DIR...", "Re-encrypt secrets file with a new data key", rotateUsage, false,
 		func(c *cobra.Command, file string) error {
 			o.file = file
 			return a.runRotate(c.Context(), o)
 		})
 	c.Flags().BoolVarP(&o.inPlace, "in-place", "i", false, "rotate the file in place")
+	c.Flags().BoolVarP(&o.tree.recursive, "recursive", "r", false, "rotate every encrypted file below the directories, in place")
+	c.Flags().BoolVar(&o.tree.dryRun, "dry-run", false, "with -r: report what would be rotated, write nothing")
+	oneFile := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 && o.tree.treeMode(args) {
+			return a.runRotateTree(c.Context(), args, o.tree.dryRun)
+		}
+		return oneFile(c, args)
+	}
 	return c
 }
 
@@ -60,4 +70,23 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 	}
 	_, err = a.streams.Stdout.Write(out)
 	return err
+}
+
+// runRotateTree rotates the data key of every encrypted file of args in
+// place (runTree).
+func (a *app) runRotateTree(ctx context.Context, args []string, dryRun bool) error {
+	if err := a.requireSops("rotate"); err != nil {
+		return err
+	}
+	return a.runTree(ctx, "rotate", args, dryRun, func(ctx context.Context, file string) ([]byte, []string, error) {
+		out, err := a.engine.RotateFile(ctx, file)
+		if err != nil {
+			return nil, nil, err
+		}
+		line := "rotated"
+		if dryRun {
+			line = "would rotate"
+		}
+		return out, []string{line}, nil
+	})
 }

@@ -12,10 +12,58 @@ import (
 )
 
 func newUpdateKeysCmd(a *app) *cobra.Command {
-	return a.fileCommand("updatekeys FILE", "Update the recipients of secrets file from .sops.yaml", updatekeysUsage, false,
+	var tree treeOptions
+	c := a.fileCommand("updatekeys FILE | updatekeys -r [--dry-run] FILE|DIR...", "Update the recipients of secrets file from .sops.yaml", updatekeysUsage, false,
 		func(c *cobra.Command, file string) error {
 			return a.runUpdateKeys(c.Context(), file)
 		})
+	c.Flags().BoolVarP(&tree.recursive, "recursive", "r", false, "update every encrypted file below the directories")
+	c.Flags().BoolVar(&tree.dryRun, "dry-run", false, "report what would change, write nothing")
+	oneFile := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 && tree.treeMode(args) {
+			return a.runUpdateKeysTree(c.Context(), args, tree.dryRun)
+		}
+		return oneFile(c, args)
+	}
+	return c
+}
+
+// runUpdateKeysTree updates the recipients of every encrypted file of args
+// (runTree), reporting the keys added and removed per file.
+func (a *app) runUpdateKeysTree(ctx context.Context, args []string, dryRun bool) error {
+	if err := a.requireSops("updatekeys"); err != nil {
+		return err
+	}
+	return a.runTree(ctx, "updatekeys", args, dryRun, func(ctx context.Context, file string) ([]byte, []string, error) {
+		before, err := a.engine.ReadRaw(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, changed, err := a.engine.UpdateKeysFile(ctx, file)
+		if err != nil || !changed {
+			return nil, []string{"keys already up to date"}, err
+		}
+		lines := keyUpdateLines(file, before, out)
+		if dryRun {
+			lines = append(lines, "keys would be updated")
+		} else {
+			lines = append(lines, "keys updated")
+		}
+		return out, lines, nil
+	})
+}
+
+// keyUpdateLines describes how the recipients changed from before to
+// out: "added KEY", "removed KEY", "shamir threshold N -> M".
+func keyUpdateLines(file string, before, out []byte) []string {
+	old, oldT := keyGroupsOf(file, before)
+	cur, curT := keyGroupsOf(file, out)
+	lines := keyChanges(old, cur)
+	if oldT != curT {
+		lines = append(lines, fmt.Sprintf("shamir threshold %d -> %d", oldT, curT))
+	}
+	return lines
 }
 
 func (a *app) runUpdateKeys(ctx context.Context, file string) error {
@@ -43,13 +91,8 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 	if err := writeInPlace(file, out, 0o644); err != nil {
 		return a.errorf("%v", err)
 	}
-	old, oldT := keyGroupsOf(file, before)
-	cur, curT := keyGroupsOf(file, out)
-	for _, line := range keyChanges(old, cur) {
+	for _, line := range keyUpdateLines(file, before, out) {
 		a.infof("%s: %s", file, line)
-	}
-	if oldT != curT {
-		a.infof("%s: shamir threshold %d -> %d", file, oldT, curT)
 	}
 	a.infof("%s: keys updated", file)
 	return nil
