@@ -54,7 +54,11 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 		return err
 	}
 	a.debugf("rotating the data key of %s", o.file)
+	ctx, rec := a.keyRecord(ctx)
 	out, err := a.engine.RotateFile(ctx, o.file)
+	if err := a.recordRotation(o.file, rec, err); err != nil {
+		return err
+	}
 	switch {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
 		return a.errorf("File is not encrypted: %s", o.file)
@@ -72,6 +76,15 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 	return err
 }
 
+// recordRotation writes the audit events of a rotation: the old data key
+// was unwrapped (decrypt), the new one wrapped (encrypt).
+func (a *app) recordRotation(file string, rec *encrypt.KeyRecord, opErr error) error {
+	if err := a.recordDecrypt("rotate", file, rec, opErr); err != nil || opErr != nil {
+		return err
+	}
+	return a.recordEncrypt("rotate", file, rec, nil)
+}
+
 // runRotateTree rotates the data key of every encrypted file of args in
 // place (runTree).
 func (a *app) runRotateTree(ctx context.Context, args []string, dryRun bool) error {
@@ -79,7 +92,11 @@ func (a *app) runRotateTree(ctx context.Context, args []string, dryRun bool) err
 		return err
 	}
 	return a.runTree(ctx, "rotate", args, dryRun, func(ctx context.Context, file string) ([]byte, []string, error) {
+		ctx, rec := a.keyRecord(ctx)
 		out, err := a.engine.RotateFile(ctx, file)
+		if aerr := a.recordRotation(file, rec, err); aerr != nil {
+			return nil, nil, aerr
+		}
 		if err != nil {
 			return nil, nil, err
 		}

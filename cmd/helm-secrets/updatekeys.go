@@ -40,7 +40,11 @@ func (a *app) runUpdateKeysTree(ctx context.Context, args []string, dryRun bool)
 		if err != nil {
 			return nil, nil, err
 		}
+		ctx, rec := a.keyRecord(ctx)
 		out, changed, err := a.engine.UpdateKeysFile(ctx, file)
+		if aerr := a.recordKeyUpdate(file, rec, changed, err); aerr != nil {
+			return nil, nil, aerr
+		}
 		if err != nil || !changed {
 			return nil, []string{"keys already up to date"}, err
 		}
@@ -52,6 +56,19 @@ func (a *app) runUpdateKeysTree(ctx context.Context, args []string, dryRun bool)
 		}
 		return out, lines, nil
 	})
+}
+
+// recordKeyUpdate writes the audit events of updatekeys when it unwrapped
+// the data key (the recipients changed, or it failed): decrypt, then
+// encrypt for the new recipients.
+func (a *app) recordKeyUpdate(file string, rec *encrypt.KeyRecord, changed bool, opErr error) error {
+	if !changed && opErr == nil {
+		return nil // nothing was unwrapped
+	}
+	if err := a.recordDecrypt("updatekeys", file, rec, opErr); err != nil || opErr != nil {
+		return err
+	}
+	return a.recordEncrypt("updatekeys", file, rec, nil)
 }
 
 // keyUpdateLines describes how the recipients changed from before to
@@ -78,7 +95,11 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 		return a.errorf("%v", err)
 	}
 	a.debugf("updating the keys of %s", file)
+	ctx, rec := a.keyRecord(ctx)
 	out, changed, err := a.engine.UpdateKeysFile(ctx, file)
+	if err := a.recordKeyUpdate(file, rec, changed, err); err != nil {
+		return err
+	}
 	switch {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
 		return a.errorf("File is not encrypted: %s", file)
