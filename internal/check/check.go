@@ -323,19 +323,10 @@ func (c *checker) read(abs, rel string, must bool, res *fileResult) ([]byte, boo
 }
 
 func describeMode(m os.FileMode) string {
-	switch {
-	case m&os.ModeSymlink != 0:
+	if m&os.ModeSymlink != 0 {
 		return "a symbolic link"
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
 	}
-	return "a special file"
+	return regularfile.Kind(m)
 }
 
 // drift compares the file's recipients with its creation rule's.
