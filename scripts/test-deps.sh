@@ -5,12 +5,13 @@
 #   eval "$(scripts/test-deps.sh)"
 #
 # Go tools are built with `go install` from the Go module proxy (nothing is
-# downloaded from GitHub); gpg and gpg-agent come from Debian's gnupg package,
-# installed with apt-get only when missing. A second run only checks that the
+# downloaded from GitHub); gpg and gpg-agent come from Debian's gnupg package
+# and pre-commit from Debian's pre-commit package, installed with apt-get only
+# when missing. A second run only checks that the
 # binaries exist.
 #
 # Exported: HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN
-#           AGE_KEYGEN_BIN STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN HELMFILE_BIN
+#           AGE_KEYGEN_BIN STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN PRE_COMMIT_BIN HELMFILE_BIN
 #           HELM_SECRETS_TEST_PATH PATH
 # HELM_SECRETS_TEST_PATH holds the folders of sops, age and age-keygen, and is
 # prepended to PATH. helm is deliberately not on it: there are two versions,
@@ -146,13 +147,15 @@ install_helmfile
 
 ensure_apt gpg gnupg
 ensure_apt gpg-agent gnupg
+ensure_apt pre-commit pre-commit
 out[GPG_BIN]="$(command -v gpg)"
 out[GPG_AGENT_BIN]="$(command -v gpg-agent)"
+out[PRE_COMMIT_BIN]="$(command -v pre-commit)"
 out[HELM_SECRETS_CACHE]="${HELM_SECRETS_CACHE}"
 out[HELM_SECRETS_TEST_PATH]="$(dirname "${out[SOPS_BIN]}"):$(dirname "${out[AGE_BIN]}"):$(dirname "${out[AGE_KEYGEN_BIN]}")"
 
 for var in HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN AGE_KEYGEN_BIN \
-	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN HELMFILE_BIN HELM_SECRETS_TEST_PATH; do
+	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN PRE_COMMIT_BIN HELMFILE_BIN HELM_SECRETS_TEST_PATH; do
 	printf 'export %s=%q\n' "${var}" "${out[${var}]}"
 done
 # shellcheck disable=SC2016 # ${PATH} is expanded by the caller's eval.

@@ -15,12 +15,16 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"filippo.io/age"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/audit"
 	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
@@ -95,7 +99,32 @@ func fastPath(args []string) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
+	// HELM_SECRETS_AUDIT_LOG: the event before the plaintext goes out; if
+	// it cannot be written, the full binary gives the error.
+	if err := recordAudit(path, data, ids); err != nil {
+		return nil, false
+	}
 	return out, true
+}
+
+// recordAudit writes the audit event of a fast-path decryption
+// (internal/audit) when HELM_SECRETS_AUDIT_LOG is set. The keys named are
+// the recipients of the available age identities that the file lists.
+func recordAudit(path string, data []byte, ids []age.Identity) error {
+	l, err := audit.Open(os.Getenv("HELM_SECRETS_AUDIT_LOG"))
+	if err != nil || !l.Enabled() {
+		return err
+	}
+	defer l.Close()
+	var keys []string
+	ours, _ := sopslite.Recipients(ids)
+	for r := range ours {
+		if bytes.Contains(data, []byte(r)) {
+			keys = append(keys, "age "+r)
+		}
+	}
+	slices.Sort(keys)
+	return l.Record("decrypt", "getter", "secrets://"+path, keys, nil)
 }
 
 // downloaderEnv lists every HELM_SECRETS_* variable the full binary
@@ -111,8 +140,10 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_DEBUG":            off,
 	"HELM_SECRETS_DEBUG_PANICS":     unset,
 	"HELM_SECRETS_TEST_MODE":        unset,
-	// Applied by the fast path itself (sopslite.Options.Strict, pathpolicy):
+	// Applied by the fast path itself (sopslite.Options.Strict, pathpolicy,
+	// internal/audit):
 	"HELM_SECRETS_STRICT":                      anyValue,
+	"HELM_SECRETS_AUDIT_LOG":                   anyValue,
 	"HELM_SECRETS_VALUES_ALLOW_SYMLINKS":       anyValue,
 	"HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH":  anyValue,
 	"HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL": anyValue,

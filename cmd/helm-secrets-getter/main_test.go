@@ -187,7 +187,7 @@ func TestLeanImports(t *testing.T) {
 		"github.com/helm-secrets/helm-secrets/internal/yamlcheck",
 		"github.com/helm-secrets/helm-secrets/internal/limits", "github.com/helm-secrets/helm-secrets/internal/regularfile",
 		"github.com/helm-secrets/helm-secrets/internal/nodump",
-		"github.com/helm-secrets/helm-secrets/internal/version",
+		"github.com/helm-secrets/helm-secrets/internal/version", "github.com/helm-secrets/helm-secrets/internal/audit",
 		"github.com/helm-secrets/helm-secrets/cmd/helm-secrets-getter",
 	}
 	for _, p := range strings.Fields(string(out)) {

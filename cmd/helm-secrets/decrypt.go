@@ -116,6 +116,7 @@ func shellArgs(c *cobra.Command, usage string, own func(arg string) bool) *cobra
 
 func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
 	src := o.file
+	ctx, rec := a.keyRecord(ctx)
 	var (
 		plain []byte
 		err   error
@@ -159,8 +160,12 @@ func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
 		return a.errorf("File is not encrypted: %s", urls.Redact(src))
 	case err != nil:
+		_ = a.recordDecrypt("decrypt", urls.Redact(src), rec, err)
 		fmt.Fprintf(a.streams.Stderr, "%sError while decrypting file: %s\n", prefix, urls.Redact(src))
 		return a.errorf("%v", err)
+	}
+	if err := a.recordDecrypt("decrypt", urls.Redact(src), rec, nil); err != nil {
+		return err
 	}
 
 	switch {

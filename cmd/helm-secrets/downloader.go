@@ -7,6 +7,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/getter"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -32,7 +33,11 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	// a gpg-import removes its private GNUPGHOME (and agent) on the way out.
 	ctx, stop := signal.NotifyContext(ctx, guardedSignals...)
 	defer stop()
+	ctx, rec := a.keyRecord(ctx)
 	plain, err := getter.Fetch(ctx, rawURL, o)
+	if aerr := a.recordDecrypt("getter", urls.Redact(rawURL), rec, err); aerr != nil {
+		return aerr
+	}
 	if err != nil {
 		return a.errorf("%v", err)
 	}

@@ -101,9 +101,18 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		edited  []byte // the text last saved in the editor
 		out     []byte
 		changed bool
+		audited bool // the decryption's audit event is written
 	)
+	ctx, rec := a.keyRecord(ctx)
 	for {
 		out, changed, err = a.engine.EditFile(ctx, target, func(plain []byte) ([]byte, error) {
+			if exists && !audited {
+				// Before the plaintext goes anywhere.
+				if err := a.recordDecrypt("edit", file, rec, nil); err != nil {
+					return nil, err
+				}
+				audited = true
+			}
 			text := plain
 			if edited != nil {
 				text = edited // back from an invalid edit: keep the user's work
@@ -158,6 +167,9 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		// As sops edit, and so the shell plugin: exit 200, not rewritten.
 		fmt.Fprintf(a.streams.Stderr, "%sFile has not changed, exiting: %s\n", prefix, file)
 		return errUnchanged
+	}
+	if err := a.recordEncrypt("edit", file, rec, nil); err != nil {
+		return err
 	}
 	if err := atomicfile.Write(target, out, 0o644); err != nil {
 		return a.errorf("%v", err)

@@ -61,12 +61,17 @@ func (a *app) runEncrypt(ctx context.Context, o *encryptOptions) error {
 		return a.errorf("Already encrypted: %s", filepath.Base(o.file))
 	}
 	a.debugf("encrypting %s", o.file)
+	ctx, rec := a.keyRecord(ctx)
 	out, err := encryptData(ctx, a.engine, o.file, data)
 	switch {
 	case errors.Is(err, encrypt.ErrAlreadyEncrypted):
 		return a.errorf("Already encrypted: %s", filepath.Base(o.file))
 	case err != nil:
+		_ = a.recordEncrypt("encrypt", o.file, rec, err)
 		return a.encryptError("encrypting", o.file, err)
+	}
+	if err := a.recordEncrypt("encrypt", o.file, rec, nil); err != nil {
+		return err
 	}
 	a.warnEmptyValues(o.file, out)
 	if o.inPlace {

@@ -83,9 +83,13 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
 	var filters []*redact.Writer
+	ctx, rec := a.keyRecord(ctx)
 	code, err := wrap(ctx, opts, func(p preparedRun) (io.Writer, io.Writer) {
 		for _, f := range p.decrypted {
 			a.infof("Decrypt: %s", f) // remote sources come redacted (urls.Redact)
+			// The keys of the whole run: the wrapper decrypts its files
+			// together. A failure is reported; helm is already prepared.
+			_ = a.recordDecrypt("wrapper", f, rec, nil)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
 		if !redacting || len(p.plaintexts) == 0 {

@@ -60,6 +60,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newEncCmd(a),
 		newTerraformCmd(a),
 		newCleanCmd(a),
+		newCheckCmd(a),
 	)
 	return root
 }

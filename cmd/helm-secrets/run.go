@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/audit"
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
@@ -31,6 +32,7 @@ type app struct {
 	engine   *encrypt.Engine
 	backends backend.Selector
 	backend  backend.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
+	audit    *audit.Logger   // HELM_SECRETS_AUDIT_LOG; nil: off
 }
 
 // run is the whole program: it parses args, runs one command and returns
@@ -142,6 +144,10 @@ func (a *app) main(ctx context.Context, args []string) error {
 		defer cleanup()
 	}
 	a.setupEngine(gnupgHome)
+	if err := a.openAudit(); err != nil {
+		return err
+	}
+	defer a.audit.Close()
 	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
 		return a.errorf("%v", err)
 	}

@@ -4,18 +4,83 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/check"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 func newUpdateKeysCmd(a *app) *cobra.Command {
-	return a.fileCommand("updatekeys FILE", "Update the recipients of secrets file from .sops.yaml", updatekeysUsage, false,
+	var tree treeOptions
+	c := a.fileCommand("updatekeys FILE | updatekeys -r [--dry-run] FILE|DIR...", "Update the recipients of secrets file from .sops.yaml", updatekeysUsage, false,
 		func(c *cobra.Command, file string) error {
 			return a.runUpdateKeys(c.Context(), file)
 		})
+	c.Flags().BoolVarP(&tree.recursive, "recursive", "r", false, "update every encrypted file below the directories")
+	c.Flags().BoolVar(&tree.dryRun, "dry-run", false, "report what would change, write nothing")
+	oneFile := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 && tree.treeMode(args) {
+			return a.runUpdateKeysTree(c.Context(), args, tree.dryRun)
+		}
+		return oneFile(c, args)
+	}
+	return c
+}
+
+// runUpdateKeysTree updates the recipients of every encrypted file of args
+// (runTree), reporting the keys added and removed per file.
+func (a *app) runUpdateKeysTree(ctx context.Context, args []string, dryRun bool) error {
+	if err := a.requireSops("updatekeys"); err != nil {
+		return err
+	}
+	return a.runTree(ctx, "updatekeys", args, dryRun, func(ctx context.Context, file string) ([]byte, []string, error) {
+		before, err := a.engine.ReadRaw(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		ctx, rec := a.keyRecord(ctx)
+		out, changed, err := a.engine.UpdateKeysFile(ctx, file)
+		if aerr := a.recordKeyUpdate(file, rec, changed, err); aerr != nil {
+			return nil, nil, aerr
+		}
+		if err != nil || !changed {
+			return nil, []string{"keys already up to date"}, err
+		}
+		lines := keyUpdateLines(file, before, out)
+		if dryRun {
+			lines = append(lines, "keys would be updated")
+		} else {
+			lines = append(lines, "keys updated")
+		}
+		return out, lines, nil
+	})
+}
+
+// recordKeyUpdate writes the audit events of updatekeys when it unwrapped
+// the data key (the recipients changed, or it failed): decrypt, then
+// encrypt for the new recipients.
+func (a *app) recordKeyUpdate(file string, rec *encrypt.KeyRecord, changed bool, opErr error) error {
+	if !changed && opErr == nil {
+		return nil // nothing was unwrapped
+	}
+	if err := a.recordDecrypt("updatekeys", file, rec, opErr); err != nil || opErr != nil {
+		return err
+	}
+	return a.recordEncrypt("updatekeys", file, rec, nil)
+}
+
+// keyUpdateLines describes how the recipients changed from before to
+// out: "added KEY", "removed KEY", "shamir threshold N -> M".
+func keyUpdateLines(file string, before, out []byte) []string {
+	old, oldT := keyGroupsOf(file, before)
+	cur, curT := keyGroupsOf(file, out)
+	lines := keyChanges(old, cur)
+	if oldT != curT {
+		lines = append(lines, fmt.Sprintf("shamir threshold %d -> %d", oldT, curT))
+	}
+	return lines
 }
 
 func (a *app) runUpdateKeys(ctx context.Context, file string) error {
@@ -30,7 +95,11 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 		return a.errorf("%v", err)
 	}
 	a.debugf("updating the keys of %s", file)
+	ctx, rec := a.keyRecord(ctx)
 	out, changed, err := a.engine.UpdateKeysFile(ctx, file)
+	if err := a.recordKeyUpdate(file, rec, changed, err); err != nil {
+		return err
+	}
 	switch {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
 		return a.errorf("File is not encrypted: %s", file)
@@ -43,13 +112,8 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 	if err := writeInPlace(file, out, 0o644); err != nil {
 		return a.errorf("%v", err)
 	}
-	old, oldT := keyGroupsOf(file, before)
-	cur, curT := keyGroupsOf(file, out)
-	for _, line := range keyChanges(old, cur) {
+	for _, line := range keyUpdateLines(file, before, out) {
 		a.infof("%s: %s", file, line)
-	}
-	if oldT != curT {
-		a.infof("%s: shamir threshold %d -> %d", file, oldT, curT)
 	}
 	a.infof("%s: keys updated", file)
 	return nil
@@ -70,28 +134,16 @@ func keyGroupsOf(path string, data []byte) ([][]string, int) {
 // keyChanges describes the difference between two key group lists.
 func keyChanges(old, cur [][]string) []string {
 	var lines []string
-	n := max(len(old), len(cur))
-	for i := range n {
-		var o, c []string
-		if i < len(old) {
-			o = old[i]
-		}
-		if i < len(cur) {
-			c = cur[i]
-		}
+	for _, d := range check.KeyDiff(old, cur) {
 		label := ""
-		if n > 1 {
-			label = fmt.Sprintf("key group %d: ", i+1)
+		if max(len(old), len(cur)) > 1 {
+			label = fmt.Sprintf("key group %d: ", d.Group)
 		}
-		for _, k := range c {
-			if !slices.Contains(o, k) {
-				lines = append(lines, fmt.Sprintf("%sadded %s", label, k))
-			}
+		for _, k := range d.Added {
+			lines = append(lines, label+"added "+k)
 		}
-		for _, k := range o {
-			if !slices.Contains(c, k) {
-				lines = append(lines, fmt.Sprintf("%sremoved %s", label, k))
-			}
+		for _, k := range d.Removed {
+			lines = append(lines, label+"removed "+k)
 		}
 	}
 	return lines

@@ -22,6 +22,7 @@ Available Commands:
   edit        Edit secrets file and encrypt afterwards
   rotate      Re-encrypt secrets file with a new data key
   updatekeys  Re-encrypt the data key of secrets file for the recipients in .sops.yaml
+  check       Check the repository's secrets files against .sops.yaml
   dir         Get plugin directory
   patch       Accepted for compatibility; does nothing
   <cmd>       wrapper that decrypts encrypted yaml files before running helm <cmd>
@@ -41,6 +42,11 @@ Available Options:
                                                        off for template, install, upgrade and the rest. --redact=false always wins.
   --help                                           -h  Show help
   --version                                        -v  Display version of helm-secrets
+
+Audit trail:
+  HELM_SECRETS_AUDIT_LOG=FILE|-   one JSON line per decryption and encryption (file, key used,
+                                  user, host, git commit; never a value) appended to FILE, or
+                                  written to stderr for -; see docs/audit.md
 `
 
 const encryptUsage = `helm secrets [ OPTIONS ] encrypt [ -i ] <path to file>
@@ -112,18 +118,27 @@ Example:
 `
 
 const rotateUsage = `helm secrets [ OPTIONS ] rotate [ -i ] <path to file>
+helm secrets [ OPTIONS ] rotate -r [ --dry-run ] <file or directory>...
 
 Rotate the data key of secrets
 
 Re-encrypts every value with a new data key, for the same recipients, and
 prints the result; with -i the file is replaced in place (atomically).
 
+With -r, --dry-run or a directory argument, every encrypted file named or
+found below the directories (symbolic links not followed) is rotated in
+place, in parallel, each file atomically; a line per file and a summary go
+to stderr. --dry-run rotates in memory only and writes nothing. If any file
+fails, the others are still rotated and the exit code is 1.
+
 Example:
   $ helm secrets rotate -i <SECRET_FILE_PATH>
+  $ helm secrets rotate -r secrets/
 
 `
 
 const updatekeysUsage = `helm secrets [ OPTIONS ] updatekeys <path to file>
+helm secrets [ OPTIONS ] updatekeys -r [ --dry-run ] <file or directory>...
 
 Update the recipients of secrets
 
@@ -132,8 +147,14 @@ Re-encrypts the data key of the file for the recipients of its current
 The values and their ciphertext do not change. Prints what changed; asks no
 questions.
 
+With -r, --dry-run or a directory argument, every encrypted file named or
+found below the directories is updated the same way, in parallel, each file
+atomically, followed by a summary. --dry-run writes nothing. If any file
+fails, the others are still updated and the exit code is 1.
+
 Example:
   $ helm secrets updatekeys <SECRET_FILE_PATH>
+  $ helm secrets updatekeys -r --dry-run secrets/
 
 `
 

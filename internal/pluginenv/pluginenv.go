@@ -75,3 +75,7 @@ func Getter() getter.Options {
 		GPG:         os.Getenv("SOPS_GPG_EXEC"),
 	}
 }
+
+// AuditLog is HELM_SECRETS_AUDIT_LOG: the audit trail's file, "-" for
+// stderr, "" for none (internal/audit, docs/audit.md).
+func AuditLog() string { return os.Getenv("HELM_SECRETS_AUDIT_LOG") }

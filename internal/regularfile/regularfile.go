@@ -45,6 +45,10 @@ func Open(path string) (*os.File, error) {
 	return f, nil
 }
 
+// Kind describes a file mode that is not a regular file's ("a FIFO",
+// "a directory", ...), for messages.
+func Kind(m os.FileMode) string { return kind(m) }
+
 func kind(m os.FileMode) string {
 	switch {
 	case m.IsDir():

@@ -341,7 +341,8 @@ func (e *Engine) decrypt(ctx context.Context, data []byte, format Format, sc *co
 // same bytes as that path whenever it returns any.
 func (e *Engine) decryptLite(ctx context.Context, data []byte, format Format, sc *config.StoresConfig) ([]byte, bool) {
 	// With SetSopsLog on, the program wants sops' own key messages.
-	if e.opts.SopsOnly || sopsLogOn.Load() || format != FormatYAML || (sc != nil && sc.YAML.Indent != 0 && sc.YAML.Indent != sopsyaml.IndentDefault) || ctx.Err() != nil {
+	// With a KeyRecord, the key service must name the key that worked.
+	if e.opts.SopsOnly || sopsLogOn.Load() || recordOf(ctx) != nil || format != FormatYAML || (sc != nil && sc.YAML.Indent != 0 && sc.YAML.Indent != sopsyaml.IndentDefault) || ctx.Err() != nil {
 		return nil, false
 	}
 	ids := e.opts.Keys.AgeIdentities

@@ -130,13 +130,16 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err
 		}
-		return sopsServer().Encrypt(ctx, req)
+		resp, err := sopsServer().Encrypt(ctx, req)
+		return noted(s, false, req.Key, resp, err)
 	default:
-		return sopsServer().Encrypt(ctx, req)
+		resp, err := sopsServer().Encrypt(ctx, req)
+		return noted(s, false, req.Key, resp, err)
 	}
 	if err != nil {
 		return nil, err
 	}
+	recordOf(s.ctx).note(false, req.Key)
 	return &keyservice.EncryptResponse{Ciphertext: out}, nil
 }
 
@@ -169,14 +172,26 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err
 		}
-		return sopsServer().Decrypt(ctx, req)
+		resp, err := sopsServer().Decrypt(ctx, req)
+		return noted(s, true, req.Key, resp, err)
 	default:
-		return sopsServer().Decrypt(ctx, req)
+		resp, err := sopsServer().Decrypt(ctx, req)
+		return noted(s, true, req.Key, resp, err)
 	}
 	if err != nil {
 		return nil, err
 	}
+	recordOf(s.ctx).note(true, req.Key)
 	return &keyservice.DecryptResponse{Plaintext: out}, nil
+}
+
+// noted passes on sops' own key service response, noting the key in the
+// context's KeyRecord when it succeeded.
+func noted[T any](s *keyServer, unwrap bool, k *keyservice.Key, resp T, err error) (T, error) {
+	if err == nil {
+		recordOf(s.ctx).note(unwrap, k)
+	}
+	return resp, err
 }
 
 func sopsServer() keyservice.Server { return keyservice.Server{Prompt: false} }

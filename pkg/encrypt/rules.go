@@ -205,17 +205,9 @@ func keyGroupsForFile(path string) ([]sops.KeyGroup, int, error) {
 // and reads no .sops.yaml: store settings only change how documents are
 // written.
 func MasterKeys(data []byte, format Format) (groups [][]string, threshold int, err error) {
-	defer guard("parse", &err)
-	tree, _, err := loadEncrypted(data, format, nil)
+	m, err := Inspect(data, format)
 	if err != nil {
 		return nil, 0, err
 	}
-	for _, g := range tree.Metadata.KeyGroups {
-		var keys []string
-		for _, k := range g {
-			keys = append(keys, fmt.Sprintf("%s %s", k.TypeToIdentifier(), k.ToString()))
-		}
-		groups = append(groups, keys)
-	}
-	return groups, tree.Metadata.ShamirThreshold, nil
+	return m.KeyGroups, m.Threshold, nil
 }
