@@ -21,6 +21,7 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	rawURL := args[3]
 	o := pluginenv.Getter()
 	o.Engine = a.engine
+	o.Vals = a.backends.Vals
 	o.DefaultBackend = a.opts.backend
 	o.IgnoreMissing = a.opts.ignoreMissing
 	if a.debug {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -109,6 +110,9 @@ type Selector struct {
 	// existing file): each gets a copy with Path set to the name. Nil
 	// refuses them.
 	Scripts *shellbackend.Script
+	// Vals is the run's helm-secrets-vals session, which serves the vals
+	// backend; nil refuses it.
+	Vals *valsproto.Session
 }
 
 // Get returns the backend called name ("" means sops). Its error is an
@@ -129,8 +133,11 @@ func (s Selector) Get(name string) (Backend, error) {
 		return sops{engine: eng}, nil
 	case "noop":
 		return noop{engine: eng}, nil
-	case "vals":
-		return nil, &Error{Name: name, Reason: "the vals backend is not supported yet"}
+	case ValsName:
+		if s.Vals == nil {
+			return nil, &Error{Name: name, Reason: "the vals backend is not available here"}
+		}
+		return vals{session: s.Vals, engine: eng}, nil
 	}
 	if st, err := os.Stat(name); err == nil && !st.IsDir() {
 		if s.Scripts == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -63,6 +64,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// MaxSize caps a source's size; 0 means encrypt.DefaultMaxInputSize.
 	MaxSize int64
+	// Vals serves the vals backend (secrets://vals!..., -b vals); nil
+	// refuses it.
+	Vals *valsproto.Session
 }
 
 // ImportPolicy refuses key-import protocols. The zero value allows all, as
@@ -99,7 +103,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	if o.DefaultBackend == "" {
 		o.DefaultBackend = "sops"
 	}
-	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends}
+	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends, Vals: o.Vals}
 	// The shell plugin loads the default backend first, so an allow-list
 	// without it fails every URL (docs/compatibility.md §1.1).
 	b, err := backends.Get(o.DefaultBackend)
@@ -139,6 +143,13 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	}
 	ignore := o.IgnoreMissing || u.IgnoreMissing
 
+	if lb, ok := b.(backend.LiteralBackend); ok && scheme == SchemeLiteral {
+		plain, err := lb.DecryptLiteral(ctx, "secrets+literal://", u.Source)
+		if err != nil {
+			return nil, fmt.Errorf("Unable to decrypt literal value: %v", err)
+		}
+		return plain, nil
+	}
 	if scheme == SchemeLiteral {
 		plain, err := b.Decrypt(ctx, []byte(u.Source), encrypt.FormatAuto)
 		if errors.Is(err, encrypt.ErrNotEncrypted) {

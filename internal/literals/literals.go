@@ -59,6 +59,12 @@ func (p Parser) Leaves(kind Kind, v string) []string {
 	if !strings.Contains(v, "sops") {
 		return nil // no sops metadata possible: nothing to parse twice
 	}
+	return p.LeavesFunc(kind, v, func(s string) bool { return encrypt.IsEncrypted([]byte(s), encrypt.FormatAuto) })
+}
+
+// LeavesFunc is Leaves with another test of what is a literal (the vals
+// backend's: a value holding "ref+").
+func (p Parser) LeavesFunc(kind Kind, v string, isLiteral func(string) bool) []string {
 	dest := map[string]interface{}{}
 	var err error
 	switch kind {
@@ -85,7 +91,7 @@ func (p Parser) Leaves(kind Kind, v string) []string {
 				walk(c)
 			}
 		case string:
-			if encrypt.IsEncrypted([]byte(t), encrypt.FormatAuto) {
+			if isLiteral(t) {
 				out = append(out, t)
 			}
 		}
@@ -109,7 +115,18 @@ type Moved struct {
 // cannot be isolated as a whole key=value, rather than hand helm
 // ciphertext.
 func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(context.Context, []byte) ([]byte, error)) (string, []Moved, error) {
-	leaves := p.Leaves(kind, v)
+	return p.extract(ctx, kind, v, p.Leaves(kind, v), func(ctx context.Context, _, val string) ([]byte, error) {
+		return decrypt(ctx, []byte(val))
+	})
+}
+
+// ExtractFunc is Extract with another test of what is a literal and a
+// decrypt function that is told the literal's key (for its errors).
+func (p Parser) ExtractFunc(ctx context.Context, kind Kind, v string, isLiteral func(string) bool, decrypt func(ctx context.Context, key, value string) ([]byte, error)) (string, []Moved, error) {
+	return p.extract(ctx, kind, v, p.LeavesFunc(kind, v, isLiteral), decrypt)
+}
+
+func (p Parser) extract(ctx context.Context, kind Kind, v string, leaves []string, decrypt func(ctx context.Context, key, value string) ([]byte, error)) (string, []Moved, error) {
 	if len(leaves) == 0 {
 		return v, nil, nil
 	}
@@ -135,7 +152,7 @@ func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(c
 			keep = append(keep, part)
 			continue
 		}
-		plain, err := decrypt(ctx, []byte(val))
+		plain, err := decrypt(ctx, key, val)
 		if err != nil {
 			return "", nil, fmt.Errorf("encrypted literal for %s: %w", key, err)
 		}

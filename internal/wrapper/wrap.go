@@ -264,11 +264,18 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 	if err != nil {
 		return err
 	}
-	dec := func(ctx context.Context, doc []byte) ([]byte, error) {
-		return b.Decrypt(ctx, doc, encrypt.FormatAuto)
-	}
 	kind := s.kind.literalKind()
-	rest, moved, err := parser.Extract(ctx, kind, s.value, dec)
+	var rest string
+	var moved []literals.Moved
+	if strings.Contains(s.value, "!") || backend.IsVals(b) {
+		// A literal may name its backend (key=vals!ref+...), or the
+		// default backend's literals are expressions.
+		rest, moved, err = parser.ExtractFunc(ctx, kind, s.value, p.isLiteral(b), p.decryptLiteral(b, kind))
+	} else {
+		rest, moved, err = parser.Extract(ctx, kind, s.value, func(ctx context.Context, doc []byte) ([]byte, error) {
+			return b.Decrypt(ctx, doc, encrypt.FormatAuto)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
 	}
@@ -327,7 +334,7 @@ func (p *preparer) fetchAll(ctx context.Context, jobs []*remoteJob) {
 		go func() {
 			defer wg.Done()
 			j.data, j.err = p.o.Remote.Fetch(ctx, j.it.path)
-			if j.err != nil || j.b.Engine() == nil {
+			if j.err != nil || (j.b.Engine() == nil && !backend.IsVals(j.b)) {
 				return
 			}
 			plain, err := j.b.Decrypt(ctx, j.data, encrypt.DetectFormat(urls.Base(j.it.path), j.data))
