@@ -132,6 +132,8 @@ var downloaderEnv = map[string]func(v string) bool{
 	// are handed off):
 	"HELM_SECRETS_VALS_PROVIDERS": anyValue,
 	"HELM_SECRETS_VALS_BINARY":    anyValue,
+	// Set by the wrapper for the Helm 4 post-renderer:
+	"HELM_SECRETS_POST_RENDERER_LOG": anyValue,
 	// Messages on failure (handed off) and the wrapper's settings:
 	"HELM_SECRETS_QUIET":                             anyValue,
 	"HELM_SECRETS_HELM_PATH":                         anyValue,

@@ -65,6 +65,7 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		return err
 	}
 	helmArgs, err := a.postRendererArgs(ctx, helmBinary(), append([]string{command}, args...))
+	defer a.printRelayed()
 	if err != nil {
 		return a.errorf("%v", err)
 	}

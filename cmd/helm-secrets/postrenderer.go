@@ -89,24 +89,24 @@ func (a *app) runPostRenderer(ctx context.Context, args []string) error {
 			err = fmt.Errorf("post-renderer: unknown argument %q", arg)
 		}
 		if err != nil {
-			return a.errorf("%v", err)
+			return a.postRendererFail("%v", err)
 		}
 	}
 	if _, err := a.backends.Get(backend.ValsName); err != nil {
-		return a.errorf("post-renderer: %v", err)
+		return a.postRendererFail("post-renderer: %v", err)
 	}
 	manifests, err := readCapped(a.streams.Stdin, valsproto.MaxMessage)
 	if err != nil {
-		return a.errorf("post-renderer: reading the manifests: %v", err)
+		return a.postRendererFail("post-renderer: reading the manifests: %v", err)
 	}
 	if len(first) > 0 {
 		if manifests, err = a.runFirst(ctx, first, manifests); err != nil {
-			return a.errorf("post-renderer: %v", err)
+			return a.postRendererFail("post-renderer: %v", err)
 		}
 	}
 	out, err := a.backends.Vals.Manifests(ctx, manifests, decode)
 	if err != nil {
-		return a.errorf("post-renderer: %v", err)
+		return a.postRendererFail("post-renderer: %v", err)
 	}
 	_, err = a.streams.Stdout.Write(out)
 	return err
@@ -164,6 +164,9 @@ func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) 
 			return nil, fmt.Errorf("--evaluate-templates with your own --post-renderer %s is not supported on Helm 4 (it names a plugin); run it on Helm 3, or chain it yourself", user)
 		}
 		rest = append(rest, "--post-renderer", "secrets-post-renderer")
+		if err := a.relayPostRendererMessages(); err != nil {
+			return nil, err
+		}
 	} else {
 		self, err := os.Executable()
 		if err != nil {
@@ -246,4 +249,58 @@ func helmMajor(ctx context.Context, helm string) (int, error) {
 		return 4, nil
 	}
 	return 0, errors.New("--evaluate-templates: cannot tell helm's version from " + fmt.Sprintf("%q", v))
+}
+
+// envPostRendererLog names the file a Helm 4 post-renderer plugin writes
+// its error messages to: Helm 4 does not show a post-renderer plugin's
+// stderr, so the wrapper that started helm prints them after it. They
+// name manifests and key paths, never values.
+const envPostRendererLog = "HELM_SECRETS_POST_RENDERER_LOG"
+
+// relayPostRendererMessages creates the private message file of
+// envPostRendererLog for this run; runHelm prints and removes it.
+func (a *app) relayPostRendererMessages() error {
+	f, err := os.CreateTemp("", "helm-secrets-post-renderer-*.log")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	a.postRendererLog = f.Name()
+	return os.Setenv(envPostRendererLog, f.Name())
+}
+
+// printRelayed prints what the post-renderer plugin reported and removes
+// the file.
+func (a *app) printRelayed() {
+	if a.postRendererLog == "" {
+		return
+	}
+	if b, err := os.ReadFile(a.postRendererLog); err == nil && len(b) > 0 {
+		_, _ = a.streams.Stderr.Write(b)
+	}
+	_ = os.Remove(a.postRendererLog)
+	os.Unsetenv(envPostRendererLog)
+	a.postRendererLog = ""
+}
+
+// postRendererFail reports a post-renderer failure on stderr and, for a
+// wrapper on Helm 4, in its message file.
+func (a *app) postRendererFail(format string, args ...any) error {
+	relayed(fmt.Sprintf(format, args...))
+	return a.errorf(format, args...)
+}
+
+// relayed appends a message for the wrapper (envPostRendererLog), when
+// it asked for them; the file must exist (we never create one here).
+func relayed(msg string) {
+	p := os.Getenv(envPostRendererLog)
+	if p == "" {
+		return
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = fmt.Fprintf(f, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n"+prefix))
 }

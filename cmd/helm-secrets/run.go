@@ -31,6 +31,9 @@ type app struct {
 	engine   *encrypt.Engine
 	backends backend.Selector
 	backend  backend.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
+	// postRendererLog is the Helm 4 post-renderer's message file
+	// (relayPostRendererMessages), "" when none.
+	postRendererLog string
 }
 
 // run is the whole program: it parses args, runs one command and returns
