@@ -57,7 +57,9 @@ func TestValsBackend(t *testing.T) {
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = kc.CoreV1().Secrets(srcNS).Delete(context.Background(), "vals-src", metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = kc.CoreV1().Secrets(srcNS).Delete(context.Background(), "vals-src", metav1.DeleteOptions{})
+	})
 
 	vaultRef := "ref+vault://secret/app/db#/password"
 	kubeRef := "ref+k8s://v1/Secret/" + srcNS + "/vals-src/apikey"
