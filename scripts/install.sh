@@ -4,7 +4,8 @@
 # signed packages made from them). Puts two binaries in
 # $HELM_PLUGIN_DIR/bin: helm-secrets (the CLI and full downloader) and
 # helm-secrets-getter (the lean downloader Helm runs per secrets:// file),
-# from the first of:
+# and, where the source has it, helm-secrets-vals (the vals backend, which
+# helm-secrets starts only for ref+ expressions), from the first of:
 #   1. HELM_SECRETS_BINARY, a path to a built helm-secrets (copied), with
 #      HELM_SECRETS_GETTER_BINARY or the helm-secrets-getter next to it
 #      (else a copy of helm-secrets serves as helm-secrets-getter);
@@ -35,6 +36,7 @@ plugin_dir="${HELM_PLUGIN_DIR:-$(dirname "$0")/..}"
 plugin_dir="$(cd -P "$plugin_dir" && pwd)"
 bin="$plugin_dir/bin/helm-secrets"
 getter="$plugin_dir/bin/helm-secrets-getter"
+vals="$plugin_dir/bin/helm-secrets-vals"
 exe=""
 
 # put SRC DST: copy atomically, executable.
@@ -62,12 +64,15 @@ aarch64 | arm64) arch=arm64 ;;
 esac
 bin="$bin$exe"
 getter="$getter$exe"
+vals="$vals$exe"
 
 # 1. An explicit binary.
 if [ -n "${HELM_SECRETS_BINARY:-}" ]; then
     put "$HELM_SECRETS_BINARY" "$bin"
     g="${HELM_SECRETS_GETTER_BINARY:-$(dirname "$HELM_SECRETS_BINARY")/helm-secrets-getter$exe}"
     if [ -f "$g" ]; then put "$g" "$getter"; else put "$HELM_SECRETS_BINARY" "$getter"; fi
+    v="$(dirname "$HELM_SECRETS_BINARY")/helm-secrets-vals$exe"
+    if [ -f "$v" ]; then put "$v" "$vals"; fi
     say "installed $HELM_SECRETS_BINARY"
     exit 0
 fi
@@ -145,6 +150,10 @@ if [ "$base" != off ]; then
             die "$archive (checksum verified) does not hold bin/helm-secrets$exe and bin/helm-secrets-getter$exe"
         put "$tmp/x/bin/helm-secrets$exe" "$bin"
         put "$tmp/x/bin/helm-secrets-getter$exe" "$getter"
+        # The vals backend's binary, in the archives that ship it.
+        if tar -xzf "$tmp/$archive" -C "$tmp/x" "bin/helm-secrets-vals$exe" 2>/dev/null; then
+            put "$tmp/x/bin/helm-secrets-vals$exe" "$vals"
+        fi
         say "installed helm-secrets $version ($os/$arch) from $base/$archive, SHA-256 verified against $sums_from"
         exit 0
     fi
@@ -159,7 +168,8 @@ done
 if [ -f "$src/go.mod" ] && command -v go >/dev/null 2>&1; then
     say "building from source in $src"
     (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/helm-secrets &&
-        CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$getter" ./cmd/helm-secrets-getter)
+        CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$getter" ./cmd/helm-secrets-getter &&
+        CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$vals" ./cmd/helm-secrets-vals)
     exit 0
 fi
 

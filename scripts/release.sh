@@ -82,12 +82,14 @@ targz() {
 		--mtime="@${SOURCE_DATE_EPOCH}" -cf - "${top[@]}") | gzip -n -9 >"$2"
 }
 
-# build OS ARCH DIR: the two binaries for one platform into DIR.
+# build OS ARCH DIR: the three binaries for one platform into DIR
+# (helm-secrets-vals links vals and its provider SDKs, so that the other two
+# do not).
 build() {
 	local os="$1" arch="$2" dir="$3" exe="" cmd
 	[[ "${os}" == windows ]] && exe=.exe
 	mkdir -p "${dir}"
-	for cmd in helm-secrets helm-secrets-getter; do
+	for cmd in helm-secrets helm-secrets-getter helm-secrets-vals; do
 		log "go build ${cmd} ${os}/${arch}"
 		CGO_ENABLED=0 GOOS="${os}" GOARCH="${arch}" GOFLAGS=-mod=readonly \
 			go build -trimpath -buildvcs=false -ldflags "-s -w -buildid=" -o "${dir}/${cmd}${exe}" "./cmd/${cmd}"

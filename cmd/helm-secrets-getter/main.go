@@ -159,6 +159,12 @@ var downloaderEnv = map[string]func(v string) bool{
 	"HELM_SECRETS_ALLOW_AGE_IMPORT_KUBERNETES":      anyValue,
 	"HELM_SECRETS_VAULT_ALLOWLIST":                  anyValue,
 	"HELM_SECRETS_AGE_PLUGIN_ALLOWLIST":             anyValue,
+	// Only for the vals backend (vals! sources and HELM_SECRETS_BACKEND=vals
+	// are handed off):
+	"HELM_SECRETS_VALS_PROVIDERS": anyValue,
+	"HELM_SECRETS_VALS_BINARY":    anyValue,
+	// Set by the wrapper for the Helm 4 post-renderer:
+	"HELM_SECRETS_POST_RENDERER_LOG": anyValue,
 	// Messages on failure (handed off) and the wrapper's settings:
 	"HELM_SECRETS_QUIET":                             anyValue,
 	"HELM_SECRETS_HELM_PATH":                         anyValue,

@@ -121,6 +121,11 @@ func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
 		plain []byte
 		err   error
 	)
+	if o.inPlace && !o.terraform {
+		if err := backend.Unsupported(a.backend, "decrypt -i"); err != nil {
+			return a.errorf("%v", err)
+		}
+	}
 	if urls.HasScheme(src) {
 		if !urls.IsHTTP(src) {
 			return a.errorf("File does not exist: %s (only local files and http(s):// URLs can be decrypted)", urls.Redact(src))

@@ -22,6 +22,7 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	rawURL := args[3]
 	o := pluginenv.Getter()
 	o.Engine = a.engine
+	o.Vals = a.backends.Vals
 	o.DefaultBackend = a.opts.backend
 	o.Scripts = a.backends.Scripts
 	o.IgnoreMissing = a.opts.ignoreMissing

@@ -49,6 +49,9 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		}
 		return nil
 	}
+	if err := backend.Unsupported(a.backend, "edit"); err != nil {
+		return a.errorf("%v", err)
+	}
 	if !a.sopsBackend() {
 		// noop: the file is its own plaintext; edit it directly.
 		if err := a.runEditor(guard, nil, file); err != nil {

@@ -50,6 +50,9 @@ func (a *app) runEncrypt(ctx context.Context, o *encryptOptions) error {
 	if script, ok := backend.Script(a.backend); ok {
 		return a.runScriptEncrypt(ctx, script, o)
 	}
+	if err := backend.Unsupported(a.backend, "encrypt"); err != nil {
+		return a.errorf("%v", err)
+	}
 	if !a.sopsBackend() {
 		// noop: files are used as they are.
 		if !o.inPlace {

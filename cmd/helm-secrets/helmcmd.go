@@ -64,9 +64,14 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		_, err := a.streams.Stdout.Write([]byte(wrapperUsageFor(command)))
 		return err
 	}
+	helmArgs, err := a.postRendererArgs(ctx, helmBinary(), append([]string{command}, args...))
+	defer a.printRelayed()
+	if err != nil {
+		return a.errorf("%v", err)
+	}
 	opts := wrapper.Options{
 		Helm:           helmBinary(),
-		Args:           append([]string{command}, args...),
+		Args:           helmArgs,
 		Backends:       a.backends,
 		DefaultBackend: a.opts.backend,
 		IgnoreMissing:  a.opts.ignoreMissing,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -27,8 +28,9 @@ import (
 // as plugin.complete, the name Helm runs for completion) in test scripts.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"helm-secrets":    main,
-		"plugin.complete": main,
+		"helm-secrets":      main,
+		"plugin.complete":   main,
+		"helm-secrets-vals": valsMain,
 	})
 }
 
@@ -56,6 +58,12 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("REPO_DIR", repo)
+			// The vals backend's process: this test binary again.
+			vals, err := exec.LookPath("helm-secrets-vals")
+			if err != nil {
+				return err
+			}
+			env.Setenv("HELM_SECRETS_VALS_BINARY", vals)
 			keys := filepath.Join(env.WorkDir, ".keys")
 			if err := os.MkdirAll(keys, 0o700); err != nil {
 				return err

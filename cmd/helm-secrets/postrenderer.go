@@ -1,24 +1,306 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 )
 
-// runPostRenderer is the command of the Helm 4 secrets-post-renderer
-// plugin (plugins/helm-secrets-post-renderer): Helm writes the rendered
-// manifests to stdin and reads the post-rendered ones from stdout. Until
-// vals references (--evaluate-templates) are supported it is an exact
-// pass-through: the manifests come out byte for byte as they went in.
-// Arguments (helm --post-renderer-args) are refused, so that a caller
-// expecting an evaluation it does not get fails instead of deploying
-// unevaluated references.
-func (a *app) runPostRenderer(_ context.Context, args []string) error {
-	if len(args) > 0 {
-		return a.errorf("post-renderer: no arguments are supported yet (vals evaluation is not implemented); got %d", len(args))
+// valsSession is the run's helm-secrets-vals process (started on first
+// use): one vals runtime, one cache, for every file, literal and manifest.
+func (a *app) valsSession() *valsproto.Session {
+	return valsproto.NewSession(valsproto.Options{
+		Binary: pluginenv.ValsBinary(),
+		Policy: pluginenv.ValsPolicy(),
+		Stderr: a.streams.Stderr,
+		Debug:  a.debug,
+	})
+}
+
+// Our post-renderer's own arguments: the user's --post-renderer (and its
+// --post-renderer-args), which runs first, on the manifests as helm
+// rendered them; ours then evaluates what it printed.
+const (
+	argRunFirst    = "--run-first"
+	argRunFirstArg = "--run-first-arg"
+)
+
+// runPostRenderer is the post-renderer of --evaluate-templates: on Helm 3
+// helm runs this binary (--post-renderer PATH), on Helm 4 the
+// secrets-post-renderer plugin, which runs `helm-secrets post-renderer`.
+// Helm writes the rendered manifests to stdin and reads the post-rendered
+// ones from stdout. The ref+ expressions in them are evaluated with vals
+// (the vals backend must be allowed); manifests without one come out byte
+// for byte as they went in. Any failure exits non-zero with a message
+// naming the manifest and key path, never a value, and prints nothing on
+// stdout, so helm stops.
+//
+// Arguments: the shell plugin's (--backend NAME, --backend-args ARGS,
+// --debug, "secrets", "post-renderer", --evaluate-templates-decode-secrets
+// [true|false]) and ours (--run-first PATH, --run-first-arg ARG). Anything
+// else is refused.
+func (a *app) runPostRenderer(ctx context.Context, args []string) error {
+	decode := a.opts.evaluateTemplatesDecodeSecrets
+	var first []string
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		next := func() (string, error) {
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("post-renderer: %s needs a value", arg)
+			}
+			i++
+			return args[i], nil
+		}
+		var err error
+		switch arg {
+		case "secrets", "post-renderer", "--debug":
+		case "-b", "--backend", "-a", "--backend-args":
+			_, err = next() // the manifests are always vals' (--evaluate-templates)
+		case "--evaluate-templates-decode-secrets":
+			decode = true
+			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
+				i++
+				decode = args[i] == "true"
+			}
+		case argRunFirst:
+			var p string
+			if p, err = next(); err == nil {
+				first = append([]string{p}, first...)
+			}
+		case argRunFirstArg:
+			var v string
+			if v, err = next(); err == nil {
+				if len(first) == 0 {
+					err = fmt.Errorf("post-renderer: %s before %s", argRunFirstArg, argRunFirst)
+				}
+				first = append(first, v)
+			}
+		default:
+			err = fmt.Errorf("post-renderer: unknown argument %q", arg)
+		}
+		if err != nil {
+			return a.postRendererFail("%v", err)
+		}
 	}
-	if _, err := io.Copy(a.streams.Stdout, a.streams.Stdin); err != nil {
-		return a.errorf("post-renderer: copying the manifests: %v", err)
+	if _, err := a.backends.Get(backend.ValsName); err != nil {
+		return a.postRendererFail("post-renderer: %v", err)
 	}
-	return nil
+	manifests, err := readCapped(a.streams.Stdin, valsproto.MaxMessage)
+	if err != nil {
+		return a.postRendererFail("post-renderer: reading the manifests: %v", err)
+	}
+	if len(first) > 0 {
+		if manifests, err = a.runFirst(ctx, first, manifests); err != nil {
+			return a.postRendererFail("post-renderer: %v", err)
+		}
+	}
+	out, err := a.backends.Vals.Manifests(ctx, manifests, decode)
+	if err != nil {
+		return a.postRendererFail("post-renderer: %v", err)
+	}
+	_, err = a.streams.Stdout.Write(out)
+	return err
+}
+
+// runFirst runs the user's post-renderer (cmd[0], arguments cmd[1:]) on
+// the manifests, as helm would have: its stdout is the result, its stderr
+// ours.
+func (a *app) runFirst(ctx context.Context, cmd []string, manifests []byte) ([]byte, error) {
+	c := exec.CommandContext(ctx, cmd[0], cmd[1:]...)
+	c.Stdin = bytes.NewReader(manifests)
+	out := &limitbuf.Buffer{Limit: valsproto.MaxMessage}
+	c.Stdout, c.Stderr = out, a.streams.Stderr
+	if err := c.Run(); err != nil {
+		if out.Over() {
+			return nil, fmt.Errorf("your post-renderer %s printed more than %d bytes", cmd[0], valsproto.MaxMessage)
+		}
+		return nil, fmt.Errorf("your post-renderer %s: %w", cmd[0], err)
+	}
+	return out.Bytes(), nil
+}
+
+// readCapped reads r, failing beyond limit bytes.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("more than %d bytes", limit)
+	}
+	return data, nil
+}
+
+// postRendererArgs adds our post-renderer to a helm command line for
+// --evaluate-templates, after the shell plugin's fashion (appended last):
+// on Helm 3 this binary, on Helm 4 the secrets-post-renderer plugin. A
+// --post-renderer of the user's is taken out and handed to ours, which
+// runs it first (Helm 3; on Helm 4 it names a plugin, which is refused).
+func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) ([]string, error) {
+	if !a.opts.evaluateTemplates {
+		return args, nil
+	}
+	if _, err := a.backends.Get(backend.ValsName); err != nil {
+		return nil, err
+	}
+	rest, user, userArgs := takePostRenderer(args)
+	major, err := helmMajor(ctx, helm)
+	if err != nil {
+		return nil, err
+	}
+	var ours []string
+	if major >= 4 {
+		if user != "" {
+			return nil, fmt.Errorf("--evaluate-templates with your own --post-renderer %s is not supported on Helm 4 (it names a plugin); run it on Helm 3, or chain it yourself", user)
+		}
+		rest = append(rest, "--post-renderer", "secrets-post-renderer")
+		if err := a.relayPostRendererMessages(); err != nil {
+			return nil, err
+		}
+	} else {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		rest = append(rest, "--post-renderer", self)
+		ours = append(ours, "post-renderer")
+	}
+	if a.opts.evaluateTemplatesDecodeSecrets {
+		ours = append(ours, "--evaluate-templates-decode-secrets")
+	}
+	if user != "" {
+		ours = append(ours, argRunFirst, user)
+		for _, u := range userArgs {
+			ours = append(ours, argRunFirstArg, u)
+		}
+	}
+	for _, o := range ours {
+		rest = append(rest, "--post-renderer-args", o)
+	}
+	return insertBeforeDashes(args, rest), nil
+}
+
+// takePostRenderer removes --post-renderer and --post-renderer-args (both
+// forms) from the helm arguments before "--".
+func takePostRenderer(args []string) (rest []string, user string, userArgs []string) {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return rest, user, userArgs
+		}
+		name, val, hasVal := strings.Cut(arg, "=")
+		if name != "--post-renderer" && name != "--post-renderer-args" {
+			rest = append(rest, arg)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				rest = append(rest, arg)
+				continue
+			}
+			i++
+			val = args[i]
+		}
+		if name == "--post-renderer" {
+			user = val
+		} else {
+			userArgs = append(userArgs, val)
+		}
+	}
+	return rest, user, userArgs
+}
+
+// insertBeforeDashes is rest (args before "--", rewritten) followed by
+// args' own "--" and what follows it.
+func insertBeforeDashes(args, rest []string) []string {
+	for i, a := range args {
+		if a == "--" {
+			return append(rest, args[i:]...)
+		}
+	}
+	return rest
+}
+
+// helmMajor asks helm for its major version (only --evaluate-templates
+// needs it: the post-renderer flag means a path on Helm 3 and a plugin on
+// Helm 4).
+func helmMajor(ctx context.Context, helm string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, helm, "version", "--template", "{{.Version}}").Output()
+	if err != nil {
+		return 0, fmt.Errorf("--evaluate-templates: %s version: %w", helm, err)
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	switch {
+	case strings.HasPrefix(v, "3."):
+		return 3, nil
+	case strings.HasPrefix(v, "4."):
+		return 4, nil
+	}
+	return 0, errors.New("--evaluate-templates: cannot tell helm's version from " + fmt.Sprintf("%q", v))
+}
+
+// envPostRendererLog names the file a Helm 4 post-renderer plugin writes
+// its error messages to: Helm 4 does not show a post-renderer plugin's
+// stderr, so the wrapper that started helm prints them after it. They
+// name manifests and key paths, never values.
+const envPostRendererLog = "HELM_SECRETS_POST_RENDERER_LOG"
+
+// relayPostRendererMessages creates the private message file of
+// envPostRendererLog for this run; runHelm prints and removes it.
+func (a *app) relayPostRendererMessages() error {
+	f, err := os.CreateTemp("", "helm-secrets-post-renderer-*.log")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	a.postRendererLog = f.Name()
+	return os.Setenv(envPostRendererLog, f.Name())
+}
+
+// printRelayed prints what the post-renderer plugin reported and removes
+// the file.
+func (a *app) printRelayed() {
+	if a.postRendererLog == "" {
+		return
+	}
+	if b, err := os.ReadFile(a.postRendererLog); err == nil && len(b) > 0 {
+		_, _ = a.streams.Stderr.Write(b)
+	}
+	_ = os.Remove(a.postRendererLog)
+	os.Unsetenv(envPostRendererLog)
+	a.postRendererLog = ""
+}
+
+// postRendererFail reports a post-renderer failure on stderr and, for a
+// wrapper on Helm 4, in its message file.
+func (a *app) postRendererFail(format string, args ...any) error {
+	relayed(fmt.Sprintf(format, args...))
+	return a.errorf(format, args...)
+}
+
+// relayed appends a message for the wrapper (envPostRendererLog), when
+// it asked for them; the file must exist (we never create one here).
+func relayed(msg string) {
+	p := os.Getenv(envPostRendererLog)
+	if p == "" {
+		return
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = fmt.Fprintf(f, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n"+prefix))
 }

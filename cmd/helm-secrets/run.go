@@ -33,6 +33,9 @@ type app struct {
 	backends backend.Selector
 	backend  backend.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
 	audit    *audit.Logger   // HELM_SECRETS_AUDIT_LOG; nil: off
+	// postRendererLog is the Helm 4 post-renderer's message file
+	// (relayPostRendererMessages), "" when none.
+	postRendererLog string
 }
 
 // run is the whole program: it parses args, runs one command and returns
@@ -98,7 +101,8 @@ func (a *app) debugf(format string, args ...any) {
 
 func (a *app) main(ctx context.Context, args []string) error {
 	env := envDefaults()
-	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends(), Scripts: a.scriptTemplate()}
+	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends(), Scripts: a.scriptTemplate(), Vals: a.valsSession()}
+	defer a.backends.Vals.Close()
 	check := func(name string) error {
 		if _, err := a.backends.Get(name); err != nil {
 			return a.errorf("%v", err) // worded as the shell plugin words it
@@ -151,9 +155,6 @@ func (a *app) main(ctx context.Context, args []string) error {
 	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
 		return a.errorf("%v", err)
 	}
-	if a.opts.evaluateTemplates {
-		a.infof("--evaluate-templates needs the vals backend, which is not supported yet: ignored")
-	}
 	if a.opts.decryptSecretsInTmpDir {
 		a.debugf("--decrypt-secrets-in-tmp-dir has no effect: decrypted values are never written to disk")
 	}
@@ -163,6 +164,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 		return a.runDownloader(ctx, p.rest)
 	}
 	if p.command == "post-renderer" {
+		_ = notDumpable()
 		return a.runPostRenderer(ctx, p.rest)
 	}
 	root := newRootCmd(a)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -24,12 +25,13 @@ type Backend interface {
 	// Decrypt returns the plaintext of an encrypted document held in
 	// memory, or encrypt.ErrNotEncrypted (wrapped) when data is not one.
 	Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error)
-	// DecryptLiteral returns the plaintext of one --set style value as
+	// DecryptLiteral returns the plaintext of one --set style value (source
+	// names it in errors, e.g. "--set db.password") as
 	// typed after its key= (an encrypted literal: a whole SOPS document for
 	// sops), or encrypt.ErrNotEncrypted (wrapped) when the backend leaves
 	// the value as it is, as the shell plugin's backend_decrypt_literal
 	// prints it unchanged.
-	DecryptLiteral(ctx context.Context, value string) ([]byte, error)
+	DecryptLiteral(ctx context.Context, source, value string) ([]byte, error)
 	// Engine is the SOPS engine that manages this backend's files (encrypt,
 	// edit, rotate, updatekeys), or nil when the backend uses files as they
 	// are.
@@ -50,7 +52,7 @@ func (b sops) Decrypt(ctx context.Context, data []byte, format encrypt.Format) (
 	return b.engine.Decrypt(ctx, data, format)
 }
 
-func (b sops) DecryptLiteral(ctx context.Context, value string) ([]byte, error) {
+func (b sops) DecryptLiteral(ctx context.Context, _, value string) ([]byte, error) {
 	if !strings.Contains(value, "sops") || !encrypt.IsEncrypted([]byte(value), encrypt.FormatAuto) {
 		return nil, encrypt.ErrNotEncrypted
 	}
@@ -78,7 +80,7 @@ func (noop) Decrypt(_ context.Context, data []byte, _ encrypt.Format) ([]byte, e
 	return data, nil
 }
 
-func (noop) DecryptLiteral(context.Context, string) ([]byte, error) {
+func (noop) DecryptLiteral(context.Context, string, string) ([]byte, error) {
 	return nil, encrypt.ErrNotEncrypted
 }
 
@@ -126,6 +128,9 @@ type Selector struct {
 	// existing file): each gets a copy with Path set to the name. Nil
 	// refuses them.
 	Scripts *shellbackend.Script
+	// Vals is the run's helm-secrets-vals session, which serves the vals
+	// backend; nil refuses it.
+	Vals *valsproto.Session
 }
 
 // Get returns the backend called name ("" means sops). Its error is an
@@ -146,8 +151,11 @@ func (s Selector) Get(name string) (Backend, error) {
 		return sops{engine: eng}, nil
 	case "noop":
 		return noop{engine: eng}, nil
-	case "vals":
-		return nil, &Error{Name: name, Reason: "the vals backend is not supported yet"}
+	case ValsName:
+		if s.Vals == nil {
+			return nil, &Error{Name: name, Reason: "the vals backend is not available here"}
+		}
+		return vals{session: s.Vals, engine: eng}, nil
 	}
 	if st, err := os.Stat(name); err == nil && !st.IsDir() {
 		if s.Scripts == nil {

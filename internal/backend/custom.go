@@ -54,7 +54,7 @@ func (c custom) Decrypt(ctx context.Context, data []byte, format encrypt.Format)
 // As in the shell plugin, which compares the function's output (trailing
 // newlines removed, as $(...) removes them) with the value, an unchanged
 // value means "not encrypted".
-func (c custom) DecryptLiteral(ctx context.Context, value string) ([]byte, error) {
+func (c custom) DecryptLiteral(ctx context.Context, _, value string) ([]byte, error) {
 	plain, err := c.script.DecryptLiteral(ctx, value)
 	if err != nil {
 		return nil, err

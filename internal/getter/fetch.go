@@ -15,6 +15,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -68,6 +69,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// MaxSize caps a source's size; 0 means encrypt.DefaultMaxInputSize.
 	MaxSize int64
+	// Vals serves the vals backend (secrets://vals!..., -b vals); nil
+	// refuses it.
+	Vals *valsproto.Session
 }
 
 // ImportPolicy refuses key-import protocols. The zero value allows all, as
@@ -104,7 +108,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	if o.DefaultBackend == "" {
 		o.DefaultBackend = "sops"
 	}
-	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends, Scripts: o.Scripts}
+	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends, Scripts: o.Scripts, Vals: o.Vals}
 	// The shell plugin loads the default backend first, so an allow-list
 	// without it fails every URL (docs/compatibility.md §1.1).
 	b, err := backends.Get(o.DefaultBackend)
@@ -145,7 +149,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	ignore := o.IgnoreMissing || u.IgnoreMissing
 
 	if scheme == SchemeLiteral {
-		plain, err := b.DecryptLiteral(ctx, u.Source)
+		plain, err := b.DecryptLiteral(ctx, "secrets+literal://", u.Source)
 		if errors.Is(err, encrypt.ErrNotEncrypted) {
 			return []byte(u.Source), nil
 		}

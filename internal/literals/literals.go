@@ -59,6 +59,12 @@ func (p Parser) Leaves(kind Kind, v string) []string {
 	if !strings.Contains(v, "sops") {
 		return nil // no sops metadata possible: nothing to parse twice
 	}
+	return p.LeavesFunc(kind, v, func(s string) bool { return encrypt.IsEncrypted([]byte(s), encrypt.FormatAuto) })
+}
+
+// LeavesFunc is Leaves with another test of what is a literal (the vals
+// backend's: a value holding "ref+").
+func (p Parser) LeavesFunc(kind Kind, v string, isLiteral func(string) bool) []string {
 	dest := map[string]interface{}{}
 	var err error
 	switch kind {
@@ -85,13 +91,19 @@ func (p Parser) Leaves(kind Kind, v string) []string {
 				walk(c)
 			}
 		case string:
-			if encrypt.IsEncrypted([]byte(t), encrypt.FormatAuto) {
+			if isLiteral(t) {
 				out = append(out, t)
 			}
 		}
 	}
 	walk(dest)
 	return out
+}
+
+// nestedCandidate reports whether a leaf could be a literal some backend
+// would not leave as it is: a SOPS document or a vals expression.
+func nestedCandidate(s string) bool {
+	return strings.Contains(s, "ref+") || (strings.Contains(s, "sops") && encrypt.IsEncrypted([]byte(s), encrypt.FormatAuto))
 }
 
 // Moved is an encrypted literal taken out of a --set style flag; its
@@ -105,14 +117,14 @@ type Moved struct {
 // --set-json value and returns what is left (possibly "") and the
 // decrypted literals. decrypt is called with the value of each top-level
 // key=value part (unescaped; for --set-json, a JSON string's content) and
-// decides: plaintext, encrypt.ErrNotEncrypted (wrapped) to keep the part
+// decides (key names it in errors): plaintext, encrypt.ErrNotEncrypted (wrapped) to keep the part
 // as it is, or an error. Helm applies --set-file after --set and
 // --set-string, so a literal only changes precedence against the same key
 // given again in a later --set-string. It fails (closed) when a SOPS
 // document that decrypt would not leave as it is sits inside a {list} or
 // a JSON object, where it cannot be isolated as a whole key=value, rather
 // than hand helm ciphertext.
-func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(ctx context.Context, value string) ([]byte, error)) (string, []Moved, error) {
+func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(ctx context.Context, key, value string) ([]byte, error)) (string, []Moved, error) {
 	var keep []string
 	var moved []Moved
 	whole := map[string]bool{}
@@ -130,7 +142,7 @@ func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(c
 			}
 		}
 		whole[val] = true
-		plain, err := decrypt(ctx, val)
+		plain, err := decrypt(ctx, key, val)
 		if errors.Is(err, encrypt.ErrNotEncrypted) {
 			keep = append(keep, part)
 			continue
@@ -140,11 +152,11 @@ func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(c
 		}
 		moved = append(moved, Moved{Key: key, Plain: plain})
 	}
-	for _, leaf := range p.Leaves(kind, v) {
+	for _, leaf := range p.LeavesFunc(kind, v, nestedCandidate) {
 		if whole[leaf] {
 			continue
 		}
-		if _, err := decrypt(ctx, leaf); !errors.Is(err, encrypt.ErrNotEncrypted) {
+		if _, err := decrypt(ctx, "", leaf); !errors.Is(err, encrypt.ErrNotEncrypted) {
 			return "", nil, ErrNotIsolated
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/commalist"
 	"github.com/helm-secrets/helm-secrets/internal/getter"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -25,6 +26,16 @@ func allowed(name string) bool {
 
 // AllowedBackends is HELM_SECRETS_ALLOWED_BACKENDS.
 func AllowedBackends() []string { return commalist.Split(os.Getenv("HELM_SECRETS_ALLOWED_BACKENDS")) }
+
+// ValsPolicy is HELM_SECRETS_VALS_PROVIDERS: the vals providers ref+
+// expressions may use (empty: the default set; "all": every one).
+func ValsPolicy() valsproto.Policy {
+	return valsproto.ParsePolicy(commalist.Split(os.Getenv(valsproto.EnvProviders)))
+}
+
+// ValsBinary is HELM_SECRETS_VALS_BINARY: the helm-secrets-vals program
+// ("": the one next to the running binary).
+func ValsBinary() string { return os.Getenv("HELM_SECRETS_VALS_BINARY") }
 
 // Keys adds the key allow-lists to k: HELM_SECRETS_VAULT_ALLOWLIST
 // (Keys.VaultAddresses) and HELM_SECRETS_AGE_PLUGIN_ALLOWLIST

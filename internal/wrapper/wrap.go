@@ -264,18 +264,22 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 	if err != nil {
 		return err
 	}
+	kind := s.kind.literalKind()
 	// Each literal may name its backend (key=NAME!value), as files do.
-	dec := func(ctx context.Context, value string) ([]byte, error) {
+	dec := func(ctx context.Context, key, value string) ([]byte, error) {
 		b := def
-		if name, rest := backend.SplitPrefix(value); name != "" {
+		name, rest := backend.SplitPrefix(value)
+		if name != "" {
 			if b, err = p.o.Backends.Get(name); err != nil {
 				return nil, err
 			}
-			value = rest
 		}
-		return b.DecryptLiteral(ctx, value)
+		plain, err := b.DecryptLiteral(ctx, kind.Flag()+" "+key, rest)
+		if name != "" && errors.Is(err, encrypt.ErrNotEncrypted) {
+			return []byte(rest), nil // NAME!plain: the shell plugin passes on plain
+		}
+		return plain, err
 	}
-	kind := s.kind.literalKind()
 	rest, moved, err := parser.Extract(ctx, kind, s.value, dec)
 	if err != nil {
 		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
@@ -335,7 +339,7 @@ func (p *preparer) fetchAll(ctx context.Context, jobs []*remoteJob) {
 		go func() {
 			defer wg.Done()
 			j.data, j.err = p.o.Remote.Fetch(ctx, j.it.path)
-			if j.err != nil || j.b.Engine() == nil {
+			if j.err != nil || (j.b.Engine() == nil && !backend.IsVals(j.b)) {
 				return
 			}
 			plain, err := j.b.Decrypt(ctx, j.data, encrypt.DetectFormat(urls.Base(j.it.path), j.data))

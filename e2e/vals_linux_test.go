@@ -1,0 +1,192 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/helm-secrets/helm-secrets/internal/fakevault"
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+)
+
+// Values the vals tests fetch: from the fake Vault and from a Secret in
+// the local API server.
+const (
+	valsVaultCanary = "CANARY-vals-vault-7c1d"
+	valsKubeCanary  = "CANARY-vals-kube-90ab"
+)
+
+// TestValsBackend runs the vals backend on real helm v3 and v4 with the
+// plugins installed by their hooks: ref+vault:// against a fake Vault that
+// speaks Vault's HTTP API to vals' real client, ref+k8s:// against the
+// local API server, through the wrapper (-b vals, vals!), the getter
+// (secrets://vals!, secrets+literal://vals!) and --evaluate-templates
+// (Helm 3: our binary as --post-renderer; Helm 4: the secrets-post-renderer
+// plugin), including an install read back from the cluster. Failing refs
+// stop the run with the file (or manifest) and key path; the fetched
+// values are never in helm's output of an install, in argv or environment
+// of any process of the run, or on disk.
+func TestValsBackend(t *testing.T) {
+	kc := clusterClient(t)
+	ctx := context.Background()
+	vault := fakevault.New("e2e-vault-token")
+	vault.Mount("secret", 2)
+	vault.Put("secret/app/db", map[string]interface{}{"password": valsVaultCanary})
+	addr, err := vault.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { vault.Close() })
+
+	const srcNS = "e2e-vals-src"
+	_, _ = kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: srcNS}}, metav1.CreateOptions{})
+	_ = kc.CoreV1().Secrets(srcNS).Delete(ctx, "vals-src", metav1.DeleteOptions{})
+	if _, err := kc.CoreV1().Secrets(srcNS).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "vals-src"},
+		Data:       map[string][]byte{"apikey": []byte(valsKubeCanary)},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = kc.CoreV1().Secrets(srcNS).Delete(context.Background(), "vals-src", metav1.DeleteOptions{})
+	})
+
+	vaultRef := "ref+vault://secret/app/db#/password"
+	kubeRef := "ref+k8s://v1/Secret/" + srcNS + "/vals-src/apikey"
+	valsEnv := []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=e2e-vault-token"}
+
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			h.setupGetter(t)
+			if h.name == "v4" {
+				h.installPluginCopy(t, "secrets-post-renderer", "plugins/helm-secrets-post-renderer/plugin.yaml")
+			}
+			h.env = append(h.env, valsEnv...)
+			testenv.WriteFile(t, h.work, "vals.yaml", "password: "+vaultRef+"\ntoken: "+kubeRef+"\n")
+			testenv.WriteFile(t, h.work, "bad.yaml", "nested:\n  password: ref+vault://secret/app/nope#/password\n")
+			rendered := func(t *testing.T, what, out, errOut string, code int) {
+				t.Helper()
+				if code != 0 {
+					t.Fatalf("%s: exit %d\n%s\n%s", what, code, out, errOut)
+				}
+				if !strings.Contains(out, `password: "`+valsVaultCanary+`"`) || !strings.Contains(out, `token: "`+valsKubeCanary+`"`) {
+					t.Fatalf("%s: values not evaluated:\n%s", what, out)
+				}
+				if strings.Contains(errOut, valsVaultCanary) || strings.Contains(errOut, valsKubeCanary) {
+					t.Fatalf("%s: a value on stderr:\n%s", what, errOut)
+				}
+			}
+
+			// The wrapper: -b vals and the vals! prefix.
+			out, errOut, code := h.run("secrets", "-b", "vals", "template", "app", chart(), "-f", "vals.yaml")
+			rendered(t, "wrapper -b vals", out, errOut, code)
+			if !strings.Contains(errOut, "[helm-secrets] Decrypt: vals.yaml") {
+				t.Errorf("no Decrypt line:\n%s", errOut)
+			}
+			out, errOut, code = h.run("secrets", "template", "app", chart(), "-f", "vals!vals.yaml")
+			rendered(t, "wrapper vals!", out, errOut, code)
+			out, errOut, code = h.run("secrets", "template", "app", chart(), "--set", "password=vals!"+vaultRef, "--set-string", "token=vals!"+kubeRef)
+			rendered(t, "wrapper literals", out, errOut, code)
+
+			// The getter: plain helm.
+			out, errOut, code = h.run("template", "app", chart(), "-f", "secrets://vals!vals.yaml")
+			rendered(t, "getter secrets://vals!", out, errOut, code)
+			out, errOut, code = h.run("template", "app", chart(), "--set-file", "password=secrets+literal://vals!"+vaultRef, "--set-file", "token=secrets+literal://vals!"+kubeRef)
+			rendered(t, "getter secrets+literal://vals!", out, errOut, code)
+
+			// --evaluate-templates: the refs reach the manifests and are
+			// evaluated by the post-renderer.
+			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password="+vaultRef, "--set", "token="+kubeRef)
+			rendered(t, "--evaluate-templates", out, errOut, code)
+			out, errOut, code = h.runEnv([]string{"HELM_SECRETS_EVALUATE_TEMPLATES=true"}, "secrets", "template", "app", chart(), "--set", "password="+vaultRef, "--set", "token="+kubeRef)
+			rendered(t, "HELM_SECRETS_EVALUATE_TEMPLATES", out, errOut, code)
+
+			// A failing ref: the wrapper stops before helm; the
+			// post-render fails with the manifest and key path.
+			out, errOut, code = h.run("secrets", "-b", "vals", "template", "app", chart(), "-f", "vals.yaml", "-f", "bad.yaml")
+			if code == 0 || strings.Contains(out, "kind:") || !strings.Contains(errOut, "Error while decrypting file: bad.yaml") || !strings.Contains(errOut, "key nested.password: cannot evaluate ref+vault://secret/app/nope#/password") {
+				t.Errorf("failing ref in a values file: exit %d\n%s\n%s", code, out, errOut)
+			}
+			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password=ref+vault://secret/app/nope#/password")
+			if code == 0 || strings.Contains(out, "kind:") || !strings.Contains(errOut, "(Secret/app-creds)") || !strings.Contains(errOut, "key stringData.password: cannot evaluate ref+vault://secret/app/nope#/password") {
+				t.Errorf("failing ref in a manifest: exit %d\n%s\n%s", code, out, errOut)
+			}
+			// Providers off by default stay off in manifests too.
+			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password=ref+file:///etc/hostname")
+			if code == 0 || !strings.Contains(errOut, `vals provider "file" is not allowed by default`) {
+				t.Errorf("ref+file:// in a manifest: exit %d\n%s\n%s", code, out, errOut)
+			}
+
+			// An install with --evaluate-templates, read back; its
+			// processes scanned while they run (argv, environment) and
+			// the disk afterwards.
+			ns := "e2e-vals-" + h.name
+			tmp := envValue(h.env, "TMPDIR")
+			scan := newDiskScan(tmp, h.work, h.home())
+			cmd := exec.Command(h.bin, "secrets", "--evaluate-templates", "-b", "vals", "install", "app", chart(), "-n", ns, "--create-namespace", "--wait", "-f", "vals.yaml")
+			cmd.Dir, cmd.Env = h.work, h.env
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var outb, errb strings.Builder
+			cmd.Stdout, cmd.Stderr = &outb, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			checked := 0
+		scanning:
+			for {
+				select {
+				case err = <-done:
+					break scanning
+				case <-time.After(5 * time.Millisecond):
+					for _, c := range []string{valsVaultCanary, valsKubeCanary} {
+						leaks, n := argvEnvLeaks(cmd.Process.Pid, c)
+						checked += n
+						if len(leaks) > 0 {
+							t.Errorf("a value in argv or environment: %v", leaks)
+						}
+					}
+				}
+			}
+			if err != nil {
+				t.Fatalf("install: %v\n%s\n%s", err, outb.String(), errb.String())
+			}
+			t.Cleanup(func() { h.run("uninstall", "app", "-n", ns) })
+			if checked == 0 {
+				t.Error("no process of the install was scanned")
+			}
+			s, err := kc.CoreV1().Secrets(ns).Get(ctx, "app-creds", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(s.Data["password"]) != valsVaultCanary || string(s.Data["token"]) != valsKubeCanary {
+				t.Fatalf("installed Secret: %q", s.Data)
+			}
+			if o := outb.String() + errb.String(); strings.Contains(o, valsVaultCanary) || strings.Contains(o, valsKubeCanary) {
+				t.Errorf("install printed a value:\n%s", o)
+			}
+			for _, c := range []string{valsVaultCanary, valsKubeCanary} {
+				if hits := scan.find(c); len(hits) > 0 {
+					t.Errorf("a value on disk: %v", hits)
+				}
+			}
+			if left := privateDirsWithContent(tmp); len(left) > 0 {
+				t.Errorf("left in private dirs: %v", left)
+			}
+			if _, err := os.Stat(filepath.Join(h.work, "vals.yaml.dec")); err == nil {
+				t.Error("a .dec file was written")
+			}
+		})
+	}
+}
