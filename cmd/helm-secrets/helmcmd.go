@@ -14,6 +14,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/fetch"
 	"github.com/helm-secrets/helm-secrets/internal/getter"
+	"github.com/helm-secrets/helm-secrets/internal/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/redact"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
@@ -46,16 +47,8 @@ var wrap = func(ctx context.Context, o wrapper.Options, prepared preparedFunc) (
 	return run.Exec(ctx)
 }
 
-// helmBinary is the helm to run: HELM_SECRETS_HELM_PATH, else HELM_BIN
-// (set by helm for its plugins), else helm from the PATH.
-func helmBinary() string {
-	for _, v := range []string{"HELM_SECRETS_HELM_PATH", "HELM_BIN"} {
-		if p := os.Getenv(v); p != "" {
-			return p
-		}
-	}
-	return "helm"
-}
+// helmBinary is the helm to run (helmrun.Binary).
+func helmBinary() string { return helmrun.Binary() }
 
 // runHelm runs `helm <command> <args>` through the wrapper. A command with
 // no arguments, or with help as its first one, prints the wrapper usage.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/helm-secrets/helm-secrets/internal/fastpath"
 	"os"
 	"strings"
 )
@@ -50,14 +51,7 @@ func envDefaults() globalOptions {
 	if o.backend == "" {
 		o.backend = "sops"
 	}
-	quiet := os.Getenv("HELM_SECRETS_QUIET")
-	if quiet == "" {
-		quiet = "false"
-		if _, argo := os.LookupEnv("ARGOCD_APP_NAME"); argo {
-			quiet = "true"
-		}
-	}
-	o.quiet = quiet != "false"
+	o.quiet = fastpath.Quiet()
 	o.ignoreMissing = os.Getenv("HELM_SECRETS_IGNORE_MISSING_VALUES") == "true"
 	o.evaluateTemplates = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES") == "true"
 	o.evaluateTemplatesDecodeSecrets = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS") == "true"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/helm-secrets/helm-secrets/internal/helmargs"
 	"os"
 	"slices"
 	"strings"
@@ -169,26 +170,10 @@ func (s Selector) Get(name string) (Backend, error) {
 }
 
 // IsName reports whether name can name a backend in a NAME! prefix: a
-// built-in backend or an existing file.
-func IsName(name string) bool {
-	switch name {
-	case "sops", "noop", "vals":
-		return true
-	}
-	if name == "" {
-		return false
-	}
-	st, err := os.Stat(name)
-	return err == nil && !st.IsDir()
-}
+// built-in backend or an existing file (helmargs.IsBackendName).
+func IsName(name string) bool { return helmargs.IsBackendName(name) }
 
 // SplitPrefix splits "NAME!rest" into NAME and rest when NAME names a
 // backend (IsName); otherwise it returns "" and item unchanged, so a file
-// called "a!b.yaml" still works.
-func SplitPrefix(item string) (name, rest string) {
-	n, r, ok := strings.Cut(item, "!")
-	if ok && IsName(n) {
-		return n, r
-	}
-	return "", item
-}
+// called "a!b.yaml" still works (helmargs.SplitBackendPrefix).
+func SplitPrefix(item string) (name, rest string) { return helmargs.SplitBackendPrefix(item) }

@@ -10,117 +10,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"filippo.io/age"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
-
-// trickyStrings are values that YAML emitters quote, escape or fold.
-var trickyStrings = []string{
-	"", " ", "yes", "no", "on", "off", "null", "~", "true", "False", "123", "0x1F", "0o17", "1e3",
-	"1_000", ".5", "+1", "-", "-1", "a: b", "#x", "x #y", "multi\nline", "multi\nline\n", "tab\tx",
-	"ünïcödé ✓", "'quote'", `"dq"`, "trailing ", " leading", `back\slash`, "*star", "&amp", "!bang",
-	"%pct", "@at", "`tick`", "---", "...", "2024-01-01", "2024-01-01T10:00:00Z", "[a]", "{b}",
-	"ctrl\x01x", "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]", strings.Repeat("long ", 40),
-	"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "=", "<<", "?", ":", "|", ">",
-}
-
-// genValue builds a random plaintext value (maps are yaml.Nodes, so that
-// key order is random but fixed).
-func genValue(r *rand.Rand, depth int) *yaml.Node {
-	kind := r.Intn(10)
-	if depth > 3 && kind >= 7 {
-		kind = r.Intn(7)
-	}
-	n := &yaml.Node{}
-	switch kind {
-	case 0, 1, 2:
-		_ = n.Encode(trickyStrings[r.Intn(len(trickyStrings))])
-	case 3:
-		_ = n.Encode([]int{0, 1, -7, 42, 1 << 40, -(1 << 53)}[r.Intn(6)])
-	case 4:
-		_ = n.Encode([]float64{0.1, -2.5, 1e21, 3.0, 1e-7, 123456.789}[r.Intn(6)])
-	case 5:
-		_ = n.Encode(r.Intn(2) == 0)
-	case 6:
-		// Scalars as YAML text: null, timestamps, special floats, hex.
-		n.Kind, n.Value = yaml.ScalarNode, []string{"null", "~", "2024-03-01", "2001-12-14t21:59:43.10-05:00", ".inf", "-.Inf", ".nan", "0x10", "010", "+12"}[r.Intn(10)]
-	case 7, 8:
-		n.Kind = yaml.MappingNode
-		for i := r.Intn(5); i > 0; i-- {
-			k := &yaml.Node{}
-			_ = k.Encode(genKey(r))
-			n.Content = append(n.Content, k, genValue(r, depth+1))
-		}
-		dedupe(n)
-	case 9:
-		n.Kind = yaml.SequenceNode
-		for i := r.Intn(4); i > 0; i-- {
-			n.Content = append(n.Content, genValue(r, depth+1))
-		}
-	}
-	return n
-}
-
-func genKey(r *rand.Rand) string {
-	keys := []string{"password", "token", "db_unencrypted", "data", "stringData", "name", "a", "key with space", "ünï", "x_enc", "123", "true", "-"}
-	return keys[r.Intn(len(keys))] + strconv.Itoa(r.Intn(3))
-}
-
-func dedupe(m *yaml.Node) {
-	seen := map[string]bool{}
-	var out []*yaml.Node
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i].Value; !seen[k] && k != "sops" {
-			seen[k] = true
-			out = append(out, m.Content[i], m.Content[i+1])
-		}
-	}
-	m.Content = out
-}
-
-// genDocument is a random plaintext YAML file of one to three documents.
-func genDocument(r *rand.Rand) []byte {
-	var b bytes.Buffer
-	for d := 1 + r.Intn(3)/2; d > 0; d-- {
-		m := &yaml.Node{Kind: yaml.MappingNode}
-		for i := 1 + r.Intn(6); i > 0; i-- {
-			k := &yaml.Node{}
-			_ = k.Encode(genKey(r))
-			m.Content = append(m.Content, k, genValue(r, 0))
-		}
-		dedupe(m)
-		out, err := yaml.Marshal(m)
-		if err != nil {
-			panic(err)
-		}
-		if b.Len() > 0 {
-			b.WriteString("---\n")
-		}
-		b.Write(out)
-	}
-	return b.Bytes()
-}
-
-// handwritten covers YAML features the generator does not produce.
-var handwritten = []string{
-	"a: &x {b: 1, c: [1, 2]}\nd: *x\ne:\n  <<: *x\n  f: 2\n",
-	"list: []\nmap: {}\nnothing:\nempty: ''\n",
-	"a: 1\n---\n---\nb: 2\n",
-	"when: 2024-01-01\nat: 2024-01-01T10:00:00.5+02:00\n",
-	"block: |\n  line one\n  line two\nfolded: >\n  folded\n  text\n",
-	"big: 9223372036854775807\nneg: -9223372036854775808\nf: 1.0\ng: 1e+300\n",
-	"\"quoted key\": v\n'single': w\n",
-	"a:\n- b: 1\n  c:\n  - d\n  - - e\n",
-}
 
 // rules are the encryption rules exercised, as sops flags.
 var rules = [][]string{nil, {"--encrypted-regex", "^(data|stringData|password)"}, {"--unencrypted-regex", "^name"}, {"--encrypted-suffix", "_enc0"}, {"--unencrypted-suffix", "1"}}
@@ -130,7 +29,7 @@ func corpusSize(t testing.TB, def int) int {
 }
 
 // TestDecryptYAMLMatchesSopsCLI encrypts a corpus of generated and
-// handwritten YAML files with the real sops CLI and checks that
+// testenv.HandwrittenYAML YAML files with the real sops CLI and checks that
 // DecryptYAML prints exactly what `sops --decrypt` prints, byte for byte,
 // for every file (HELM_SECRETS_SOPSAGE_CORPUS sets the corpus size).
 func TestDecryptYAMLMatchesSopsCLI(t *testing.T) {
@@ -143,12 +42,12 @@ func TestDecryptYAMLMatchesSopsCLI(t *testing.T) {
 	t.Setenv("SOPS_AGE_KEY_FILE", keyFile)
 
 	r := rand.New(rand.NewSource(int64(n)))
-	docs := make([][]byte, 0, n+len(handwritten))
-	for _, h := range handwritten {
+	docs := make([][]byte, 0, n+len(testenv.HandwrittenYAML))
+	for _, h := range testenv.HandwrittenYAML {
 		docs = append(docs, []byte(h))
 	}
-	for len(docs) < n+len(handwritten) {
-		docs = append(docs, genDocument(r))
+	for len(docs) < n+len(testenv.HandwrittenYAML) {
+		docs = append(docs, testenv.YAMLDocument(r))
 	}
 	type result struct {
 		handled bool
@@ -223,7 +122,7 @@ func TestDecryptYAMLMatchesEngine(t *testing.T) {
 	n := corpusSize(t, 400)
 	r := rand.New(rand.NewSource(7))
 	for i := 0; i < n; i++ {
-		doc := genDocument(r)
+		doc := testenv.YAMLDocument(r)
 		enc := encryptWith(t, eng, id, doc)
 		want, err := eng.Decrypt(context.Background(), enc, encrypt.FormatYAML)
 		if err != nil {
@@ -332,7 +231,7 @@ func FuzzDecryptYAML(f *testing.F) {
 		f.Fatal(err)
 	}
 	eng := engineFor(id)
-	for _, doc := range append(handwritten, "password: x\nn: 1\n", "a: 1\n---\nb: [1, 2]\n") {
+	for _, doc := range append(testenv.HandwrittenYAML, "password: x\nn: 1\n", "a: 1\n---\nb: [1, 2]\n") {
 		enc, err := eng.Encrypt(context.Background(), []byte(doc), encrypt.EncryptOptions{
 			Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}},
 		})
@@ -382,7 +281,7 @@ func TestStrictSameAsEngine(t *testing.T) {
 	var handled, refused, accepted int
 	n := corpusSize(t, 300)
 	for i := 0; i < n; i++ {
-		doc := genDocument(r)
+		doc := testenv.YAMLDocument(r)
 		if i%2 == 0 {
 			doc = append(doc, fmt.Sprintf("added%d: %s\n", i, empties[r.Intn(len(empties))])...)
 		}

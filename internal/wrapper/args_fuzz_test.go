@@ -33,10 +33,10 @@ func FuzzFindSlotsRebuild(f *testing.F) {
 		var want []string
 		n := 0
 		for _, s := range slots {
-			for _, it := range s.items {
+			for _, it := range s.Items {
 				// Commas, quotes and backslashes exercise both encoders.
-				it.replacement = fmt.Sprintf(`/p\ "%d",x`, n)
-				want = append(want, it.replacement)
+				it.Replacement = fmt.Sprintf(`/p\ "%d",x`, n)
+				want = append(want, it.Replacement)
 				n++
 			}
 		}
@@ -51,11 +51,11 @@ func FuzzFindSlotsRebuild(f *testing.F) {
 		var got []string
 		at := map[int]bool{}
 		for _, s := range again {
-			at[s.index] = true
-			for _, it := range s.items {
-				got = append(got, it.path)
-				if it.optional || it.backend != "" {
-					t.Fatalf("replacement gained a prefix: %q", it.typed)
+			at[s.Index] = true
+			for _, it := range s.Items {
+				got = append(got, it.Path)
+				if it.Optional || it.Backend != "" {
+					t.Fatalf("replacement gained a prefix: %q", it.Typed)
 				}
 			}
 		}

@@ -24,9 +24,9 @@ func TestFindSlotsAndRebuild(t *testing.T) {
 	}
 	var got []string
 	for _, s := range slots {
-		for _, it := range s.items {
-			got = append(got, it.key+"|"+it.path+"|"+it.backend+"|"+map[bool]string{true: "?", false: ""}[it.optional])
-			it.replacement = "R(" + it.path + ")"
+		for _, it := range s.Items {
+			got = append(got, it.Key+"|"+it.Path+"|"+it.Backend+"|"+map[bool]string{true: "?", false: ""}[it.Optional])
+			it.Replacement = "R(" + it.Path + ")"
 		}
 	}
 	want := []string{
@@ -51,21 +51,6 @@ func TestFindSlotsAndRebuild(t *testing.T) {
 	}
 	if !reflect.DeepEqual(out, wantArgs) {
 		t.Fatalf("rebuild:\n got %q\nwant %q", out, wantArgs)
-	}
-}
-
-func TestValuesListUsesCSVLikeHelm(t *testing.T) {
-	items, err := splitValuesList(`"a,b.yaml",c.yaml`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(items) != 2 || items[0].path != "a,b.yaml" || items[1].path != "c.yaml" {
-		t.Fatalf("got %+v", items)
-	}
-	items[0].replacement = "x,y"
-	items[1].replacement = "z"
-	if got := joinValuesList(items); got != `"x,y",z` {
-		t.Fatalf("join = %q", got)
 	}
 }
 

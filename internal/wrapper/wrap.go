@@ -13,7 +13,8 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
 	"github.com/helm-secrets/helm-secrets/internal/fetch"
-	"github.com/helm-secrets/helm-secrets/internal/literals"
+	"github.com/helm-secrets/helm-secrets/internal/helmargs"
+	"github.com/helm-secrets/helm-secrets/internal/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -143,7 +144,7 @@ func (r *Run) Args() []string { return r.args }
 // run to completion.
 func (r *Run) Exec(ctx context.Context) (int, error) {
 	defer r.Close()
-	return runHelm(ctx, r.o, r.args)
+	return helmrun.Run(ctx, helmrun.Cmd{Helm: r.o.Helm, Args: r.args, Stdin: r.o.Stdin, Stdout: r.o.Stdout, Stderr: r.o.Stderr, Env: r.o.Env})
 }
 
 // Close releases the served plaintext; Exec calls it. It is safe to call
@@ -192,11 +193,11 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 	var jobs []*fileJob
 	var remotes []*remoteJob
 	for _, s := range slots {
-		switch s.kind {
-		case kindValues, kindSetFile:
-			for _, it := range s.items {
-				if it.path == "" || isRemote(it.path) {
-					if it.path != "" && p.o.Remote != nil && p.o.Remote.Handles(it.path) {
+		switch s.Kind {
+		case helmargs.Values, helmargs.SetFile:
+			for _, it := range s.Items {
+				if it.Path == "" || isRemote(it.Path) {
+					if it.Path != "" && p.o.Remote != nil && p.o.Remote.Handles(it.Path) {
 						b, err := p.backendOf(it)
 						if err != nil {
 							errs = append(errs, err)
@@ -222,13 +223,13 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 	readAll(ctx, jobs)
 	p.fetchAll(ctx, remotes)
 	for _, j := range remotes {
-		shown := urls.Redact(j.it.path)
+		shown := urls.Redact(j.it.Path)
 		var fe *fetch.Error
 		switch {
-		case errors.As(j.err, &fe) && (j.it.optional || p.o.IgnoreMissing) && strings.Contains(fe.Reason, "HTTP status 404"):
+		case errors.As(j.err, &fe) && (j.it.Optional || p.o.IgnoreMissing) && strings.Contains(fe.Reason, "HTTP status 404"):
 			// Missing, and allowed to be: an empty values file, as for
 			// a missing local one.
-			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.path), target: &j.it.replacement})
+			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.Path), target: &j.it.Replacement})
 		case j.err != nil && errors.Is(j.err, fetch.ErrFetch):
 			errs = append(errs, fmt.Errorf("Error while download url %w", j.err))
 		case j.err != nil:
@@ -241,17 +242,17 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 			}
 			// Served even when plain: helm gets the bytes we checked,
 			// not a second download.
-			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.path), content: content, target: &j.it.replacement})
+			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.Path), content: content, target: &j.it.Replacement})
 		}
 	}
 	for _, j := range jobs {
 		switch {
 		case j.res.Err != nil:
-			errs = append(errs, fmt.Errorf("Error while decrypting file: %s: %w", j.it.path, unwrapOnce(j.res.Err)))
+			errs = append(errs, fmt.Errorf("Error while decrypting file: %s: %w", j.it.Path, unwrapOnce(j.res.Err)))
 		case j.res.Encrypted:
-			p.pipes = append(p.pipes, pipeJob{name: j.it.path, content: j.res.Plaintext, target: &j.it.replacement})
-			p.decrypted = append(p.decrypted, j.it.path)
-			p.plaintexts = append(p.plaintexts, Plaintext{Source: j.it.path, Values: j.it.key == "", Content: j.res.Plaintext})
+			p.pipes = append(p.pipes, pipeJob{name: j.it.Path, content: j.res.Plaintext, target: &j.it.Replacement})
+			p.decrypted = append(p.decrypted, j.it.Path)
+			p.plaintexts = append(p.plaintexts, Plaintext{Source: j.it.Path, Values: j.it.Key == "", Content: j.res.Plaintext})
 		}
 	}
 	return errors.Join(errs...)
@@ -264,7 +265,7 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 	if err != nil {
 		return err
 	}
-	kind := s.kind.literalKind()
+	kind := literalKind(s.Kind)
 	// Each literal may name its backend (key=NAME!value), as files do.
 	dec := func(ctx context.Context, key, value string) ([]byte, error) {
 		b := def
@@ -280,16 +281,16 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 		}
 		return plain, err
 	}
-	rest, moved, err := parser.Extract(ctx, kind, s.value, dec)
+	rest, moved, err := parser.Extract(ctx, kind, s.Value, dec)
 	if err != nil {
 		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
 	}
 	if len(moved) > 0 {
-		s.value = rest
+		s.Value = rest
 		for _, m := range moved {
-			it := &item{key: m.Key}
-			s.items = append(s.items, it)
-			p.pipes = append(p.pipes, pipeJob{name: "literal-" + m.Key, content: m.Plain, target: &it.replacement})
+			it := &item{Key: m.Key}
+			s.Items = append(s.Items, it)
+			p.pipes = append(p.pipes, pipeJob{name: "literal-" + m.Key, content: m.Plain, target: &it.Replacement})
 			p.plaintexts = append(p.plaintexts, Plaintext{Source: kind.Flag() + " " + m.Key, Content: m.Plain})
 		}
 	}
@@ -299,16 +300,16 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 // resolve checks one local file source: policy, existence, backend. It
 // returns a job when the file must be read and possibly decrypted.
 func (p *preparer) resolve(it *item) (*fileJob, error) {
-	if err := p.o.Paths.Check(it.path); err != nil {
+	if err := p.o.Paths.Check(it.Path); err != nil {
 		return nil, err
 	}
-	st, err := os.Stat(it.path)
+	st, err := os.Stat(it.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if it.optional || p.o.IgnoreMissing {
-			p.pipes = append(p.pipes, pipeJob{name: it.path, target: &it.replacement})
+		if it.Optional || p.o.IgnoreMissing {
+			p.pipes = append(p.pipes, pipeJob{name: it.Path, target: &it.Replacement})
 			return nil, nil
 		}
-		return nil, fmt.Errorf("File does not exist: %s", it.path)
+		return nil, fmt.Errorf("File does not exist: %s", it.Path)
 	}
 	if err != nil || st.IsDir() {
 		return nil, nil // helm reports it in its own words
@@ -322,7 +323,7 @@ func (p *preparer) resolve(it *item) (*fileJob, error) {
 
 // backendOf is the backend of a source: its NAME! prefix, else the default.
 func (p *preparer) backendOf(it *item) (backend.Backend, error) {
-	name := it.backend
+	name := it.Backend
 	if name == "" {
 		name = p.o.DefaultBackend
 	}
@@ -338,11 +339,11 @@ func (p *preparer) fetchAll(ctx context.Context, jobs []*remoteJob) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			j.data, j.err = p.o.Remote.Fetch(ctx, j.it.path)
+			j.data, j.err = p.o.Remote.Fetch(ctx, j.it.Path)
 			if j.err != nil || (j.b.Engine() == nil && !backend.IsVals(j.b)) {
 				return
 			}
-			plain, err := j.b.Decrypt(ctx, j.data, encrypt.DetectFormat(urls.Base(j.it.path), j.data))
+			plain, err := j.b.Decrypt(ctx, j.data, encrypt.DetectFormat(urls.Base(j.it.Path), j.data))
 			switch {
 			case errors.Is(err, encrypt.ErrNotEncrypted):
 			case err != nil:
@@ -380,7 +381,7 @@ func readAll(ctx context.Context, jobs []*fileJob) {
 		js := byBackend[n]
 		paths := make([]string, len(js))
 		for i, j := range js {
-			paths[i] = j.it.path
+			paths[i] = j.it.Path
 		}
 		for i, r := range js[0].b.ReadFiles(ctx, paths) {
 			js[i].res = r
@@ -395,42 +396,4 @@ func unwrapOnce(err error) error {
 		return u
 	}
 	return err
-}
-
-// rebuild returns args with every slot's value replaced.
-func rebuild(args []string, slots []*slot) []string {
-	at := make(map[int]*slot, len(slots))
-	for _, s := range slots {
-		at[s.index] = s
-	}
-	out := make([]string, 0, len(args)+4)
-	for i := 0; i < len(args); i++ {
-		s, ok := at[i]
-		if !ok {
-			out = append(out, args[i])
-			continue
-		}
-		var extra []string
-		value := s.value
-		switch s.kind {
-		case kindValues:
-			value = joinValuesList(s.items)
-		case kindSetFile:
-			value = joinSetFile(s.items)
-		default:
-			for _, it := range s.items {
-				extra = append(extra, "--set-file", it.key+"="+literals.Escape(it.replacement))
-			}
-		}
-		if value == "" && len(extra) > 0 {
-			// Every pair moved to --set-file: drop the now-empty flag.
-			if s.prefix == "" {
-				out = out[:len(out)-1]
-			}
-		} else {
-			out = append(out, s.prefix+value)
-		}
-		out = append(out, extra...)
-	}
-	return out
 }

@@ -1,6 +1,6 @@
 //go:build !windows
 
-package wrapper
+package helmrun
 
 import (
 	"context"
@@ -15,16 +15,16 @@ import (
 	"golang.org/x/term"
 )
 
-// runHelm runs helm with our standard streams and returns its exit code.
+// Run runs helm with our standard streams and returns its exit code.
 // SIGTERM and SIGHUP sent to us are forwarded to helm, and so is SIGINT
 // unless it came from a terminal (which already sent it to helm, in our
 // process group); we wait for helm to finish either way, then clean up.
 // On Linux, helm gets SIGTERM if we die (even by SIGKILL), so it never
 // waits forever on a pipe nobody serves.
-func runHelm(ctx context.Context, o Options, args []string) (int, error) {
-	cmd := exec.Command(o.Helm, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	cmd.Env = o.Env
+func Run(ctx context.Context, c Cmd) (int, error) {
+	cmd := exec.Command(c.Helm, c.Args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	cmd.Env = c.Env
 	setDeathSignal(cmd)
 
 	sigs := make(chan os.Signal, 4)
@@ -35,7 +35,7 @@ func runHelm(ctx context.Context, o Options, args []string) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
-		return 1, fmt.Errorf("run %s: %w", o.Helm, err)
+		return 1, fmt.Errorf("run %s: %w", c.Helm, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

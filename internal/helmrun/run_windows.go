@@ -1,6 +1,6 @@
 //go:build windows
 
-package wrapper
+package helmrun
 
 import (
 	"context"
@@ -11,18 +11,18 @@ import (
 	"os/signal"
 )
 
-// runHelm runs helm and returns its exit code. Ctrl-C reaches helm through
+// Run runs helm and returns its exit code. Ctrl-C reaches helm through
 // the console; we ignore it ourselves and wait for helm. When we die, our
 // named pipes close with us.
-func runHelm(ctx context.Context, o Options, args []string) (int, error) {
-	cmd := exec.Command(o.Helm, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	cmd.Env = o.Env
+func Run(ctx context.Context, c Cmd) (int, error) {
+	cmd := exec.Command(c.Helm, c.Args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	cmd.Env = c.Env
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		return 1, fmt.Errorf("run %s: %w", o.Helm, err)
+		return 1, fmt.Errorf("run %s: %w", c.Helm, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

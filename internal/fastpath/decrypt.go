@@ -1,0 +1,73 @@
+package fastpath
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/helm-secrets/helm-secrets/internal/limits"
+	"github.com/helm-secrets/helm-secrets/internal/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
+)
+
+// MaxInputSize is the full engine's default cap (encrypt.DefaultMaxInputSize).
+const MaxInputSize = 32 << 20
+
+// IsYAMLPath reports whether path names a YAML file by its extension, the
+// only files DecryptYAMLFile takes.
+func IsYAMLPath(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// ReadFile reads a local values file the way the engine does: a regular
+// file (a FIFO does not block: the open is non-blocking) under the cap,
+// nested no deeper than the engine accepts. ok is false for anything else.
+func ReadFile(path string) (data []byte, ok bool) {
+	data, err := regularfile.ReadAll(path, MaxInputSize)
+	if err != nil || limits.CheckYAMLDepth(data) != nil {
+		return nil, false
+	}
+	return data, true
+}
+
+// DecryptYAML decrypts data, read from the YAML file path, when the fast
+// path gives exactly what the engine gives: a document whose data key is
+// wrapped for one of ids, with no .sops.yaml stores section for path, MAC
+// verified (internal/sopslite). With HELM_SECRETS_STRICT=true the engine's
+// Options.Strict check applies. ok is false in every other case, and for
+// every failure: the caller hands the case to the full binary, whose error
+// is authoritative.
+func DecryptYAML(path string, data []byte, ids []age.Identity) (plain []byte, ok bool) {
+	if len(ids) == 0 || StoresConfigured(path) {
+		return nil, false
+	}
+	out, err := sopslite.Options{Strict: os.Getenv("HELM_SECRETS_STRICT") == "true"}.DecryptYAML(data, ids)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// StoresConfigured reports whether the .sops.yaml that applies to path
+// (the one the engine would use) has a stores section, which changes sops'
+// output format, or cannot be read.
+func StoresConfigured(path string) bool {
+	conf := sopslite.ConfigFileFor(path)
+	if conf == "" {
+		return false
+	}
+	b, err := limits.ReadConfig(conf)
+	if err != nil {
+		return true
+	}
+	var c map[string]any
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return true
+	}
+	_, has := c["stores"]
+	return has
+}

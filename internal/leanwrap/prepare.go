@@ -1,0 +1,195 @@
+package leanwrap
+
+import (
+	"bytes"
+	"os"
+	"strings"
+
+	"filippo.io/age"
+
+	"github.com/helm-secrets/helm-secrets/internal/delivery"
+	"github.com/helm-secrets/helm-secrets/internal/fastpath"
+	"github.com/helm-secrets/helm-secrets/internal/helmargs"
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
+)
+
+// Commands are the helm commands the fast path runs: the ones that render
+// or install a chart with values and whose output the full wrapper does
+// not redact by default.
+var Commands = []string{"install", "upgrade", "template"}
+
+// Run is a prepared helm command: its decrypted files are served, and
+// Args is helm's command line. Close releases the served plaintext.
+type Run struct {
+	// Args are helm's arguments, the values files replaced by the paths
+	// that serve their plaintext.
+	Args []string
+	// Decrypted lists the decrypted files as typed, in argument order
+	// (the wrapper prints "[helm-secrets] Decrypt: FILE" for each).
+	Decrypted []string
+	srv       *delivery.Server
+}
+
+// Close releases the served plaintext. It is safe to call more than once.
+func (r *Run) Close() {
+	if r.srv != nil {
+		r.srv.Close()
+		r.srv = nil
+	}
+}
+
+// Prepare prepares `helm secrets ARGS` (args as given to the plugin: the
+// helm command first) when the fast path gives exactly what the full
+// wrapper gives. It reports false, having served nothing, otherwise.
+func Prepare(args []string) (*Run, bool) {
+	if !accepts(args) || !fastpath.Allows(fastpath.Wrapper, os.Environ()) {
+		return nil, false
+	}
+	slots, err := helmargs.Find(args, nil)
+	if err != nil {
+		return nil, false
+	}
+	p := preparer{paths: pathpolicy.FromEnv()}
+	for _, s := range slots {
+		if !p.slot(s) {
+			return nil, false
+		}
+	}
+	r := &Run{Decrypted: p.decrypted}
+	if len(p.pipes) > 0 {
+		if r.srv, err = delivery.New(); err != nil {
+			return nil, false
+		}
+		for i, pj := range p.pipes {
+			path, err := r.srv.Add(i, pj.it.Path, pj.content)
+			if err != nil {
+				r.Close()
+				return nil, false
+			}
+			pj.it.Replacement = path
+		}
+	}
+	r.Args = helmargs.Rebuild(args, slots)
+	return r, true
+}
+
+// accepts reports whether the command line is one the fast path may run:
+// one of Commands with arguments (no global options before it, no help),
+// and nothing that makes the full wrapper redact helm's output by default
+// (--debug, --dry-run; HELM_DEBUG is in fastpath.Wrapper).
+func accepts(args []string) bool {
+	if len(args) < 2 || !contains(Commands, args[0]) {
+		return false
+	}
+	switch args[1] {
+	case "-h", "--help", "help":
+		return false
+	}
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(a, "=")
+		if a == "--debug" || name == "--dry-run" {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type pipe struct {
+	it      *helmargs.Item
+	content []byte
+}
+
+type preparer struct {
+	paths     pathpolicy.Policy
+	ids       []age.Identity
+	idsLoaded bool
+	total     int64
+	pipes     []pipe
+	decrypted []string
+}
+
+// slot handles one values source; false declines the command line.
+func (p *preparer) slot(s *helmargs.Slot) bool {
+	switch s.Kind {
+	case helmargs.Values:
+		for _, it := range s.Items {
+			if !p.file(it) {
+				return false
+			}
+		}
+		return true
+	case helmargs.Set, helmargs.SetString, helmargs.SetJSON:
+		return plainLiterals(s.Value)
+	}
+	return false // --set-file: helm's own parser splits it (the full wrapper's)
+}
+
+// plainLiterals reports whether no part of a --set style value can be an
+// encrypted literal or a backend prefix: without "sops", "ref+", "!" and
+// backslash escapes (which could spell either), the full wrapper leaves
+// the value as it is.
+func plainLiterals(v string) bool {
+	return !strings.ContainsAny(v, `!\`) && !strings.Contains(v, "sops") && !strings.Contains(v, "ref+")
+}
+
+// file handles one -f file: left as it is when plain, served decrypted
+// when the age fast path decrypts it; false declines.
+func (p *preparer) file(it *helmargs.Item) bool {
+	path := it.Path
+	// "?" (ignore missing), NAME! (backend), URLs and stdin are the full
+	// wrapper's.
+	if it.Optional || it.Backend != "" || strings.Contains(it.Typed, "!") || path == "" || path == "-" || strings.Contains(path, "://") {
+		return false
+	}
+	if !fastpath.IsYAMLPath(path) && !strings.HasSuffix(strings.ToLower(path), ".json") {
+		return false
+	}
+	if p.paths.Check(path) != nil || fastpath.StoresConfigured(path) {
+		return false
+	}
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false // missing, a directory, ...: the full wrapper's words
+	}
+	data, ok := fastpath.ReadFile(path)
+	p.total += int64(len(data))
+	if !ok || p.total > fastpath.MaxInputSize {
+		return false
+	}
+	if plainDocument(data) {
+		return true // helm reads the file itself, as with the full wrapper
+	}
+	if !fastpath.IsYAMLPath(path) || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return false // JSON content is decrypted as JSON: the engine's
+	}
+	if !p.idsLoaded {
+		p.ids, p.idsLoaded = sopslite.EnvIdentities(), true
+	}
+	plain, ok := fastpath.DecryptYAML(path, data, p.ids)
+	if !ok {
+		return false
+	}
+	p.pipes = append(p.pipes, pipe{it: it, content: plain})
+	p.decrypted = append(p.decrypted, path)
+	return true
+}
+
+// plainDocument reports whether the engine certainly finds no SOPS
+// metadata in data, whatever its format: it holds neither "sops" nor
+// sops' ciphertext marker, nor a backslash (an escape in a quoted key
+// could spell "sops").
+func plainDocument(data []byte) bool {
+	return !bytes.Contains(data, []byte("sops")) && !bytes.Contains(data, []byte("ENC[")) && !bytes.ContainsRune(data, '\\')
+}
