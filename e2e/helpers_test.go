@@ -32,9 +32,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	pluginBin = filepath.Join(dir, "helm-secrets")
-	// The install hook takes the lean getter and the vals binary from next
-	// to HELM_SECRETS_BINARY.
-	for _, pkg := range []string{"helm-secrets", "helm-secrets-getter", "helm-secrets-vals"} {
+	// The install hook takes the lean wrapper and getter and the vals
+	// binary from next to HELM_SECRETS_BINARY.
+	for _, pkg := range []string{"helm-secrets", "helm-secrets-wrapper", "helm-secrets-getter", "helm-secrets-vals"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, pkg), "./cmd/"+pkg)
 		cmd.Dir = repoRoot
 		if out, err := cmd.CombinedOutput(); err != nil && binaryErr == nil {

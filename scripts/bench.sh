@@ -35,6 +35,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 go build -trimpath -ldflags "-s -w" -o "$work/helm-secrets" ./cmd/helm-secrets
 go build -trimpath -ldflags "-s -w" -o "$work/helm-secrets-getter" ./cmd/helm-secrets-getter
+go build -trimpath -ldflags "-s -w" -o "$work/helm-secrets-wrapper" ./cmd/helm-secrets-wrapper
 # (e)'s plugin: the protocol shsecrets://, served by sh running sops -d.
 mkdir -p "$work/sh-getter"
 cat > "$work/sh-getter/plugin.yaml" <<'EOF'
@@ -87,7 +88,7 @@ for hv in v3 v4; do
         json="$work/$hv-$n.json"
         hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
             -n "a: helm template" "$helm_bin template rel $chart $pf" \
-            -n "b: helm secrets template" "$helm_bin secrets -q template rel $chart $ef" \
+            -n "b: helm secrets template" "$helm_bin secrets template rel $chart $ef" \
             -n "c: sops -d per file + helm template" "sh -c '$dec $helm_bin template rel $chart $df >/dev/null; rm -f $work/dec/*'" \
             >/dev/null
         mapfile -t m < <(means "$json")
@@ -158,6 +159,24 @@ for name, v in [("helm-secrets --version", ours), ("helm-secrets-getter --versio
 PY
 
 echo
+echo "## The wrapper's own cost: N age-encrypted files, helm replaced by true"
+echo
+echo "(what the wrapper adds to one helm start; the lean wrapper is what \`helm secrets\` runs, the full binary what it hands other cases to)"
+echo
+echo "| N | lean helm-secrets-wrapper (ms) | full helm-secrets (ms) | helm version v3 (ms) | lean / helm version |"
+echo "|---|---|---|---|---|"
+for n in "${sizes[@]}"; do
+    ef=""; for i in $(seq 1 "$n"); do ef="$ef -f $work/enc/v$i.yaml"; done
+    json="$work/own-$n.json"
+    HELM_SECRETS_HELM_PATH=$(command -v true) hyperfine -N -w 3 -r $((RUNS * 3)) --export-json "$json" \
+        -n "lean" "$work/helm-secrets-wrapper template rel $chart $ef" \
+        -n "full" "$work/helm-secrets template rel $chart $ef" \
+        -n "helm version" "$HELM3_BIN version" >/dev/null 2>&1
+    mapfile -t m < <(means "$json")
+    python3 -c 'import sys; n,l,f,h=sys.argv[1], *map(float, sys.argv[2:5]); print(f"| {n} | {l*1000:.1f} | {f*1000:.1f} | {h*1000:.1f} | {l/h:.2f} |")' "$n" "${m[0]}" "${m[1]}" "${m[2]}"
+done
+
+echo
 echo "## 50 files on a fake GCP KMS with 50 ms per round trip"
 go test -run '^$' -bench 'BenchmarkGCPKMSDecryptFiles50$' -benchtime 5x ./pkg/encrypt |
     awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "roundtrips/op") print "wall time of DecryptFiles(50 files) = " $i " KMS round trips (target <= 3)" }'
@@ -221,8 +240,10 @@ for i in $(seq 1 1000); do
     [ -f "$work/enc/v$i.yaml" ] || cp "$work/enc/v$(( (i - 1) % max + 1 )).yaml" "$work/enc/v$i.yaml"
 done
 args=(); for i in $(seq 1 1000); do args+=(-f "$work/enc/v$i.yaml"); done
-HELM_SECRETS_HELM_PATH=$(command -v true) /usr/bin/time -f '%e %M' -o "$work/t-many" "$work/helm-secrets" -q template rel "$chart" "${args[@]}"
-read -r tm rm_ < "$work/t-many"
-echo "| 1,000 files (3 keys each, $(du -cb "$work"/enc/v*.yaml | tail -1 | cut -f1) bytes encrypted) | wall ${tm} s | peak RSS $((rm_ / 1024)) MiB |"
+for b in helm-secrets-wrapper helm-secrets; do
+    HELM_SECRETS_HELM_PATH=$(command -v true) HELM_SECRETS_QUIET=true /usr/bin/time -f '%e %M' -o "$work/t-many" "$work/$b" template rel "$chart" "${args[@]}"
+    read -r tm rm_ < "$work/t-many"
+    echo "| $b: 1,000 files (3 keys each, $(du -cb "$work"/enc/v*.yaml | tail -1 | cut -f1) bytes encrypted) | wall ${tm} s | peak RSS $((rm_ / 1024)) MiB |"
+done
 echo
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,9 +1,11 @@
 # Install (and update) hook of the helm-secrets plugins on Windows: the same
 # steps as install.sh, for bin\helm-secrets.exe, the lean
-# bin\helm-secrets-getter.exe and, where the source has it,
+# bin\helm-secrets-wrapper.exe and bin\helm-secrets-getter.exe and, where
+# the source has it,
 # bin\helm-secrets-vals.exe (the vals backend):
 #   1. HELM_SECRETS_BINARY (copied; HELM_SECRETS_GETTER_BINARY or the
-#      helm-secrets-getter.exe next to it, else a copy of helm-secrets.exe);
+#      helm-secrets-getter.exe and helm-secrets-wrapper.exe next to it, else
+#      copies of helm-secrets.exe);
 #   2. binaries already there (bin\helm-secrets.exe of this version, or
 #      bin\windows-ARCH\ of the multi-platform archive, copied into bin\ so
 #      that the downloader command bin/helm-secrets-getter finds the .exe);
@@ -22,6 +24,7 @@ $pluginDir = (Get-Item $pluginDir).FullName
 $binDir = Join-Path $pluginDir "bin"
 $bin = Join-Path $binDir "helm-secrets.exe"
 $getter = Join-Path $binDir "helm-secrets-getter.exe"
+$wrapper = Join-Path $binDir "helm-secrets-wrapper.exe"
 $vals = Join-Path $binDir "helm-secrets-vals.exe"
 $arch = if ($env:PROCESSOR_ARCHITECTURE -eq "ARM64") { "arm64" } else { "amd64" }
 $version = (Select-String -Path (Join-Path $pluginDir "plugin.yaml") -Pattern '^version:\s*"?([0-9][0-9A-Za-z.+-]*)"?\s*$' | Select-Object -First 1).Matches.Groups[1].Value
@@ -33,6 +36,8 @@ if ($env:HELM_SECRETS_BINARY) {
     Copy-Item -Force $env:HELM_SECRETS_BINARY $bin
     $g = if ($env:HELM_SECRETS_GETTER_BINARY) { $env:HELM_SECRETS_GETTER_BINARY } else { Join-Path (Split-Path -Parent $env:HELM_SECRETS_BINARY) "helm-secrets-getter.exe" }
     if (Test-Path $g) { Copy-Item -Force $g $getter } else { Copy-Item -Force $env:HELM_SECRETS_BINARY $getter }
+    $w = Join-Path (Split-Path -Parent $env:HELM_SECRETS_BINARY) "helm-secrets-wrapper.exe"
+    if (Test-Path $w) { Copy-Item -Force $w $wrapper } else { Copy-Item -Force $env:HELM_SECRETS_BINARY $wrapper }
     $v = Join-Path (Split-Path -Parent $env:HELM_SECRETS_BINARY) "helm-secrets-vals.exe"
     if (Test-Path $v) { Copy-Item -Force $v $vals }
     Say "installed $($env:HELM_SECRETS_BINARY)"
@@ -42,6 +47,7 @@ if ($env:HELM_SECRETS_BINARY) {
 # 2. Bundled binaries.
 if ((Test-Path $bin) -and ((& $bin --version 2>$null) -eq $version)) {
     if (-not (Test-Path $getter)) { Copy-Item -Force $bin $getter }
+    if (-not (Test-Path $wrapper)) { Copy-Item -Force $bin $wrapper }
     Say "using the bundled binary $bin ($version)"
     exit 0
 }
@@ -49,6 +55,8 @@ $multi = Join-Path $binDir "windows-$arch"
 if (Test-Path (Join-Path $multi "helm-secrets.exe")) {
     Copy-Item -Force (Join-Path $multi "helm-secrets.exe") $bin
     Copy-Item -Force (Join-Path $multi "helm-secrets-getter.exe") $getter
+    $mw = Join-Path $multi "helm-secrets-wrapper.exe"
+    if (Test-Path $mw) { Copy-Item -Force $mw $wrapper } else { Copy-Item -Force (Join-Path $multi "helm-secrets.exe") $wrapper }
     if (Test-Path (Join-Path $multi "helm-secrets-vals.exe")) { Copy-Item -Force (Join-Path $multi "helm-secrets-vals.exe") $vals }
     Say "using the bundled binaries in $multi"
     exit 0
@@ -93,6 +101,8 @@ if ($base -ne "off") {
             if ($LASTEXITCODE -ne 0) { Fail "$archive (checksum verified) does not hold bin/helm-secrets.exe and bin/helm-secrets-getter.exe" }
             Copy-Item -Force (Join-Path $x "bin\helm-secrets.exe") $bin
             Copy-Item -Force (Join-Path $x "bin\helm-secrets-getter.exe") $getter
+            tar -xzf (Join-Path $tmp $archive) -C $x bin/helm-secrets-wrapper.exe 2>$null
+            if ($LASTEXITCODE -eq 0) { Copy-Item -Force (Join-Path $x "bin\helm-secrets-wrapper.exe") $wrapper } else { Copy-Item -Force (Join-Path $x "bin\helm-secrets.exe") $wrapper }
             tar -xzf (Join-Path $tmp $archive) -C $x bin/helm-secrets-vals.exe 2>$null
             if ($LASTEXITCODE -eq 0) { Copy-Item -Force (Join-Path $x "bin\helm-secrets-vals.exe") $vals }
             Say "installed helm-secrets $version (windows/$arch) from $base/$archive, SHA-256 verified against $sumsFrom"
@@ -119,6 +129,8 @@ if ((Test-Path (Join-Path $src "go.mod")) -and (Get-Command go -ErrorAction Sile
         go build -trimpath -ldflags "-s -w" -o $bin ./cmd/helm-secrets
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         go build -trimpath -ldflags "-s -w" -o $getter ./cmd/helm-secrets-getter
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+        go build -trimpath -ldflags "-s -w" -o $wrapper ./cmd/helm-secrets-wrapper
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         go build -trimpath -ldflags "-s -w" -o $vals ./cmd/helm-secrets-vals
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }

@@ -1,14 +1,17 @@
 #!/bin/sh
 # Install (and update) hook of every helm-secrets plugin: the Helm 3 plugin
 # (plugin.yaml) and the three Helm 4 plugins (plugins/*/plugin.yaml, and the
-# signed packages made from them). Puts two binaries in
-# $HELM_PLUGIN_DIR/bin: helm-secrets (the CLI and full downloader) and
-# helm-secrets-getter (the lean downloader Helm runs per secrets:// file),
-# and, where the source has it, helm-secrets-vals (the vals backend, which
-# helm-secrets starts only for ref+ expressions), from the first of:
+# signed packages made from them). Puts three binaries in
+# $HELM_PLUGIN_DIR/bin: helm-secrets (the CLI and full downloader),
+# helm-secrets-wrapper (the lean wrapper `helm secrets` runs, which hands
+# what it does not run itself to helm-secrets) and helm-secrets-getter (the
+# lean downloader Helm runs per secrets:// file), and, where the source has
+# it, helm-secrets-vals (the vals backend, which helm-secrets starts only
+# for ref+ expressions), from the first of:
 #   1. HELM_SECRETS_BINARY, a path to a built helm-secrets (copied), with
-#      HELM_SECRETS_GETTER_BINARY or the helm-secrets-getter next to it
-#      (else a copy of helm-secrets serves as helm-secrets-getter);
+#      HELM_SECRETS_GETTER_BINARY or the helm-secrets-getter next to it and
+#      the helm-secrets-wrapper next to it (else a copy of helm-secrets
+#      serves as either: it behaves the same, only slower to start);
 #   2. binaries already there: bin/helm-secrets of this version (the
 #      per-platform release archives) or bin/OS-ARCH/ (the multi-platform
 #      archive, whose manifest picks them);
@@ -36,6 +39,7 @@ plugin_dir="${HELM_PLUGIN_DIR:-$(dirname "$0")/..}"
 plugin_dir="$(cd -P "$plugin_dir" && pwd)"
 bin="$plugin_dir/bin/helm-secrets"
 getter="$plugin_dir/bin/helm-secrets-getter"
+wrapper="$plugin_dir/bin/helm-secrets-wrapper"
 vals="$plugin_dir/bin/helm-secrets-vals"
 exe=""
 
@@ -64,6 +68,7 @@ aarch64 | arm64) arch=arm64 ;;
 esac
 bin="$bin$exe"
 getter="$getter$exe"
+wrapper="$wrapper$exe"
 vals="$vals$exe"
 
 # 1. An explicit binary.
@@ -71,6 +76,8 @@ if [ -n "${HELM_SECRETS_BINARY:-}" ]; then
     put "$HELM_SECRETS_BINARY" "$bin"
     g="${HELM_SECRETS_GETTER_BINARY:-$(dirname "$HELM_SECRETS_BINARY")/helm-secrets-getter$exe}"
     if [ -f "$g" ]; then put "$g" "$getter"; else put "$HELM_SECRETS_BINARY" "$getter"; fi
+    w="$(dirname "$HELM_SECRETS_BINARY")/helm-secrets-wrapper$exe"
+    if [ -f "$w" ]; then put "$w" "$wrapper"; else put "$HELM_SECRETS_BINARY" "$wrapper"; fi
     v="$(dirname "$HELM_SECRETS_BINARY")/helm-secrets-vals$exe"
     if [ -f "$v" ]; then put "$v" "$vals"; fi
     say "installed $HELM_SECRETS_BINARY"
@@ -80,6 +87,7 @@ fi
 # 2. Bundled binaries.
 if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null || true)" = "$version" ]; then
     [ -x "$getter" ] || put "$bin" "$getter"
+    [ -x "$wrapper" ] || put "$bin" "$wrapper"
     say "using the bundled binary $bin ($version)"
     exit 0
 fi
@@ -150,6 +158,13 @@ if [ "$base" != off ]; then
             die "$archive (checksum verified) does not hold bin/helm-secrets$exe and bin/helm-secrets-getter$exe"
         put "$tmp/x/bin/helm-secrets$exe" "$bin"
         put "$tmp/x/bin/helm-secrets-getter$exe" "$getter"
+        # The lean wrapper, in the archives that ship it (else the full
+        # binary serves).
+        if tar -xzf "$tmp/$archive" -C "$tmp/x" "bin/helm-secrets-wrapper$exe" 2>/dev/null; then
+            put "$tmp/x/bin/helm-secrets-wrapper$exe" "$wrapper"
+        else
+            put "$tmp/x/bin/helm-secrets$exe" "$wrapper"
+        fi
         # The vals backend's binary, in the archives that ship it.
         if tar -xzf "$tmp/$archive" -C "$tmp/x" "bin/helm-secrets-vals$exe" 2>/dev/null; then
             put "$tmp/x/bin/helm-secrets-vals$exe" "$vals"
@@ -169,6 +184,7 @@ if [ -f "$src/go.mod" ] && command -v go >/dev/null 2>&1; then
     say "building from source in $src"
     (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/helm-secrets &&
         CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$getter" ./cmd/helm-secrets-getter &&
+        CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$wrapper" ./cmd/helm-secrets-wrapper &&
         CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$vals" ./cmd/helm-secrets-vals)
     exit 0
 fi

@@ -82,14 +82,14 @@ targz() {
 		--mtime="@${SOURCE_DATE_EPOCH}" -cf - "${top[@]}") | gzip -n -9 >"$2"
 }
 
-# build OS ARCH DIR: the three binaries for one platform into DIR
-# (helm-secrets-vals links vals and its provider SDKs, so that the other two
-# do not).
+# build OS ARCH DIR: the four binaries for one platform into DIR
+# (helm-secrets-vals links vals and its provider SDKs, so that the others do
+# not; helm-secrets-wrapper and helm-secrets-getter are the lean ones).
 build() {
 	local os="$1" arch="$2" dir="$3" exe="" cmd
 	[[ "${os}" == windows ]] && exe=.exe
 	mkdir -p "${dir}"
-	for cmd in helm-secrets helm-secrets-getter helm-secrets-vals; do
+	for cmd in helm-secrets helm-secrets-wrapper helm-secrets-getter helm-secrets-vals; do
 		log "go build ${cmd} ${os}/${arch}"
 		CGO_ENABLED=0 GOOS="${os}" GOARCH="${arch}" GOFLAGS=-mod=readonly \
 			go build -trimpath -buildvcs=false -ldflags "-s -w -buildid=" -o "${dir}/${cmd}${exe}" "./cmd/${cmd}"
@@ -170,7 +170,7 @@ platform_commands() {
 	done
 	return 0
 }
-awk -v cmds="$(platform_commands '  ' bin helm-secrets)" '
+awk -v cmds="$(platform_commands '  ' bin helm-secrets-wrapper)" '
 	/^platformCommand:/ { print; print cmds; skip = 1; next }
 	skip && /^  / { next }
 	{ skip = 0; print }' plugin.yaml >"${multi}/plugin.yaml"
@@ -202,7 +202,7 @@ for m in plugins/*/plugin.yaml; do
 		;;
 	*)
 		v1_in_archive "${m}" "${dst}.tmp" bin
-		awk -v cmds="$(platform_commands '    ' ../../bin helm-secrets)" '
+		awk -v cmds="$(platform_commands '    ' ../../bin helm-secrets-wrapper)" '
 			/^  platformCommand:/ { print; print cmds; skip = 1; next }
 			skip && /^    / { next }
 			{ skip = 0; print }' "${dst}.tmp" >"${dst}"

@@ -42,7 +42,16 @@ func ReadFile(path string) (data []byte, ok bool) {
 // every failure: the caller hands the case to the full binary, whose error
 // is authoritative.
 func DecryptYAML(path string, data []byte, ids []age.Identity) (plain []byte, ok bool) {
-	if len(ids) == 0 || StoresConfigured(path) {
+	if StoresConfigured(path) {
+		return nil, false
+	}
+	return DecryptYAMLChecked(data, ids)
+}
+
+// DecryptYAMLChecked is DecryptYAML for a file whose StoresConfigured the
+// caller has checked (false).
+func DecryptYAMLChecked(data []byte, ids []age.Identity) (plain []byte, ok bool) {
+	if len(ids) == 0 {
 		return nil, false
 	}
 	out, err := sopslite.Options{Strict: os.Getenv("HELM_SECRETS_STRICT") == "true"}.DecryptYAML(data, ids)

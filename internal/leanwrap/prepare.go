@@ -3,9 +3,11 @@ package leanwrap
 import (
 	"bytes"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
-
-	"filippo.io/age"
+	"sync"
+	"sync/atomic"
 
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
 	"github.com/helm-secrets/helm-secrets/internal/fastpath"
@@ -55,6 +57,9 @@ func Prepare(args []string) (*Run, bool) {
 		if !p.slot(s) {
 			return nil, false
 		}
+	}
+	if !p.decryptAll() {
+		return nil, false
 	}
 	r := &Run{Decrypted: p.decrypted}
 	if len(p.pipes) > 0 {
@@ -114,10 +119,9 @@ type pipe struct {
 
 type preparer struct {
 	paths     pathpolicy.Policy
-	ids       []age.Identity
-	idsLoaded bool
+	stores    map[string]bool // fastpath.StoresConfigured by directory
 	total     int64
-	pipes     []pipe
+	pipes     []pipe // encrypted files, decrypted by decryptAll
 	decrypted []string
 }
 
@@ -157,7 +161,7 @@ func (p *preparer) file(it *helmargs.Item) bool {
 	if !fastpath.IsYAMLPath(path) && !strings.HasSuffix(strings.ToLower(path), ".json") {
 		return false
 	}
-	if p.paths.Check(path) != nil || fastpath.StoresConfigured(path) {
+	if p.paths.Check(path) != nil || p.storesConfigured(path) {
 		return false
 	}
 	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
@@ -174,16 +178,60 @@ func (p *preparer) file(it *helmargs.Item) bool {
 	if !fastpath.IsYAMLPath(path) || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
 		return false // JSON content is decrypted as JSON: the engine's
 	}
-	if !p.idsLoaded {
-		p.ids, p.idsLoaded = sopslite.EnvIdentities(), true
-	}
-	plain, ok := fastpath.DecryptYAML(path, data, p.ids)
-	if !ok {
-		return false
-	}
-	p.pipes = append(p.pipes, pipe{it: it, content: plain})
+	p.pipes = append(p.pipes, pipe{it: it, content: data})
 	p.decrypted = append(p.decrypted, path)
 	return true
+}
+
+// storesConfigured is fastpath.StoresConfigured, looked up once per
+// directory: the .sops.yaml that applies depends only on it (and on the
+// working directory, the same for the whole run).
+func (p *preparer) storesConfigured(path string) bool {
+	dir := filepath.Dir(path)
+	if abs, err := filepath.Abs(path); err == nil {
+		dir = filepath.Dir(abs)
+	}
+	has, seen := p.stores[dir]
+	if !seen {
+		if p.stores == nil {
+			p.stores = map[string]bool{}
+		}
+		has = fastpath.StoresConfigured(path)
+		p.stores[dir] = has
+	}
+	return has
+}
+
+// decryptAll decrypts the encrypted files concurrently (one worker per
+// CPU), each pipe's content becoming its plaintext; false if any fails.
+func (p *preparer) decryptAll() bool {
+	if len(p.pipes) == 0 {
+		return true
+	}
+	ids := sopslite.EnvIdentities()
+	if len(ids) == 0 {
+		return false
+	}
+	var failed atomic.Bool
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(p.pipes)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(p.pipes) && !failed.Load(); i = int(next.Add(1) - 1) {
+				pj := &p.pipes[i]
+				plain, ok := fastpath.DecryptYAMLChecked(pj.content, ids)
+				if !ok {
+					failed.Store(true)
+					return
+				}
+				pj.content = plain
+			}
+		}()
+	}
+	wg.Wait()
+	return !failed.Load()
 }
 
 // plainDocument reports whether the engine certainly finds no SOPS

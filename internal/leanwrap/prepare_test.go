@@ -269,3 +269,31 @@ func TestCorpusSameAsFullWrapper(t *testing.T) {
 	}
 	t.Logf("the fast path took %d of %d command lines", taken, len(docs))
 }
+
+// BenchmarkPrepare20 prepares a command line with 20 small age-encrypted
+// files (the wrapper's own work per run, without process start-up).
+func BenchmarkPrepare20(b *testing.B) {
+	testenv.Isolate(b)
+	id := testenv.AgeKey(b)
+	dir := b.TempDir()
+	b.Chdir(dir)
+	b.Setenv("SOPS_AGE_KEY", id.String())
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+	args := []string{"template", "app", "./chart"}
+	for i := range 20 {
+		enc, err := eng.Encrypt(context.Background(), fmt.Appendf(nil, "password%d: s3cret-%d\ntoken%d: tok-%d\nport: %d\n", i, i, i, i, i),
+			encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, "-f", testenv.WriteFile(b, dir, fmt.Sprintf("v%d.yaml", i), string(enc)))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		r, ok := leanwrap.Prepare(args)
+		if !ok {
+			b.Fatal("declined")
+		}
+		r.Close()
+	}
+}

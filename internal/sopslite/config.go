@@ -15,16 +15,29 @@ func ConfigFileFor(path string) string {
 			return conf
 		}
 	}
+	// sops walks ".", "..", "../..": the working directory's physical
+	// parents, which are the lexical parents of the physical working
+	// directory that Getwd returns.
+	if wd, err := os.Getwd(); err == nil {
+		return lookupConfig(wd)
+	}
 	return lookupConfig(".")
 }
 
+// lookupConfig looks for .sops.yaml in dir and its parents, at most 100
+// levels; an absolute dir stops at the root, where sops' walk would only
+// look at the root's .sops.yaml again.
 func lookupConfig(dir string) string {
 	for range 100 {
 		p := filepath.Join(dir, ".sops.yaml")
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
-		dir = filepath.Join(dir, "..")
+		parent := filepath.Join(dir, "..")
+		if parent == dir {
+			return ""
+		}
+		dir = parent
 	}
 	return ""
 }
