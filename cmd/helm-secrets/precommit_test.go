@@ -56,7 +56,7 @@ func TestPreCommitHooks(t *testing.T) {
 	must(hooks, git, "commit", "-q", "-m", "hooks")
 	rev := strings.TrimSpace(must(hooks, git, "rev-parse", "HEAD"))
 
-	// helm with this plugin: plugin.yaml and bin/helm-secrets.
+	// helm with this plugin: plugin.yaml and its binaries.
 	plugins := filepath.Join(tmp, "plugins")
 	pluginYAML, err := os.ReadFile(filepath.Join("..", "..", "plugin.yaml"))
 	if err != nil {
@@ -66,8 +66,12 @@ func TestPreCommitHooks(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(plugins, "secrets", "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(bin, filepath.Join(plugins, "secrets", "bin", "helm-secrets")); err != nil {
-		t.Fatal(err)
+	// The manifest runs bin/helm-secrets-wrapper; the full binary serves
+	// as it, as the install hook arranges without the lean one.
+	for _, name := range []string{"helm-secrets", "helm-secrets-wrapper"} {
+		if err := os.Symlink(bin, filepath.Join(plugins, "secrets", "bin", name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The user's repository.
