@@ -269,4 +269,24 @@ func TestAuditWrapperEvents(t *testing.T) {
 	if len(seen) != len(wants) {
 		t.Errorf("events for %v, want one for each of %v\n%s", seen, wants, data)
 	}
+
+	// With redaction on, every decrypted value is masked in helm's
+	// output, the fetched URL's too.
+	cmd = exec.Command(bin, "template", "rel", "chart", "-f", "a.yaml", "-f", "b.yaml", "-f", remoteURL, "--set", "token="+lit)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SOPS_AGE_KEY_FILE="+keyFile, "HELM_SECRETS_HELM_PATH="+helm, "HELM_SECRETS_REDACT=true")
+	stdout.Reset()
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("template with redaction: %v\n%s", err, stderr.String())
+	}
+	for _, v := range []string{"a", "b", "token", "remote"} {
+		if !strings.Contains(stdout.String(), v+": \"[redacted]\"") {
+			t.Errorf("%s is not masked:\n%s", v, stdout.String())
+		}
+	}
+	if strings.Contains(stdout.String()+stderr.String(), auditCanary) {
+		t.Errorf("a decrypted value is in the output:\n%s\n%s", stdout.String(), stderr.String())
+	}
 }

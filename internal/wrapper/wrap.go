@@ -143,7 +143,7 @@ func (r *Run) Decrypted() []string { return r.decrypted }
 func (r *Run) Decryptions() []Decryption { return r.decryptions }
 
 // Plaintexts are the decrypted sources: the encrypted literals, then the
-// decrypted files in argument order.
+// decrypted URL sources, then the decrypted files in argument order.
 func (r *Run) Plaintexts() []Plaintext { return r.plaintexts }
 
 // SetStreams replaces helm's stdout and stderr (e.g. by filters that mask
@@ -265,6 +265,8 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 				content = j.plain
 				p.decrypted = append(p.decrypted, shown)
 				p.sources = append(p.sources, Decryption{Source: shown, Keys: j.keys})
+				// Masked in helm's output like a local file's values.
+				p.plaintexts = append(p.plaintexts, Plaintext{Source: shown, Values: j.it.Key == "", Content: j.plain})
 			}
 			// Served even when plain: helm gets the bytes we checked,
 			// not a second download.
