@@ -102,5 +102,5 @@ func recordAudit(path string, data []byte, ids []age.Identity) error {
 		}
 	}
 	slices.Sort(keys)
-	return l.Record("decrypt", "getter", "secrets://"+path, keys, nil)
+	return l.RecordLocal("decrypt", "getter", "secrets://"+path, path, keys, nil)
 }

@@ -34,17 +34,19 @@ func (a *app) keyRecord(ctx context.Context) (context.Context, *encrypt.KeyRecor
 // error (the event could not be written) is reported; the caller must not
 // hand out the plaintext then.
 func (a *app) recordDecrypt(command, file string, rec *encrypt.KeyRecord, opErr error) error {
-	return a.record("decrypt", command, file, rec.Unwrapped(), opErr)
+	return a.record("decrypt", command, file, audit.Local(file), rec.Unwrapped(), opErr)
 }
 
 // recordEncrypt is recordDecrypt for an encryption: the keys the data key
 // was wrapped for.
 func (a *app) recordEncrypt(command, file string, rec *encrypt.KeyRecord, opErr error) error {
-	return a.record("encrypt", command, file, rec.Wrapped(), opErr)
+	return a.record("encrypt", command, file, audit.Local(file), rec.Wrapped(), opErr)
 }
 
-func (a *app) record(op, command, file string, keys []string, opErr error) error {
-	if err := a.audit.Record(op, command, file, keys, opErr); err != nil {
+// record writes one event: file names the source, local is its local file
+// ("" for none), whose git work tree gives the event's commit.
+func (a *app) record(op, command, file, local string, keys []string, opErr error) error {
+	if err := a.audit.RecordLocal(op, command, file, local, keys, opErr); err != nil {
 		return a.errorf("%v: refusing to go on without the audit record (HELM_SECRETS_AUDIT_LOG)", err)
 	}
 	return nil

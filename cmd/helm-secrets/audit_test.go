@@ -6,9 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/audit"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -131,5 +136,157 @@ func TestAuditFailsClosed(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "HELM_SECRETS_AUDIT_LOG") {
 		t.Errorf("stderr: %s", errOut.String())
+	}
+}
+
+// TestAuditWrapperEvents runs the helm wrapper (the real helm 3) on two
+// values files encrypted for different age keys, an encrypted --set
+// literal and an encrypted values file fetched over http:// with a
+// password in its URL: one event per source, each naming exactly the key
+// that decrypted that source; the URL is logged redacted, and neither the
+// password nor a decrypted value appears in the log.
+func TestAuditWrapperEvents(t *testing.T) {
+	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
+	if err != nil {
+		t.Fatalf("helm-secrets test command not on PATH: %v", err)
+	}
+	helm := testenv.Tool(t, "HELM3_BIN", "helm")
+	git := testenv.Tool(t, "GIT_BIN", "git")
+	testenv.Isolate(t)
+	dir, keys := t.TempDir(), t.TempDir()
+	id1, id2 := testenv.AgeKey(t), testenv.AgeKey(t)
+	key1, key2 := "age "+id1.Recipient().String(), "age "+id2.Recipient().String()
+	keyFile := testenv.WriteFile(t, keys, "keys.txt", id1.String()+"\n"+id2.String()+"\n")
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id1, id2}, NoEnvironment: true}})
+	enc := func(plain string, f encrypt.Format, to *age.X25519Identity) string {
+		out, err := eng.Encrypt(context.Background(), []byte(plain), encrypt.EncryptOptions{Format: f, Recipients: &encrypt.Recipients{Age: []string{to.Recipient().String()}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	testenv.WriteFile(t, dir, "chart/Chart.yaml", "apiVersion: v2\nname: audit\nversion: 0.1.0\n")
+	testenv.WriteFile(t, dir, "chart/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: audit\ndata:\n"+
+		"  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n  token: {{ .Values.token | quote }}\n  remote: {{ .Values.remote | quote }}\n")
+	testenv.WriteFile(t, dir, "a.yaml", enc("a: "+auditCanary+"-a\n", encrypt.FormatYAML, id1))
+	testenv.WriteFile(t, dir, "b.yaml", enc("b: "+auditCanary+"-b\n", encrypt.FormatYAML, id2))
+	testenv.WriteFile(t, dir, "plain.yaml", "c: plain\n")
+	lit := enc(auditCanary+"-token", encrypt.FormatBinary, id2)
+	lit = `\` + strings.ReplaceAll(strings.ReplaceAll(lit, `\`, `\\`), ",", `\,`)
+	// The files are in a git work tree: their events carry its commit.
+	gitRun := func(args ...string) string {
+		cmd := exec.Command(git, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	gitRun("init", "-q", ".")
+	gitRun("add", "-A")
+	gitRun("commit", "-q", "-m", "fixture")
+	head := gitRun("rev-parse", "HEAD")
+
+	const user, pass = "ci-user", "Pa55-audit-9c1d"
+	remote := enc("remote: "+auditCanary+"-remote\n", encrypt.FormatYAML, id1)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass || r.URL.Path != "/remote.yaml" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(remote))
+	})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	remoteURL := "http://" + user + ":" + pass + "@" + strings.TrimPrefix(srv.URL, "http://") + "/remote.yaml"
+	shownURL := urls.Redact(remoteURL)
+	if strings.Contains(shownURL, pass) {
+		t.Fatalf("urls.Redact kept the password: %s", shownURL)
+	}
+
+	log := filepath.Join(keys, "audit.jsonl")
+	cmd := exec.Command(bin, "template", "rel", "chart", "-f", "a.yaml", "-f", "plain.yaml", "-f", "b.yaml", "-f", remoteURL, "--set", "token="+lit)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SOPS_AGE_KEY_FILE="+keyFile, "HELM_SECRETS_HELM_PATH="+helm, "HELM_SECRETS_AUDIT_LOG="+log)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("template: %v\n%s", err, stderr.String())
+	}
+	for _, v := range []string{"a", "b", "token", "remote"} {
+		if !strings.Contains(stdout.String(), v+`: "`+auditCanary+"-"+v+`"`) {
+			t.Fatalf("helm did not get %s:\n%s\n%s", v, stdout.String(), stderr.String())
+		}
+	}
+
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(auditCanary)) || bytes.Contains(data, []byte(pass)) {
+		t.Fatalf("the audit log holds a secret:\n%s", data)
+	}
+	type want struct {
+		keys      []string
+		gitCommit string
+	}
+	wants := map[string]want{
+		"a.yaml":      {[]string{key1}, head},
+		"b.yaml":      {[]string{key2}, head},
+		"--set token": {[]string{key2}, ""},
+		shownURL:      {[]string{key1}, ""},
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		var e audit.Event
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			t.Fatalf("not one JSON event: %v: %s", err, line)
+		}
+		w, ok := wants[e.File]
+		if !ok || seen[e.File] {
+			t.Errorf("unexpected event: %s", line)
+			continue
+		}
+		seen[e.File] = true
+		if e.Op != "decrypt" || e.Command != "wrapper" || e.Error != "" || e.Time == "" || e.PID == 0 || e.User == "" {
+			t.Errorf("event: %s", line)
+		}
+		if !slices.Equal(e.Keys, w.keys) {
+			t.Errorf("%s: keys %q, want %q", e.File, e.Keys, w.keys)
+		}
+		if e.GitCommit != w.gitCommit {
+			t.Errorf("%s: git_commit %q, want %q", e.File, e.GitCommit, w.gitCommit)
+		}
+	}
+	if len(seen) != len(wants) {
+		t.Errorf("events for %v, want one for each of %v\n%s", seen, wants, data)
+	}
+
+	// With redaction on, every decrypted value is masked in helm's
+	// output, the fetched URL's too.
+	cmd = exec.Command(bin, "template", "rel", "chart", "-f", "a.yaml", "-f", "b.yaml", "-f", remoteURL, "--set", "token="+lit)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SOPS_AGE_KEY_FILE="+keyFile, "HELM_SECRETS_HELM_PATH="+helm, "HELM_SECRETS_REDACT=true")
+	stdout.Reset()
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("template with redaction: %v\n%s", err, stderr.String())
+	}
+	for _, v := range []string{"a", "b", "token", "remote"} {
+		if !strings.Contains(stdout.String(), v+": \"[redacted]\"") {
+			t.Errorf("%s is not masked:\n%s", v, stdout.String())
+		}
+	}
+	if strings.Contains(stdout.String()+stderr.String(), auditCanary) {
+		t.Errorf("a decrypted value is in the output:\n%s\n%s", stdout.String(), stderr.String())
 	}
 }

@@ -36,7 +36,8 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	defer stop()
 	ctx, rec := a.keyRecord(ctx)
 	plain, err := getter.Fetch(ctx, rawURL, o)
-	if aerr := a.recordDecrypt("getter", urls.Redact(rawURL), rec, err); aerr != nil {
+	// The event names the URL; a local file's work tree gives its commit.
+	if aerr := a.record("decrypt", "getter", urls.Redact(rawURL), getter.LocalPath(rawURL), rec.Unwrapped(), err); aerr != nil {
 		return aerr
 	}
 	if err != nil {

@@ -7,10 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"sync"
 
+	"github.com/helm-secrets/helm-secrets/internal/parallel"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -62,26 +61,18 @@ func (a *app) runTree(ctx context.Context, cmd string, args []string, dryRun boo
 		return a.errorf("%s: %v", cmd, err)
 	}
 	results := make([]treeResult, len(files))
-	sem := make(chan struct{}, 4*runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r := treeResult{file: f}
-			var out []byte
-			out, r.lines, r.err = op(ctx, f)
-			if r.err == nil && out != nil {
-				r.changed = true
-				if !dryRun {
-					r.err = writeInPlace(f, out, 0o644)
-				}
+	parallel.Do(len(files), parallel.DefaultLimit(), func(i int) {
+		r := treeResult{file: files[i]}
+		var out []byte
+		out, r.lines, r.err = op(ctx, r.file)
+		if r.err == nil && out != nil {
+			r.changed = true
+			if !dryRun {
+				r.err = writeInPlace(r.file, out, 0o644)
 			}
-			results[i] = r
-		}()
-	}
-	wg.Wait()
+		}
+		results[i] = r
+	})
 
 	var changed, failed int
 	for _, r := range results {

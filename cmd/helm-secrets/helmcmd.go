@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/helm-secrets/helm-secrets/internal/audit"
 	"github.com/helm-secrets/helm-secrets/internal/fetch"
 	"github.com/helm-secrets/helm-secrets/internal/getter"
 	"github.com/helm-secrets/helm-secrets/internal/helmrun"
@@ -23,9 +24,12 @@ import (
 
 // preparedRun is what the wrapper has done before helm starts.
 type preparedRun struct {
-	decrypted  []string // files decrypted, as typed
-	args       []string // helm's rewritten arguments
-	plaintexts []wrapper.Plaintext
+	decrypted []string // files decrypted, as typed
+	// decryptions are every decrypted source (files, URLs, literals)
+	// with the keys that decrypted it, for the audit trail.
+	decryptions []wrapper.Decryption
+	args        []string // helm's rewritten arguments
+	plaintexts  []wrapper.Plaintext
 }
 
 // preparedFunc is told about a prepared run and returns the streams helm
@@ -41,7 +45,7 @@ var wrap = func(ctx context.Context, o wrapper.Options, prepared preparedFunc) (
 	if err != nil {
 		return 1, err
 	}
-	run.SetStreams(prepared(preparedRun{decrypted: run.Decrypted(), args: run.Args(), plaintexts: run.Plaintexts()}))
+	run.SetStreams(prepared(preparedRun{decrypted: run.Decrypted(), decryptions: run.Decryptions(), args: run.Args(), plaintexts: run.Plaintexts()}))
 	// Signals while helm runs are the wrapper's business: it passes them
 	// on to helm and releases the plaintext after it.
 	return run.Exec(ctx)
@@ -81,13 +85,18 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
 	var filters []*redact.Writer
-	ctx, rec := a.keyRecord(ctx)
+	// With the audit trail on, each source's keys are noted
+	// (wrapper.Decryption.Keys).
+	ctx, _ = a.keyRecord(ctx)
 	code, err := wrap(ctx, opts, func(p preparedRun) (io.Writer, io.Writer) {
 		for _, f := range p.decrypted {
 			a.infof("Decrypt: %s", f) // remote sources come redacted (urls.Redact)
-			// The keys of the whole run: the wrapper decrypts its files
-			// together. A failure is reported; helm is already prepared.
-			_ = a.recordDecrypt("wrapper", f, rec, nil)
+		}
+		for _, d := range p.decryptions {
+			// One event per source (file, URL, literal), naming the
+			// keys that decrypted it. A failure is reported; helm is
+			// already prepared.
+			_ = a.record("decrypt", "wrapper", d.Source, audit.Local(d.Source), d.Keys, nil)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
 		if !redacting || len(p.plaintexts) == 0 {

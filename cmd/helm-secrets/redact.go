@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/redact"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 )
 
@@ -62,10 +63,13 @@ func redactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error
 			continue
 		}
 		public := map[string]string{}
-		if enc, err := readFile(p.Source); err == nil {
-			for _, l := range redact.Leaves(p.Source, enc) {
-				if v := string(l.Value); !strings.HasPrefix(v, "ENC[") {
-					public[l.Name] = v
+		// A URL source (fetched, not on disk) has every leaf masked.
+		if !urls.HasScheme(p.Source) {
+			if enc, err := readFile(p.Source); err == nil {
+				for _, l := range redact.Leaves(p.Source, enc) {
+					if v := string(l.Value); !strings.HasPrefix(v, "ENC[") {
+						public[l.Name] = v
+					}
 				}
 			}
 		}

@@ -44,9 +44,10 @@ Available Options:
   --version                                        -v  Display version of helm-secrets
 
 Audit trail:
-  HELM_SECRETS_AUDIT_LOG=FILE|-   one JSON line per decryption and encryption (file, key used,
-                                  user, host, git commit; never a value) appended to FILE, or
-                                  written to stderr for -; see docs/audit.md
+  HELM_SECRETS_AUDIT_LOG=FILE|-   one JSON line per decryption and encryption (file, URL
+                                  redacted or "--set KEY", key used, user, host, git commit;
+                                  never a value) appended to FILE, or written to stderr for -;
+                                  see docs/audit.md
 `
 
 const encryptUsage = `helm secrets [ OPTIONS ] encrypt [ -i ] <path to file>

@@ -26,7 +26,7 @@ type Event struct {
 	Time      string   `json:"time"`                 // RFC 3339, UTC, nanoseconds
 	Op        string   `json:"op"`                   // "decrypt" or "encrypt"
 	Command   string   `json:"command"`              // decrypt, encrypt, edit, rotate, updatekeys, wrapper, getter, check, ...
-	File      string   `json:"file"`                 // as given (URLs redacted by the caller), "" for in-memory literals
+	File      string   `json:"file"`                 // as given (URLs redacted by the caller); "--set KEY" (the flag and key) for an encrypted literal
 	Keys      []string `json:"keys,omitempty"`       // master keys that unwrapped (decrypt) or wrapped (encrypt) the data key: "age age1...", "pgp FPR", "gcp_kms projects/...", ...
 	User      string   `json:"user,omitempty"`       // the OS user name
 	UID       string   `json:"uid,omitempty"`        // the OS user id
@@ -87,6 +87,22 @@ func (l *Logger) Close() error {
 // callers should report: an audit trail that silently loses events is
 // worse than none.
 func (l *Logger) Record(op, command, file string, keys []string, opErr error) error {
+	return l.RecordLocal(op, command, file, Local(file), keys, opErr)
+}
+
+// Local is the local file of an event's source as logged: file itself,
+// or "" for a URL or a literal ("--set KEY"), which are in no work tree.
+func Local(file string) string {
+	if strings.Contains(file, "://") || strings.HasPrefix(file, "--") {
+		return ""
+	}
+	return file
+}
+
+// RecordLocal is Record for a source logged as file that is the local
+// file local ("" for none): a secrets:// URL naming a file in a git work
+// tree gets that tree's commit.
+func (l *Logger) RecordLocal(op, command, file, local string, keys []string, opErr error) error {
 	if !l.Enabled() {
 		return nil
 	}
@@ -97,8 +113,8 @@ func (l *Logger) Record(op, command, file string, keys []string, opErr error) er
 	if opErr != nil {
 		e.Error = opErr.Error()
 	}
-	if e.GitCommit == "" && file != "" && !strings.Contains(file, "://") {
-		e.GitCommit = GitHead(file)
+	if e.GitCommit == "" && local != "" {
+		e.GitCommit = GitHead(local)
 	}
 	line := encodeLine(e)
 	l.mu.Lock()

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
+	"github.com/helm-secrets/helm-secrets/internal/parallel"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -138,7 +137,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.MaxFileSize = DefaultMaxFileSize
 	}
 	if o.Parallelism <= 0 {
-		o.Parallelism = 4 * runtime.GOMAXPROCS(0)
+		o.Parallelism = parallel.DefaultLimit()
 	}
 	if o.Now.IsZero() {
 		o.Now = start
@@ -149,17 +148,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	c := &checker{o: o, rules: newRuleCache()}
 	results := make([]fileResult, len(files))
-	sem := make(chan struct{}, o.Parallelism)
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = c.file(ctx, f)
-		}()
-	}
-	wg.Wait()
+	parallel.Do(len(files), o.Parallelism, func(i int) { results[i] = c.file(ctx, files[i]) })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

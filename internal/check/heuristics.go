@@ -12,6 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
+
 	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 )
@@ -153,14 +155,17 @@ func (c *checker) plaintextSecrets(rel string, data []byte) []Finding {
 		if err := dec.Decode(&doc); err != nil {
 			break // end of input, or not YAML: nothing (more) to scan
 		}
-		walkYAML(&doc, nil, func(keyPath []string, n *yaml.Node) {
-			kp := strings.Join(keyPath, ".")
+		yamlwalk.Scalars(&doc, func(keyPath []yamlwalk.Step, n *yaml.Node) {
+			if n.Tag != "!!str" && n.Tag != "" {
+				return // string values only
+			}
+			kp := yamlwalk.Dotted(keyPath)
 			if c.o.Allow.allows(rel, kp) {
 				return
 			}
 			why := ""
 			switch {
-			case len(keyPath) > 0 && secretKeyName(keyPath[len(keyPath)-1]) && !placeholder(n.Value):
+			case len(keyPath) > 0 && !keyPath[len(keyPath)-1].IsIndex && secretKeyName(keyPath[len(keyPath)-1].Key) && !placeholder(n.Value):
 				why = "its key name says it is a secret"
 			case highEntropy(n.Value):
 				why = "it is a high-entropy string"
@@ -172,28 +177,6 @@ func (c *checker) plaintextSecrets(rel string, data []byte) []Finding {
 		})
 	}
 	return out
-}
-
-// walkYAML calls fn for every string scalar value with its key path.
-func walkYAML(n *yaml.Node, keyPath []string, fn func([]string, *yaml.Node)) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			walkYAML(c, keyPath, fn)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			walkYAML(n.Content[i+1], append(keyPath[:len(keyPath):len(keyPath)], n.Content[i].Value), fn)
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			walkYAML(c, append(keyPath[:len(keyPath):len(keyPath)], fmt.Sprint(i)), fn)
-		}
-	case yaml.ScalarNode:
-		if n.Tag == "!!str" || n.Tag == "" {
-			fn(keyPath, n)
-		}
-	}
 }
 
 // AllowList suppresses plaintext-secret findings. Each line is a pattern

@@ -5,19 +5,33 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
 )
 
-// TestSARIFValidates checks the SARIF report of the bad fixture against
-// testdata/sarif-2.1.0-subset.schema.json with a JSON-schema validator,
-// formats asserted. The schema is a hand-written subset of the published
-// SARIF 2.1.0 schema (see its $comment): the published file is not
-// available to this build.
+// sarifSchemaFile is the published SARIF 2.1.0 JSON schema (OASIS, Errata
+// 01), unmodified; its provenance and notice are in
+// testdata/sarif-schema-2.1.0.NOTICE.md.
+const sarifSchemaFile = "testdata/sarif-schema-2.1.0.json"
+
+// sarifSchemaID is the id the published schema declares.
+const sarifSchemaID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+// TestSARIFValidates checks the SARIF reports of the bad fixture (every
+// rule has findings) and of a clean one against the published SARIF 2.1.0
+// schema with a JSON-schema validator, formats asserted, and that
+// ruleIndex points at the rule named by ruleId.
 func TestSARIFValidates(t *testing.T) {
 	f := newFixture(t)
 	f.bad(t)
+	// A file name that needs URI escaping.
+	testenv.WriteFile(t, f.root, "values/a b#c%d.yaml", "password: "+canary+"\n")
+	gitRun(t, f.git, f.root, "add", "-A")
 	r, err := Run(context.Background(), Options{Root: f.root, InGit: true, Git: f.git, Engine: f.eng, Heuristics: true, MaxFileSize: 10000})
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +41,12 @@ func TestSARIFValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	validate(t, b.Bytes())
+	if strings.Contains(b.String(), canary) {
+		t.Fatal("the SARIF log contains the canary")
+	}
+	if !strings.Contains(b.String(), `"values/a%20b%23c%25d.yaml"`) {
+		t.Errorf("the escaped file name is missing:\n%s", b.String())
+	}
 
 	var log struct {
 		Runs []struct {
@@ -50,21 +70,76 @@ func TestSARIFValidates(t *testing.T) {
 	if len(run.Results) != len(r.Findings) || len(run.Results) == 0 {
 		t.Fatalf("%d results for %d findings", len(run.Results), len(r.Findings))
 	}
+	seen := map[string]bool{}
 	for _, res := range run.Results {
+		seen[res.RuleID] = true
 		if run.Tool.Driver.Rules[res.RuleIndex].ID != res.RuleID {
 			t.Errorf("result %s has ruleIndex %d (%s)", res.RuleID, res.RuleIndex, run.Tool.Driver.Rules[res.RuleIndex].ID)
 		}
 	}
-	// The validator does reject a broken log.
-	broken := bytes.Replace(b.Bytes(), []byte(`"level": "warning"`), []byte(`"level": "severe"`), 1)
-	if schemaErr(t, broken) == nil {
-		t.Error("the schema accepts level \"severe\"")
+	if len(seen) < 5 {
+		t.Errorf("results of only %d rules: %v", len(seen), seen)
+	}
+
+	// A clean tree: no results, still a valid log.
+	clean := newFixture(t)
+	testenv.WriteFile(t, clean.root, "values.yaml", "replicas: 1\n")
+	gitRun(t, clean.git, clean.root, "add", "-A")
+	r, err = Run(context.Background(), Options{Root: clean.root, InGit: true, Git: clean.git, Engine: clean.eng, Heuristics: true, MaxFileSize: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 {
+		t.Fatalf("clean fixture: %v", r.Findings)
+	}
+	var c bytes.Buffer
+	if err := WriteSARIF(&c, r, "test"); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, c.Bytes())
+}
+
+// TestSARIFSchemaRejects shows that the validator, with the published
+// schema, rejects logs that break it: each mutation of a valid log must
+// fail validation.
+func TestSARIFSchemaRejects(t *testing.T) {
+	f := newFixture(t)
+	f.bad(t)
+	r, err := Run(context.Background(), Options{Root: f.root, InGit: true, Git: f.git, Engine: f.eng, Heuristics: true, MaxFileSize: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteSARIF(&b, r, "test"); err != nil {
+		t.Fatal(err)
+	}
+	valid := b.String()
+	validate(t, b.Bytes())
+	for _, m := range []struct{ name, old, new string }{
+		{"unknown level", `"level": "warning"`, `"level": "severe"`},
+		{"wrong version", `"version": "2.1.0"`, `"version": "2.2.0"`},
+		{"ruleIndex below -1", `"ruleIndex": 0`, `"ruleIndex": -2`},
+		{"startLine 0", `"startLine": ` + regexp.MustCompile(`"startLine": (\d+)`).FindStringSubmatch(valid)[1], `"startLine": 0`},
+		{"unknown root property", `"version": "2.1.0"`, `"version": "2.1.0", "extra": 1`},
+		{"informationUri not a URI", `"informationUri": "https://`, `"informationUri": "not a uri`},
+		{"message without text", `"message": {`, `"message": {"x": 1}, "y": {`},
+		{"driver without name", `"name": "helm-secrets check"`, `"fullName": "helm-secrets check"`},
+	} {
+		broken := strings.Replace(valid, m.old, m.new, 1)
+		if broken == valid {
+			t.Fatalf("%s: %q is not in the log", m.name, m.old)
+		}
+		if err := schemaErr(t, []byte(broken)); err == nil {
+			t.Errorf("%s: the schema accepts the broken log", m.name)
+		} else {
+			t.Logf("%s: rejected: %.200s", m.name, strings.ReplaceAll(err.Error(), "\n", " "))
+		}
 	}
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	data, err := os.ReadFile("testdata/sarif-2.1.0-subset.schema.json")
+	data, err := os.ReadFile(sarifSchemaFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +147,15 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m, _ := doc.(map[string]any); m["id"] != sarifSchemaID {
+		t.Fatalf("%s: id %v, want %s", sarifSchemaFile, m["id"], sarifSchemaID)
+	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource("sarif.json", doc); err != nil {
+	if err := c.AddResource(sarifSchemaID, doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Compile("sarif.json")
+	s, err := c.Compile(sarifSchemaID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package getter
 import (
 	"fmt"
 	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
 
 // The downloader (getter) protocols that plain helm and Argo CD use
@@ -49,6 +51,23 @@ type URL struct {
 // IsKubernetes reports whether u reads its key from a Kubernetes Secret.
 func (u URL) IsKubernetes() bool {
 	return u.Scheme == SchemeAgeImportKubernetes || u.Scheme == SchemeGPGImportKubernetes
+}
+
+// LocalPath returns the local file a getter URL reads (its source, for
+// secrets://, the import schemes and a NAME! backend prefix), or "" for a
+// URL that is not one of Schemes, a literal, an http(s) source, or a URL
+// that does not parse. It is for naming the file (the audit trail's git
+// commit); Fetch still applies every check.
+func LocalPath(rawURL string) string {
+	scheme, rest, ok := splitScheme(rawURL)
+	if !ok || scheme == SchemeLiteral {
+		return ""
+	}
+	u, err := parseRest(scheme, rest)
+	if err != nil || u.Source == "" || urls.HasScheme(u.Source) {
+		return ""
+	}
+	return u.Source
 }
 
 // hasKey reports whether scheme carries a key location.

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 )
 
 // Mask replaces every secret in the output.
@@ -229,38 +230,13 @@ func Leaves(source string, doc []byte) []Secret {
 			return append(out, Secret{Name: source, Value: doc})
 		}
 		parsed = true
-		walk(&n, "", func(path string, v string) {
-			out = append(out, Secret{Name: source + ":" + path, Value: []byte(v)})
+		yamlwalk.Scalars(&n, func(path []yamlwalk.Step, v *yaml.Node) {
+			name := yamlwalk.Bracketed(path)
+			if name == "" {
+				name = "(document)"
+			}
+			out = append(out, Secret{Name: source + ":" + name, Value: []byte(v.Value)})
 		})
 	}
 	return out
-}
-
-// walk calls leaf for every scalar below n with its key path.
-func walk(n *yaml.Node, path string, leaf func(path, value string)) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			walk(c, path, leaf)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			if path != "" {
-				k = path + "." + k
-			}
-			walk(n.Content[i+1], k, leaf)
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			walk(c, path+"["+strconv.Itoa(i)+"]", leaf)
-		}
-	case yaml.ScalarNode:
-		if path == "" {
-			path = "(document)"
-		}
-		leaf(path, n.Value)
-	case yaml.AliasNode:
-		// The anchored value is a leaf where it is defined.
-	}
 }

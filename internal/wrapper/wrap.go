@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -51,11 +52,26 @@ type Options struct {
 // Run is a prepared helm command: every source is decrypted and served,
 // and the command line rewritten. Exec runs it; Close releases it.
 type Run struct {
-	o          Options
-	args       []string
-	decrypted  []string
-	plaintexts []Plaintext
-	srv        *delivery.Server
+	o           Options
+	args        []string
+	decrypted   []string
+	decryptions []Decryption
+	plaintexts  []Plaintext
+	srv         *delivery.Server
+}
+
+// Decryption is one source the run decrypted, for an audit trail
+// (internal/audit).
+type Decryption struct {
+	// Source names it without revealing it: a local file as typed, a URL
+	// with its credentials redacted (urls.Redact), or "--set KEY" (the
+	// flag and the key) for an encrypted literal.
+	Source string
+	// Keys are the master keys that unwrapped this source's data key
+	// (encrypt.KeyRecord.Unwrapped); set only when Prepare's context
+	// carries a KeyRecord (encrypt.RecordKeys), and empty for backends
+	// that do not report keys (custom scripts, vals).
+	Keys []string
 }
 
 // Plaintext is one decrypted source, so that its values can be masked in
@@ -98,7 +114,7 @@ func Prepare(ctx context.Context, o Options) (*Run, error) {
 	if err := p.prepare(ctx, slots); err != nil {
 		return nil, err
 	}
-	r := &Run{o: o, decrypted: p.decrypted, plaintexts: p.plaintexts}
+	r := &Run{o: o, decrypted: p.decrypted, decryptions: slices.Concat(p.literals, p.sources), plaintexts: p.plaintexts}
 	if len(p.pipes) > 0 {
 		if r.srv, err = delivery.New(); err != nil {
 			return nil, err
@@ -121,8 +137,13 @@ func Prepare(ctx context.Context, o Options) (*Run, error) {
 // "[helm-secrets] Decrypt: FILE".
 func (r *Run) Decrypted() []string { return r.decrypted }
 
+// Decryptions lists every source the run decrypted, each with the keys
+// that decrypted it: the encrypted literals (in argument order), then the
+// URL sources, then the local files (as Decrypted lists them).
+func (r *Run) Decryptions() []Decryption { return r.decryptions }
+
 // Plaintexts are the decrypted sources: the encrypted literals, then the
-// decrypted files in argument order.
+// decrypted URL sources, then the decrypted files in argument order.
 func (r *Run) Plaintexts() []Plaintext { return r.plaintexts }
 
 // SetStreams replaces helm's stdout and stderr (e.g. by filters that mask
@@ -167,6 +188,9 @@ type preparer struct {
 	o         Options
 	pipes     []pipeJob
 	decrypted []string // sources to announce, in argument order
+	// sources are the decrypted files and URLs, literals the decrypted
+	// literals, with their keys (Run.Decryptions).
+	sources, literals []Decryption
 	// plaintexts are the decrypted sources, for masking helm's output.
 	plaintexts []Plaintext
 }
@@ -184,6 +208,7 @@ type remoteJob struct {
 	data  []byte
 	plain []byte
 	enc   bool
+	keys  []string // that decrypted it (encrypt.SubRecord)
 	err   error
 }
 
@@ -239,6 +264,9 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 			if j.enc {
 				content = j.plain
 				p.decrypted = append(p.decrypted, shown)
+				p.sources = append(p.sources, Decryption{Source: shown, Keys: j.keys})
+				// Masked in helm's output like a local file's values.
+				p.plaintexts = append(p.plaintexts, Plaintext{Source: shown, Values: j.it.Key == "", Content: j.plain})
 			}
 			// Served even when plain: helm gets the bytes we checked,
 			// not a second download.
@@ -252,6 +280,7 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 		case j.res.Encrypted:
 			p.pipes = append(p.pipes, pipeJob{name: j.it.Path, content: j.res.Plaintext, target: &j.it.Replacement})
 			p.decrypted = append(p.decrypted, j.it.Path)
+			p.sources = append(p.sources, Decryption{Source: j.it.Path, Keys: j.res.Keys})
 			p.plaintexts = append(p.plaintexts, Plaintext{Source: j.it.Path, Values: j.it.Key == "", Content: j.res.Plaintext})
 		}
 	}
@@ -266,6 +295,10 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 		return err
 	}
 	kind := literalKind(s.Kind)
+	// The decrypted literals, for the audit trail: Extract calls dec one
+	// literal at a time and keeps exactly those dec decrypted, so these
+	// are recorded only once the whole value was extracted.
+	var done []Decryption
 	// Each literal may name its backend (key=NAME!value), as files do.
 	dec := func(ctx context.Context, key, value string) ([]byte, error) {
 		b := def
@@ -275,9 +308,13 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 				return nil, err
 			}
 		}
+		ctx, rec := encrypt.SubRecord(ctx)
 		plain, err := b.DecryptLiteral(ctx, kind.Flag()+" "+key, rest)
 		if name != "" && errors.Is(err, encrypt.ErrNotEncrypted) {
 			return []byte(rest), nil // NAME!plain: the shell plugin passes on plain
+		}
+		if err == nil && key != "" {
+			done = append(done, Decryption{Source: kind.Flag() + " " + key, Keys: rec.Unwrapped()})
 		}
 		return plain, err
 	}
@@ -285,6 +322,7 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 	if err != nil {
 		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
 	}
+	p.literals = append(p.literals, done...)
 	if len(moved) > 0 {
 		s.Value = rest
 		for _, m := range moved {
@@ -343,7 +381,9 @@ func (p *preparer) fetchAll(ctx context.Context, jobs []*remoteJob) {
 			if j.err != nil || (j.b.Engine() == nil && !backend.IsVals(j.b)) {
 				return
 			}
+			ctx, rec := encrypt.SubRecord(ctx)
 			plain, err := j.b.Decrypt(ctx, j.data, encrypt.DetectFormat(urls.Base(j.it.Path), j.data))
+			j.keys = rec.Unwrapped()
 			switch {
 			case errors.Is(err, encrypt.ErrNotEncrypted):
 			case err != nil:

@@ -59,6 +59,10 @@ type Result struct {
 	Plaintext []byte // the decrypted content (DecryptFilesIfEncrypted: or the file as is, when not encrypted)
 	Encrypted bool   // the file was a SOPS document
 	Err       error
+	// Keys are the master keys that unwrapped this file's data key, as
+	// KeyRecord.Unwrapped lists them; set only when the context carries
+	// a KeyRecord (RecordKeys), which then also gets them.
+	Keys []string
 }
 
 // DecryptFiles decrypts many files concurrently (at most
@@ -147,11 +151,13 @@ func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Res
 				return
 			}
 			defer func() { <-sem }()
+			ctx, rec := SubRecord(ctx)
 			if d.Data != nil {
 				r.Plaintext, r.Encrypted, r.Err = e.decryptOne(ctx, d.Data, plainOK)
 			} else {
 				r.Plaintext, r.Encrypted, r.Err = e.readOne(ctx, d.Path, plainOK, b)
 			}
+			r.Keys = rec.Unwrapped()
 		}()
 	}
 	wg.Wait()

@@ -16,6 +16,7 @@ import (
 type KeyRecord struct {
 	mu                 sync.Mutex
 	unwrapped, wrapped []string
+	parent             *KeyRecord // also noted in (SubRecord)
 }
 
 type keyRecordKey struct{}
@@ -26,6 +27,20 @@ type keyRecordKey struct{}
 // path), so the key that unwrapped the data key is known exactly.
 func RecordKeys(ctx context.Context) (context.Context, *KeyRecord) {
 	r := &KeyRecord{}
+	return context.WithValue(ctx, keyRecordKey{}, r), r
+}
+
+// SubRecord returns, when ctx carries a KeyRecord, a context with a new
+// record for one operation (one file, one literal) and that record; keys
+// noted in it are noted in the context's record too. Without a KeyRecord
+// in ctx it returns ctx and nil (a nil record lists no keys), so callers
+// pay nothing when no audit trail is on.
+func SubRecord(ctx context.Context) (context.Context, *KeyRecord) {
+	parent := recordOf(ctx)
+	if parent == nil {
+		return ctx, nil
+	}
+	r := &KeyRecord{parent: parent}
 	return context.WithValue(ctx, keyRecordKey{}, r), r
 }
 
@@ -58,7 +73,11 @@ func (r *KeyRecord) note(unwrap bool, k *keyservice.Key) {
 	if r == nil || k == nil {
 		return
 	}
-	id := describeKey(k)
+	r.noteID(unwrap, describeKey(k))
+	r.parent.note(unwrap, k)
+}
+
+func (r *KeyRecord) noteID(unwrap bool, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	list := &r.wrapped

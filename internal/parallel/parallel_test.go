@@ -1,0 +1,42 @@
+package parallel
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Every index is done exactly once, never more than limit at a time, and
+// with a limit above 1 calls do overlap.
+func TestDo(t *testing.T) {
+	for _, limit := range []int{-1, 0, 1, 3, 16} {
+		const n = 40
+		var running, most atomic.Int32
+		done := make([]int32, n)
+		Do(n, limit, func(i int) {
+			r := running.Add(1)
+			for {
+				m := most.Load()
+				if r <= m || most.CompareAndSwap(m, r) {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond)
+			atomic.AddInt32(&done[i], 1)
+			running.Add(-1)
+		})
+		want := int32(max(limit, 1))
+		if m := most.Load(); m > want || (want > 1 && m < 2) {
+			t.Errorf("limit %d: %d calls at once", limit, m)
+		}
+		for i, d := range done {
+			if d != 1 {
+				t.Errorf("limit %d: index %d done %d times", limit, i, d)
+			}
+		}
+	}
+	Do(0, 4, func(int) { t.Error("called for n = 0") })
+	if DefaultLimit() < 4 {
+		t.Errorf("DefaultLimit %d", DefaultLimit())
+	}
+}
