@@ -28,9 +28,11 @@ import (
 // as plugin.complete, the name Helm runs for completion) in test scripts.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"helm-secrets":      main,
-		"plugin.complete":   main,
-		"helm-secrets-vals": valsMain,
+		"helm-secrets":    main,
+		"plugin.complete": main,
+		// The full binary serves as the lean wrapper where that is absent.
+		"helm-secrets-wrapper": main,
+		"helm-secrets-vals":    valsMain,
 	})
 }
 
