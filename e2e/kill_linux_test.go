@@ -366,3 +366,71 @@ func TestSIGKILLLoop(t *testing.T) {
 		t.Errorf("stale private directory not swept: %s", d)
 	}
 }
+
+// TestSIGKILLPostRendererLog SIGKILLs a Helm 4 wrapper run with
+// --evaluate-templates while helm post-renders (a user's post-renderer
+// plugin that sleeps, chained before ours): the post-renderer message file
+// (HELM_SECRETS_POST_RENDERER_LOG) is left in its private helm-secrets-PID-*
+// directory, which the next run removes.
+func TestSIGKILLPostRendererLog(t *testing.T) {
+	var h *helmEnv
+	for _, x := range helms(t) {
+		if x.name == "v4" {
+			h = x
+		}
+	}
+	if h == nil {
+		t.Fatal("no helm v4 (HELM4_BIN)")
+	}
+	h.setup(t)
+	h.installPluginCopy(t, "secrets-post-renderer", "plugins/helm-secrets-post-renderer/plugin.yaml")
+	src := filepath.Join(t.TempDir(), "sleepy")
+	testenv.WriteFile(t, src, "plugin.yaml", "apiVersion: v1\ntype: postrenderer/v1\nname: sleepy\nversion: 1.0.0\nruntime: subprocess\n"+
+		"runtimeConfig:\n  platformCommand:\n    - command: \"$HELM_PLUGIN_DIR/sleepy.sh\"\n")
+	testenv.WriteFile(t, src, "sleepy.sh", "#!/bin/sh\ncat >/dev/null\nsleep 30\n")
+	if err := chmodX(filepath.Join(src, "sleepy.sh")); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := h.run("plugin", "install", src, "--verify=false"); code != 0 {
+		t.Fatalf("install the sleepy post-renderer: exit %d\n%s\n%s", code, out, errOut)
+	}
+	tmp := envValue(h.env, "TMPDIR")
+	env := append(append([]string{}, h.env...), "HELM_SECRETS_HELM_PATH="+h.bin)
+	logs := func() []string {
+		m, _ := filepath.Glob(filepath.Join(tmp, "helm-secrets-*", "post-renderer.log"))
+		return m
+	}
+	cmd := exec.Command(pluginBin, "--evaluate-templates", "template", "rel", chart(), "--post-renderer", "sleepy")
+	cmd.Dir, cmd.Env = h.work, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for len(testenv.LiveProcesses("sleepy.sh")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	left := logs()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	if len(left) != 1 {
+		t.Fatalf("while helm post-renders: message files %v (want one)\n%s", left, out.String())
+	}
+	if _, err := os.Stat(left[0]); err != nil {
+		t.Fatalf("after SIGKILL the message file is gone already (nothing to sweep): %v", err)
+	}
+	// The next run (one that finishes) removes the stale directory.
+	next := exec.Command(pluginBin, "--evaluate-templates", "template", "rel", chart())
+	next.Dir, next.Env = h.work, env
+	if b, err := next.CombinedOutput(); err != nil {
+		t.Fatalf("next run: %v\n%s", err, b)
+	}
+	if m := logs(); len(m) > 0 {
+		t.Errorf("stale post-renderer message files not swept: %v", m)
+	}
+	if _, err := os.Stat(filepath.Dir(left[0])); !os.IsNotExist(err) {
+		t.Errorf("stale private directory %s not swept: %v", filepath.Dir(left[0]), err)
+	}
+}

@@ -26,6 +26,17 @@ const (
 	valsKubeCanary  = "CANARY-vals-kube-90ab"
 )
 
+// userPostRenderer is a user's own post-renderer: it adds a ConfigMap
+// with its arguments, its HELM_PLUGIN_NAME, how many ref+vault lines it
+// was given, and a ref of its own.
+const userPostRenderer = `#!/bin/sh
+set -eu
+in=$(cat)
+seen=$(printf '%s\n' "$in" | grep -c 'ref+vault://' || true)
+printf '%s\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: user-post-rendered\ndata:\n  args: "%s"\n  plugin: "%s"\n  seen: "%s"\n  added: ref+vault://secret/app/db#/password\n' \
+	"$in" "$*" "${HELM_PLUGIN_NAME:-}" "$seen"
+`
+
 // TestValsBackend runs the vals backend on real helm v3 and v4 with the
 // plugins installed by their hooks: ref+vault:// against a fake Vault that
 // speaks Vault's HTTP API to vals' real client, ref+k8s:// against the
@@ -111,6 +122,48 @@ func TestValsBackend(t *testing.T) {
 			out, errOut, code = h.runEnv([]string{"HELM_SECRETS_EVALUATE_TEMPLATES=true"}, "secrets", "template", "app", chart(), "--set", "password="+vaultRef, "--set", "token="+kubeRef)
 			rendered(t, "HELM_SECRETS_EVALUATE_TEMPLATES", out, errOut, code)
 
+			// A user's own --post-renderer (Helm 3: a program; Helm 4: a
+			// postrenderer/v1 plugin) with its --post-renderer-args runs
+			// first, on the manifests as helm rendered them (it sees the
+			// ref); ours then evaluates what it printed, the ref it added
+			// too.
+			userPR := testenv.WriteFile(t, t.TempDir(), "user-pr.sh", userPostRenderer)
+			if err := chmodX(userPR); err != nil {
+				t.Fatal(err)
+			}
+			prName, wantArgs := userPR, "one two words"
+			if h.name == "v4" {
+				src := filepath.Join(t.TempDir(), "user-pr")
+				testenv.WriteFile(t, src, "plugin.yaml", "apiVersion: v1\ntype: postrenderer/v1\nname: user-pr\nversion: 1.0.0\nruntime: subprocess\n"+
+					"runtimeConfig:\n  platformCommand:\n    - command: \"$HELM_PLUGIN_DIR/user-pr.sh\"\n      args: [\"from-manifest\"]\n")
+				testenv.WriteFile(t, src, "user-pr.sh", userPostRenderer)
+				if err := chmodX(filepath.Join(src, "user-pr.sh")); err != nil {
+					t.Fatal(err)
+				}
+				if out, errOut, code := h.run("plugin", "install", src, "--verify=false"); code != 0 {
+					t.Fatalf("install the user's post-renderer plugin: exit %d\n%s\n%s", code, out, errOut)
+				}
+				prName, wantArgs = "user-pr", "from-manifest one two words"
+			}
+			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password="+vaultRef, "--set", "token="+kubeRef,
+				"--post-renderer", prName, "--post-renderer-args", "one", "--post-renderer-args=two words")
+			rendered(t, "--evaluate-templates with the user's --post-renderer", out, errOut, code)
+			for _, want := range []string{"name: user-post-rendered", `args: "` + wantArgs + `"`, `seen: "1"`, "added: " + valsVaultCanary} {
+				if !strings.Contains(out, want) {
+					t.Errorf("user's post-renderer, then ours: no %q in\n%s", want, out)
+				}
+			}
+			if h.name == "v4" && !strings.Contains(out, `plugin: "user-pr"`) {
+				t.Errorf("the user's plugin ran without its HELM_PLUGIN_NAME:\n%s", out)
+			}
+			if strings.Contains(out, "ref+") {
+				t.Errorf("an expression left unevaluated:\n%s", out)
+			}
+			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password="+vaultRef, "--post-renderer", prName+"-missing")
+			if code == 0 || strings.Contains(out, "kind:") || !strings.Contains(errOut, "your --post-renderer") && !strings.Contains(errOut, "your post-renderer") {
+				t.Errorf("a missing user post-renderer: exit %d\n%s\n%s", code, out, errOut)
+			}
+
 			// A failing ref: the wrapper stops before helm; the
 			// post-render fails with the manifest and key path.
 			out, errOut, code = h.run("secrets", "-b", "vals", "template", "app", chart(), "-f", "vals.yaml", "-f", "bad.yaml")
@@ -120,6 +173,22 @@ func TestValsBackend(t *testing.T) {
 			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password=ref+vault://secret/app/nope#/password")
 			if code == 0 || strings.Contains(out, "kind:") || !strings.Contains(errOut, "(Secret/app-creds)") || !strings.Contains(errOut, "key stringData.password: cannot evaluate ref+vault://secret/app/nope#/password") {
 				t.Errorf("failing ref in a manifest: exit %d\n%s\n%s", code, out, errOut)
+			}
+			// A ref inside a --set {list} or --set-json object cannot be
+			// moved out of argv: refused before anything is evaluated, so
+			// Vault gets no request at all.
+			before := vault.Requests()
+			for _, set := range [][]string{
+				{"--set", "password=" + vaultRef + ",list={a," + vaultRef + "}"},
+				{"--set-json", `cfg={"k":"` + vaultRef + `"}`},
+			} {
+				out, errOut, code = h.run(append([]string{"secrets", "-b", "vals", "template", "app", chart()}, set...)...)
+				if code == 0 || strings.Contains(out, "kind:") || !strings.Contains(errOut, "must be a whole key=value") {
+					t.Errorf("nested ref %v: exit %d\n%s\n%s", set, code, out, errOut)
+				}
+			}
+			if n := vault.Requests() - before; n != 0 {
+				t.Errorf("nested refs: Vault got %d requests before the refusal", n)
 			}
 			// Providers off by default stay off in manifests too.
 			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password=ref+file:///etc/hostname")

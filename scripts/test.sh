@@ -46,13 +46,30 @@ fi
 go vet ./...
 "$STATICCHECK_BIN" ./...
 
-# Cross-compiles both binaries for linux, darwin, windows x amd64, arm64 and
-# packs every release file (unsigned here; e2e signs and installs them).
-log "release files for every platform (scripts/release.sh)"
+# Every binary must build for linux, darwin, windows x amd64, arm64. The
+# release files are packed for this platform only (unsigned here; e2e signs
+# and installs its own); for the other five every package of the binaries is
+# compiled, OS-specific files included, with release.sh's flags but not
+# linked (`go list -export` compiles; `go build` of several packages still
+# links each binary, and linking helm-secrets-vals six times was most of
+# this step's time). HELM_SECRETS_TEST_ALL_PLATFORMS=true packs all six.
+host="$(go env GOOS)/$(go env GOARCH)"
+all_platforms="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
+release_platforms="$host"
+if [ "${HELM_SECRETS_TEST_ALL_PLATFORMS:-}" = true ]; then
+    release_platforms="$all_platforms"
+fi
+log "release files for $release_platforms (scripts/release.sh)"
 release_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}" HELM4_BIN="$HELM4_BIN" \
-    scripts/release.sh "$(cat internal/version/VERSION)" "$release_dir" >&2
+    HELM_SECRETS_RELEASE_PLATFORMS="$release_platforms" scripts/release.sh "$(cat internal/version/VERSION)" "$release_dir" >&2
 rm -rf "$release_dir"
+for platform in $all_platforms; do
+    case " $release_platforms " in *" $platform "*) continue ;; esac
+    log "compile ./cmd/... for $platform (no link)"
+    CGO_ENABLED=0 GOOS="${platform%/*}" GOARCH="${platform#*/}" GOFLAGS="$GOFLAGS -mod=readonly" \
+        go list -trimpath -export -deps -f '' ./cmd/... >/dev/null
+done
 
 log "go test"
 if [ $# -eq 0 ]; then

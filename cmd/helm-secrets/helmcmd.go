@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -201,20 +200,11 @@ func sensitiveFlag(name string) bool {
 // which runs our getter for them.
 func (a *app) remoteFetcher(ctx context.Context, helm string) *fetch.Fetcher {
 	return &fetch.Fetcher{
-		PluginDirs: filepath.SplitList(os.Getenv("HELM_PLUGINS")),
-		FindPluginDirs: func() []string {
-			ctx, cancel := context.WithTimeout(ctx, completionTimeout)
-			defer cancel()
-			out, err := exec.CommandContext(ctx, helm, "env", "HELM_PLUGINS").Output()
-			if err != nil {
-				a.debugf("helm env HELM_PLUGINS: %v", err)
-				return nil
-			}
-			return filepath.SplitList(strings.TrimSpace(string(out)))
-		},
-		Skip:   func(scheme string) bool { return slices.Contains(getter.Schemes, scheme) },
-		Limit:  encrypt.DefaultMaxInputSize,
-		Stderr: a.streams.Stderr,
+		PluginDirs:     filepath.SplitList(os.Getenv("HELM_PLUGINS")),
+		FindPluginDirs: func() []string { return a.helmPluginDirs(ctx, helm) },
+		Skip:           func(scheme string) bool { return slices.Contains(getter.Schemes, scheme) },
+		Limit:          encrypt.DefaultMaxInputSize,
+		Stderr:         a.streams.Stderr,
 	}
 }
 

@@ -8,9 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/delivery"
+	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/valsproto"
@@ -29,11 +33,23 @@ func (a *app) valsSession() *valsproto.Session {
 
 // Our post-renderer's own arguments: the user's --post-renderer (and its
 // --post-renderer-args), which runs first, on the manifests as helm
-// rendered them; ours then evaluates what it printed.
+// rendered them; ours then evaluates what it printed. On Helm 3 the
+// user's is a program (--run-first PATH), on Helm 4 a postrenderer/v1
+// plugin (--run-first-plugin DIR, its folder, which the wrapper found).
 const (
-	argRunFirst    = "--run-first"
-	argRunFirstArg = "--run-first-arg"
+	argRunFirst       = "--run-first"
+	argRunFirstPlugin = "--run-first-plugin"
+	argRunFirstArg    = "--run-first-arg"
 )
+
+// userPostRenderer is the user's own post-renderer, which ours runs first.
+type userPostRenderer struct {
+	program   string   // Helm 3: the --post-renderer program
+	pluginDir string   // Helm 4: the --post-renderer plugin's folder
+	args      []string // its --post-renderer-args
+}
+
+func (u userPostRenderer) set() bool { return u.program != "" || u.pluginDir != "" }
 
 // runPostRenderer is the post-renderer of --evaluate-templates: on Helm 3
 // helm runs this binary (--post-renderer PATH), on Helm 4 the
@@ -47,11 +63,11 @@ const (
 //
 // Arguments: the shell plugin's (--backend NAME, --backend-args ARGS,
 // --debug, "secrets", "post-renderer", --evaluate-templates-decode-secrets
-// [true|false]) and ours (--run-first PATH, --run-first-arg ARG). Anything
-// else is refused.
+// [true|false]) and ours (--run-first PATH or --run-first-plugin DIR, then
+// --run-first-arg ARG). Anything else is refused.
 func (a *app) runPostRenderer(ctx context.Context, args []string) error {
 	decode := a.opts.evaluateTemplatesDecodeSecrets
-	var first []string
+	var first userPostRenderer
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		next := func() (string, error) {
@@ -72,18 +88,25 @@ func (a *app) runPostRenderer(ctx context.Context, args []string) error {
 				i++
 				decode = args[i] == "true"
 			}
-		case argRunFirst:
+		case argRunFirst, argRunFirstPlugin:
 			var p string
 			if p, err = next(); err == nil {
-				first = append([]string{p}, first...)
+				switch {
+				case first.set():
+					err = fmt.Errorf("post-renderer: %s given twice", arg)
+				case arg == argRunFirst:
+					first.program = p
+				default:
+					first.pluginDir = p
+				}
 			}
 		case argRunFirstArg:
 			var v string
 			if v, err = next(); err == nil {
-				if len(first) == 0 {
-					err = fmt.Errorf("post-renderer: %s before %s", argRunFirstArg, argRunFirst)
+				if !first.set() {
+					err = fmt.Errorf("post-renderer: %s before %s or %s", argRunFirstArg, argRunFirst, argRunFirstPlugin)
 				}
-				first = append(first, v)
+				first.args = append(first.args, v)
 			}
 		default:
 			err = fmt.Errorf("post-renderer: unknown argument %q", arg)
@@ -99,7 +122,7 @@ func (a *app) runPostRenderer(ctx context.Context, args []string) error {
 	if err != nil {
 		return a.postRendererFail("post-renderer: reading the manifests: %v", err)
 	}
-	if len(first) > 0 {
+	if first.set() {
 		if manifests, err = a.runFirst(ctx, first, manifests); err != nil {
 			return a.postRendererFail("post-renderer: %v", err)
 		}
@@ -112,19 +135,39 @@ func (a *app) runPostRenderer(ctx context.Context, args []string) error {
 	return err
 }
 
-// runFirst runs the user's post-renderer (cmd[0], arguments cmd[1:]) on
-// the manifests, as helm would have: its stdout is the result, its stderr
-// ours.
-func (a *app) runFirst(ctx context.Context, cmd []string, manifests []byte) ([]byte, error) {
-	c := exec.CommandContext(ctx, cmd[0], cmd[1:]...)
+// runFirst runs the user's post-renderer on the manifests, as helm would
+// have: its stdout is the result, its stderr ours (which Helm 4 does not
+// show, as it does not show a post-renderer plugin's). A Helm 4 plugin is
+// run as Helm 4 runs it (helmplugin.PostRendererCommand), with its own
+// HELM_PLUGIN_NAME and HELM_PLUGIN_DIR.
+func (a *app) runFirst(ctx context.Context, u userPostRenderer, manifests []byte) ([]byte, error) {
+	var c *exec.Cmd
+	what := u.program
+	if u.pluginDir != "" {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, envPostRendererLog+"=") {
+				env = append(env, kv)
+			}
+		}
+		pc, err := helmplugin.PostRendererCommand(u.pluginDir, u.args, env)
+		if err != nil {
+			return nil, fmt.Errorf("your post-renderer: %w", err)
+		}
+		what = "plugin " + strconv.Quote(pc.Name)
+		c = exec.CommandContext(ctx, pc.Path, pc.Args...)
+		c.Env = pc.Env
+	} else {
+		c = exec.CommandContext(ctx, u.program, u.args...)
+	}
 	c.Stdin = bytes.NewReader(manifests)
 	out := &limitbuf.Buffer{Limit: valsproto.MaxMessage}
 	c.Stdout, c.Stderr = out, a.streams.Stderr
 	if err := c.Run(); err != nil {
 		if out.Over() {
-			return nil, fmt.Errorf("your post-renderer %s printed more than %d bytes", cmd[0], valsproto.MaxMessage)
+			return nil, fmt.Errorf("your post-renderer %s printed more than %d bytes", what, valsproto.MaxMessage)
 		}
-		return nil, fmt.Errorf("your post-renderer %s: %w", cmd[0], err)
+		return nil, fmt.Errorf("your post-renderer %s: %w", what, err)
 	}
 	return out.Bytes(), nil
 }
@@ -144,8 +187,10 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 // postRendererArgs adds our post-renderer to a helm command line for
 // --evaluate-templates, after the shell plugin's fashion (appended last):
 // on Helm 3 this binary, on Helm 4 the secrets-post-renderer plugin. A
-// --post-renderer of the user's is taken out and handed to ours, which
-// runs it first (Helm 3; on Helm 4 it names a plugin, which is refused).
+// --post-renderer of the user's (helm takes only one) is taken out with
+// its --post-renderer-args and handed to ours, which runs it first: on
+// Helm 3 a program, on Helm 4 a postrenderer/v1 plugin, looked up here in
+// HELM_PLUGINS as helm would, so a missing one fails before helm starts.
 func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) ([]string, error) {
 	if !a.opts.evaluateTemplates {
 		return args, nil
@@ -159,9 +204,14 @@ func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) 
 		return nil, err
 	}
 	var ours []string
+	userFlag := argRunFirst
 	if major >= 4 {
 		if user != "" {
-			return nil, fmt.Errorf("--evaluate-templates with your own --post-renderer %s is not supported on Helm 4 (it names a plugin); run it on Helm 3, or chain it yourself", user)
+			dir, err := helmplugin.FindPostRenderer(a.helmPluginDirs(ctx, helm), user)
+			if err != nil {
+				return nil, fmt.Errorf("--evaluate-templates: your --post-renderer: %w", err)
+			}
+			user, userFlag = dir, argRunFirstPlugin
 		}
 		rest = append(rest, "--post-renderer", "secrets-post-renderer")
 		if err := a.relayPostRendererMessages(); err != nil {
@@ -179,7 +229,7 @@ func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) 
 		ours = append(ours, "--evaluate-templates-decode-secrets")
 	}
 	if user != "" {
-		ours = append(ours, argRunFirst, user)
+		ours = append(ours, userFlag, user)
 		for _, u := range userArgs {
 			ours = append(ours, argRunFirstArg, u)
 		}
@@ -188,6 +238,22 @@ func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) 
 		rest = append(rest, "--post-renderer-args", o)
 	}
 	return insertBeforeDashes(args, rest), nil
+}
+
+// helmPluginDirs are helm's plugin folders: HELM_PLUGINS (helm sets it
+// for plugins), else what `helm env HELM_PLUGINS` says.
+func (a *app) helmPluginDirs(ctx context.Context, helm string) []string {
+	if v := os.Getenv("HELM_PLUGINS"); v != "" {
+		return filepath.SplitList(v)
+	}
+	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, helm, "env", "HELM_PLUGINS").Output()
+	if err != nil {
+		a.debugf("helm env HELM_PLUGINS: %v", err)
+		return nil
+	}
+	return filepath.SplitList(strings.TrimSpace(string(out)))
 }
 
 // takePostRenderer removes --post-renderer and --post-renderer-args (both
@@ -258,19 +324,27 @@ func helmMajor(ctx context.Context, helm string) (int, error) {
 const envPostRendererLog = "HELM_SECRETS_POST_RENDERER_LOG"
 
 // relayPostRendererMessages creates the private message file of
-// envPostRendererLog for this run; runHelm prints and removes it.
+// envPostRendererLog for this run, in a private directory of the kind
+// that holds the pipe paths (delivery.NewPrivateDir): named after our PID,
+// so the next run removes it if we are killed before printRelayed does.
 func (a *app) relayPostRendererMessages() error {
-	f, err := os.CreateTemp("", "helm-secrets-post-renderer-*.log")
+	dir, err := delivery.NewPrivateDir()
 	if err != nil {
 		return err
 	}
+	p := filepath.Join(dir, "post-renderer.log")
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return err
+	}
 	f.Close()
-	a.postRendererLog = f.Name()
-	return os.Setenv(envPostRendererLog, f.Name())
+	a.postRendererLog = p
+	return os.Setenv(envPostRendererLog, p)
 }
 
 // printRelayed prints what the post-renderer plugin reported and removes
-// the file.
+// the file and its directory.
 func (a *app) printRelayed() {
 	if a.postRendererLog == "" {
 		return
@@ -278,7 +352,7 @@ func (a *app) printRelayed() {
 	if b, err := os.ReadFile(a.postRendererLog); err == nil && len(b) > 0 {
 		_, _ = a.streams.Stderr.Write(b)
 	}
-	_ = os.Remove(a.postRendererLog)
+	_ = os.RemoveAll(filepath.Dir(a.postRendererLog))
 	os.Unsetenv(envPostRendererLog)
 	a.postRendererLog = ""
 }

@@ -33,6 +33,12 @@ type Backend interface {
 	// the value as it is, as the shell plugin's backend_decrypt_literal
 	// prints it unchanged.
 	DecryptLiteral(ctx context.Context, source, value string) ([]byte, error)
+	// IsLiteral reports whether DecryptLiteral would not leave value as
+	// it is, without decrypting or evaluating it (no key is used, nothing
+	// is fetched) where the backend can tell: sops by its metadata, vals by
+	// a "ref+", noop never; a custom backend's script can only tell by
+	// running its decrypt_literal.
+	IsLiteral(ctx context.Context, value string) (bool, error)
 	// Engine is the SOPS engine that manages this backend's files (encrypt,
 	// edit, rotate, updatekeys), or nil when the backend uses files as they
 	// are.
@@ -54,10 +60,14 @@ func (b sops) Decrypt(ctx context.Context, data []byte, format encrypt.Format) (
 }
 
 func (b sops) DecryptLiteral(ctx context.Context, _, value string) ([]byte, error) {
-	if !strings.Contains(value, "sops") || !encrypt.IsEncrypted([]byte(value), encrypt.FormatAuto) {
+	if lit, _ := b.IsLiteral(ctx, value); !lit {
 		return nil, encrypt.ErrNotEncrypted
 	}
 	return b.engine.Decrypt(ctx, []byte(value), encrypt.FormatAuto)
+}
+
+func (sops) IsLiteral(_ context.Context, value string) (bool, error) {
+	return strings.Contains(value, "sops") && encrypt.IsEncrypted([]byte(value), encrypt.FormatAuto), nil
 }
 
 func (b sops) Engine() *encrypt.Engine { return b.engine }
@@ -84,6 +94,8 @@ func (noop) Decrypt(_ context.Context, data []byte, _ encrypt.Format) ([]byte, e
 func (noop) DecryptLiteral(context.Context, string, string) ([]byte, error) {
 	return nil, encrypt.ErrNotEncrypted
 }
+
+func (noop) IsLiteral(context.Context, string) (bool, error) { return false, nil }
 
 func (noop) Engine() *encrypt.Engine { return nil }
 

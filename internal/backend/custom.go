@@ -66,6 +66,16 @@ func (c custom) DecryptLiteral(ctx context.Context, _, value string) ([]byte, er
 	return plain, nil
 }
 
+// IsLiteral runs the script's _custom_backend_decrypt_literal VALUE (the
+// only way to know what it does with a value) and discards the result.
+func (c custom) IsLiteral(ctx context.Context, value string) (bool, error) {
+	_, err := c.DecryptLiteral(ctx, "", value)
+	if errors.Is(err, encrypt.ErrNotEncrypted) {
+		return false, nil
+	}
+	return true, nil // a failing script: the literal is not left as it is either
+}
+
 // Engine: the script manages its files itself (see Script).
 func (custom) Engine() *encrypt.Engine { return nil }
 

@@ -71,10 +71,16 @@ func (v vals) Decrypt(ctx context.Context, data []byte, format encrypt.Format) (
 // source names it in errors. A value without "ref+" is left as it is
 // (encrypt.ErrNotEncrypted).
 func (v vals) DecryptLiteral(ctx context.Context, source, value string) ([]byte, error) {
-	if !valsproto.HasRef([]byte(value)) {
+	if lit, _ := v.IsLiteral(ctx, value); !lit {
 		return nil, fmt.Errorf("vals: %w", encrypt.ErrNotEncrypted)
 	}
 	return v.session.Literal(ctx, source, value)
+}
+
+// IsLiteral: a value holding "ref+" is evaluated; nothing is fetched to
+// tell.
+func (vals) IsLiteral(_ context.Context, value string) (bool, error) {
+	return valsproto.HasRef([]byte(value)), nil
 }
 
 // Engine: vals does not manage files (no encrypt, edit, rotate).

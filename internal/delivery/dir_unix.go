@@ -14,6 +14,12 @@ import (
 
 const pipeDirPrefix = "helm-secrets-"
 
+// NewPrivateDir creates a private 0700 directory for small files of this
+// run that hold no plaintext (the Helm 4 post-renderer's message file), of
+// the kind that holds the pipe paths: named after our PID, so that a later
+// run removes it when we were killed before removing it ourselves.
+func NewPrivateDir() (string, error) { return newPipeDir() }
+
 // newPipeDir creates the private 0700 directory that holds a run's pipe
 // paths, named after our PID so stale ones can be recognised.
 func newPipeDir() (string, error) {
@@ -30,8 +36,8 @@ func newPipeDir() (string, error) {
 }
 
 // sweepStalePipeDirs removes pipe directories left by runs that were killed
-// (SIGKILL, OOM). They hold only symlinks or empty FIFOs, never plaintext;
-// this is tidiness, not safety.
+// (SIGKILL, OOM). They hold only symlinks, empty FIFOs or message files,
+// never plaintext; this is tidiness, not safety.
 func sweepStalePipeDirs() {
 	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), pipeDirPrefix+"*-*"))
 	for _, m := range matches {

@@ -19,6 +19,7 @@ type Server struct {
 	mounts  map[string]int                      // "secret/" -> KV version
 	secrets map[string][]map[string]interface{} // "secret/app/db" -> versions (1-based)
 	reads   map[string]int                      // secret reads per path
+	hits    int                                 // requests of any kind
 	srv     *http.Server
 	ln      net.Listener
 }
@@ -49,6 +50,14 @@ func (s *Server) Reads(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.reads[strings.Trim(path, "/")]
+}
+
+// Requests is how many HTTP requests the server got, of any kind (with a
+// wrong token too).
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits
 }
 
 // Start listens on 127.0.0.1 (a free port) and returns the address to put
@@ -111,6 +120,9 @@ func (s *Server) mountOf(p string) (string, int, bool) {
 
 // ServeHTTP implements Vault's API subset.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.hits++
+	s.mu.Unlock()
 	if r.Header.Get("X-Vault-Token") != s.Token {
 		writeJSON(w, http.StatusForbidden, errorsBody("permission denied"))
 		return

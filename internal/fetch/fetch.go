@@ -17,6 +17,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
@@ -155,18 +156,10 @@ type manifest struct {
 	} `json:"downloaders"`
 	RuntimeConfig struct {
 		ProtocolCommands []struct {
-			Protocols       []string          `json:"protocols"`
-			PlatformCommand []platformCommand `json:"platformCommand"`
+			Protocols       []string                     `json:"protocols"`
+			PlatformCommand []helmplugin.PlatformCommand `json:"platformCommand"`
 		} `json:"protocolCommands"`
 	} `json:"runtimeConfig"`
-}
-
-// platformCommand is one entry of a v1 platformCommand list.
-type platformCommand struct {
-	OS      string   `json:"os"`
-	Arch    string   `json:"arch"`
-	Command string   `json:"command"`
-	Args    []string `json:"args"`
 }
 
 // downloaders returns the manifest's downloaders by lower-cased scheme.
@@ -185,7 +178,7 @@ func (m manifest) downloaders(dir string) map[string]downloader {
 			return out
 		}
 		for _, pc := range m.RuntimeConfig.ProtocolCommands {
-			if c, ok := pickPlatform(pc.PlatformCommand, runtime.GOOS, runtime.GOARCH); ok {
+			if c, ok := helmplugin.PickPlatform(pc.PlatformCommand, runtime.GOOS, runtime.GOARCH); ok {
 				add(pc.Protocols, downloader{plugin: m.Name, dir: dir, command: c.Command, args: c.Args, v1: true})
 			}
 		}
@@ -195,29 +188,6 @@ func (m manifest) downloaders(dir string) map[string]downloader {
 		add(d.Protocols, downloader{plugin: m.Name, dir: dir, command: d.Command})
 	}
 	return out
-}
-
-// pickPlatform chooses a v1 platformCommand entry as Helm 4 does: an exact
-// OS and architecture match, else the first entry for the OS without an
-// architecture, else the first entry with neither.
-func pickPlatform(cmds []platformCommand, goos, goarch string) (platformCommand, bool) {
-	eq := strings.EqualFold
-	var pick platformCommand
-	found, foundOS := false, false
-	for _, c := range cmds {
-		if eq(c.OS, goos) && eq(c.Arch, goarch) {
-			return c, true
-		}
-		if (c.OS != "" && !eq(c.OS, goos)) || c.Arch != "" {
-			continue
-		}
-		if !foundOS && c.OS != "" {
-			pick, found, foundOS = c, true, true
-		} else if !found {
-			pick, found = c, true
-		}
-	}
-	return pick, found
 }
 
 // runPlugin runs a getter plugin as helm v3 and v4 do for values files:

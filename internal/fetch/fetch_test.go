@@ -155,26 +155,3 @@ runtimeConfig:
 		t.Error("a cli/v1 plugin's protocolCommands taken for a getter")
 	}
 }
-
-func TestPickPlatform(t *testing.T) {
-	cmds := []platformCommand{
-		{Command: "any"},
-		{OS: "linux", Command: "linux"},
-		{OS: "linux", Arch: "arm64", Command: "linux-arm64"},
-		{OS: "darwin", Command: "darwin"},
-	}
-	for _, tc := range []struct{ goos, goarch, want string }{
-		{"linux", "arm64", "linux-arm64"},
-		{"linux", "amd64", "linux"},
-		{"darwin", "arm64", "darwin"},
-		{"windows", "amd64", "any"},
-	} {
-		got, ok := pickPlatform(cmds, tc.goos, tc.goarch)
-		if !ok || got.Command != tc.want {
-			t.Errorf("%s/%s: %q %t, want %q", tc.goos, tc.goarch, got.Command, ok, tc.want)
-		}
-	}
-	if _, ok := pickPlatform([]platformCommand{{OS: "plan9", Command: "x"}}, "linux", "amd64"); ok {
-		t.Error("a command for another OS picked")
-	}
-}

@@ -120,45 +120,69 @@ type Moved struct {
 // decides (key names it in errors): plaintext, encrypt.ErrNotEncrypted (wrapped) to keep the part
 // as it is, or an error. Helm applies --set-file after --set and
 // --set-string, so a literal only changes precedence against the same key
-// given again in a later --set-string. It fails (closed) when a SOPS
-// document that decrypt would not leave as it is sits inside a {list} or
-// a JSON object, where it cannot be isolated as a whole key=value, rather
-// than hand helm ciphertext.
-func (p Parser) Extract(ctx context.Context, kind Kind, v string, decrypt func(ctx context.Context, key, value string) ([]byte, error)) (string, []Moved, error) {
-	var keep []string
-	var moved []Moved
-	whole := map[string]bool{}
-	for _, part := range SplitTopLevel(kind, v) {
-		key, raw, ok := strings.Cut(part, "=")
+// given again in a later --set-string.
+//
+// It fails (closed, ErrNotIsolated) when a SOPS document or vals
+// expression that the backend would not leave as it is sits inside a
+// {list} or a JSON object, where it cannot be isolated as a whole
+// key=value, rather than hand helm ciphertext. That check comes first and
+// asks isLiteral, which must tell without decrypting or evaluating (no
+// key, no fetch: the run fails anyway); nothing is decrypted when it
+// fails.
+func (p Parser) Extract(ctx context.Context, kind Kind, v string, isLiteral func(ctx context.Context, value string) (bool, error), decrypt func(ctx context.Context, key, value string) ([]byte, error)) (string, []Moved, error) {
+	type part struct {
+		text, key, val string
+		kv             bool // a key=value part whose value decrypt decides on
+	}
+	var parts []part
+	whole := map[string]int{} // how often each value is a whole part
+	for _, text := range SplitTopLevel(kind, v) {
+		key, raw, ok := strings.Cut(text, "=")
 		if !ok {
-			keep = append(keep, part)
+			parts = append(parts, part{text: text})
 			continue
 		}
 		val := Unescape(raw)
 		if kind == SetJSON {
 			if json.Unmarshal([]byte(raw), &val) != nil {
-				keep = append(keep, part)
+				parts = append(parts, part{text: text})
 				continue
 			}
 		}
-		whole[val] = true
-		plain, err := decrypt(ctx, key, val)
+		whole[val]++
+		parts = append(parts, part{text: text, key: key, val: val, kv: true})
+	}
+	// Helm's parse has each whole part's value as a leaf once; a value
+	// seen more often also sits in a {list} or an object.
+	for _, leaf := range p.LeavesFunc(kind, v, nestedCandidate) {
+		if whole[leaf] > 0 {
+			whole[leaf]--
+			continue
+		}
+		lit, err := isLiteral(ctx, leaf)
+		if err != nil {
+			return "", nil, err
+		}
+		if lit {
+			return "", nil, ErrNotIsolated
+		}
+	}
+	var keep []string
+	var moved []Moved
+	for _, pt := range parts {
+		if !pt.kv {
+			keep = append(keep, pt.text)
+			continue
+		}
+		plain, err := decrypt(ctx, pt.key, pt.val)
 		if errors.Is(err, encrypt.ErrNotEncrypted) {
-			keep = append(keep, part)
+			keep = append(keep, pt.text)
 			continue
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("encrypted literal for %s: %w", key, err)
+			return "", nil, fmt.Errorf("encrypted literal for %s: %w", pt.key, err)
 		}
-		moved = append(moved, Moved{Key: key, Plain: plain})
-	}
-	for _, leaf := range p.LeavesFunc(kind, v, nestedCandidate) {
-		if whole[leaf] {
-			continue
-		}
-		if _, err := decrypt(ctx, "", leaf); !errors.Is(err, encrypt.ErrNotEncrypted) {
-			return "", nil, ErrNotIsolated
-		}
+		moved = append(moved, Moved{Key: pt.key, Plain: plain})
 	}
 	if len(moved) == 0 {
 		return v, nil, nil

@@ -318,7 +318,16 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 		}
 		return plain, err
 	}
-	rest, moved, err := parser.Extract(ctx, kind, s.Value, dec)
+	// Whether a literal inside a {list} or JSON object would be decrypted:
+	// asked without decrypting or evaluating it (the run stops then).
+	isLiteral := func(ctx context.Context, value string) (bool, error) {
+		name, rest := backend.SplitPrefix(value)
+		if name != "" {
+			return true, nil // NAME! is never left as it is
+		}
+		return def.IsLiteral(ctx, rest)
+	}
+	rest, moved, err := parser.Extract(ctx, kind, s.Value, isLiteral, dec)
 	if err != nil {
 		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
 	}
