@@ -16,10 +16,12 @@ func ConfigFileFor(path string) string {
 		}
 	}
 	// sops walks ".", "..", "../..": the working directory's physical
-	// parents, which are the lexical parents of the physical working
-	// directory that Getwd returns.
+	// parents, which are the lexical parents of the working directory
+	// with its symlinks resolved (Getwd may return $PWD, which may not be).
 	if wd, err := os.Getwd(); err == nil {
-		return lookupConfig(wd)
+		if phys, err := filepath.EvalSymlinks(wd); err == nil {
+			return lookupConfig(phys)
+		}
 	}
 	return lookupConfig(".")
 }
