@@ -13,8 +13,13 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
 
-// MaxInputSize is the full engine's default cap (encrypt.DefaultMaxInputSize).
-const MaxInputSize = 32 << 20
+// MaxInputSize is the full engine's default cap on one file
+// (encrypt.DefaultMaxInputSize), MaxTotalInputSize on all the files of a
+// run (encrypt.DefaultMaxTotalInputSize).
+const (
+	MaxInputSize      = 32 << 20
+	MaxTotalInputSize = 64 << 20
+)
 
 // IsYAMLPath reports whether path names a YAML file by its extension, the
 // only files DecryptYAMLFile takes.

@@ -5,13 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
 	"github.com/helm-secrets/helm-secrets/internal/fastpath"
 	"github.com/helm-secrets/helm-secrets/internal/helmargs"
+	"github.com/helm-secrets/helm-secrets/internal/parallel"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
@@ -84,7 +85,7 @@ func Prepare(args []string) (*Run, bool) {
 // and nothing that makes the full wrapper redact helm's output by default
 // (--debug, --dry-run; HELM_DEBUG is in fastpath.Wrapper).
 func accepts(args []string) bool {
-	if len(args) < 2 || !contains(Commands, args[0]) {
+	if len(args) < 2 || !slices.Contains(Commands, args[0]) {
 		return false
 	}
 	switch args[1] {
@@ -101,15 +102,6 @@ func accepts(args []string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type pipe struct {
@@ -164,12 +156,10 @@ func (p *preparer) file(it *helmargs.Item) bool {
 	if p.paths.Check(path) != nil || p.storesConfigured(path) {
 		return false
 	}
-	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return false // missing, a directory, ...: the full wrapper's words
-	}
+	// Missing, a directory, not regular: the full wrapper's words.
 	data, ok := fastpath.ReadFile(path)
 	p.total += int64(len(data))
-	if !ok || p.total > fastpath.MaxInputSize {
+	if !ok || p.total > fastpath.MaxTotalInputSize {
 		return false
 	}
 	if plainDocument(data) {
@@ -202,8 +192,9 @@ func (p *preparer) storesConfigured(path string) bool {
 	return has
 }
 
-// decryptAll decrypts the encrypted files concurrently (one worker per
-// CPU), each pipe's content becoming its plaintext; false if any fails.
+// decryptAll decrypts the encrypted files concurrently (one call per
+// CPU at once), each pipe's content becoming its plaintext; false if any
+// fails.
 func (p *preparer) decryptAll() bool {
 	if len(p.pipes) == 0 {
 		return true
@@ -213,24 +204,17 @@ func (p *preparer) decryptAll() bool {
 		return false
 	}
 	var failed atomic.Bool
-	next := atomic.Int64{}
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(p.pipes)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(p.pipes) && !failed.Load(); i = int(next.Add(1) - 1) {
-				pj := &p.pipes[i]
-				plain, ok := fastpath.DecryptYAMLChecked(pj.content, ids)
-				if !ok {
-					failed.Store(true)
-					return
-				}
-				pj.content = plain
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Do(len(p.pipes), runtime.GOMAXPROCS(0), func(i int) {
+		if failed.Load() {
+			return
+		}
+		plain, ok := fastpath.DecryptYAMLChecked(p.pipes[i].content, ids)
+		if !ok {
+			failed.Store(true)
+			return
+		}
+		p.pipes[i].content = plain
+	})
 	return !failed.Load()
 }
 
