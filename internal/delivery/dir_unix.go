@@ -21,10 +21,11 @@ const pipeDirPrefix = "helm-secrets-"
 func NewPrivateDir() (string, error) { return newPipeDir() }
 
 // newPipeDir creates the private 0700 directory that holds a run's pipe
-// paths, named after our PID so stale ones can be recognised.
+// paths, in pipeBase, named after our PID so stale ones can be recognised.
 func newPipeDir() (string, error) {
-	sweepStalePipeDirs()
-	dir, err := os.MkdirTemp("", pipeDirPrefix+strconv.Itoa(os.Getpid())+"-")
+	base := pipeBase()
+	sweepStalePipeDirs(base)
+	dir, err := os.MkdirTemp(base, pipeDirPrefix+strconv.Itoa(os.Getpid())+"-")
 	if err != nil {
 		return "", fmt.Errorf("create pipe directory: %w", err)
 	}
@@ -35,11 +36,11 @@ func newPipeDir() (string, error) {
 	return dir, nil
 }
 
-// sweepStalePipeDirs removes pipe directories left by runs that were killed
-// (SIGKILL, OOM). They hold only symlinks, empty FIFOs or message files,
-// never plaintext; this is tidiness, not safety.
-func sweepStalePipeDirs() {
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), pipeDirPrefix+"*-*"))
+// sweepStalePipeDirs removes the pipe directories in base left by runs
+// that were killed (SIGKILL, OOM). They hold only symlinks, empty FIFOs or
+// message files, never plaintext; this is tidiness, not safety.
+func sweepStalePipeDirs(base string) {
+	matches, _ := filepath.Glob(filepath.Join(base, pipeDirPrefix+"*-*"))
 	for _, m := range matches {
 		rest := strings.TrimPrefix(filepath.Base(m), pipeDirPrefix)
 		pidStr, _, ok := strings.Cut(rest, "-")
