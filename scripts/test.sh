@@ -82,7 +82,8 @@ go test -count=1 -timeout 30m "$@"
 if [ "$*" = "./..." ]; then
     fuzztime=${HELM_SECRETS_FUZZTIME:-10s}
     for target in ./pkg/encrypt:FuzzDecrypt ./internal/wrapper:FuzzFindSlotsRebuild ./internal/getter:FuzzParseURL \
-        ./internal/sopslite:FuzzDecryptYAML ./internal/redact:FuzzRedact; do
+        ./internal/sopslite:FuzzDecryptYAML ./internal/sopslite:FuzzNamesOtherKeyTypes \
+        ./internal/sopslite:FuzzSplitValue ./internal/redact:FuzzRedact; do
         log "fuzz ${target#*:} for $fuzztime"
         go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"
     done

@@ -55,7 +55,8 @@ func ParseIdentities(text string) ([]age.Identity, error) {
 // dir>/sops/age/keys.txt. When the environment uses anything else (a key
 // command, SSH keys, plugin or passphrase-protected identities) or a key
 // does not parse, it returns nil, so that the caller leaves the lookup to
-// sops and its exact semantics and error messages.
+// sops and its exact semantics and error messages. X25519 identities come
+// with their private keys parsed once (cachedKeys).
 func EnvIdentities() []age.Identity {
 	for _, v := range []string{"SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SOPS_AGE_SSH_PRIVATE_KEY_CMD"} {
 		if _, ok := os.LookupEnv(v); ok {
@@ -93,7 +94,7 @@ func EnvIdentities() []age.Identity {
 		}
 		ids = append(ids, parsed...)
 	}
-	return ids
+	return cachedKeys(ids)
 }
 
 // userConfigDir mirrors sops: XDG_CONFIG_HOME wins on macOS too.
@@ -122,6 +123,8 @@ func Recipients(ids []age.Identity) (RecipientSet, bool) {
 		switch id := id.(type) {
 		case *age.X25519Identity:
 			rs[id.Recipient().String()] = true
+		case *x25519Identity:
+			rs[id.age.Recipient().String()] = true
 		case *age.HybridIdentity:
 			rs[id.Recipient().String()] = true
 		default:
