@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/yamlcheck"
@@ -423,11 +422,7 @@ func dataKey(keys []ageKey, ids []age.Identity) ([]byte, error) {
 		if checkable && !ours.Has(k.recipient) {
 			continue
 		}
-		r, err := age.Decrypt(armor.NewReader(strings.NewReader(k.enc)), ids...)
-		if err != nil {
-			continue
-		}
-		key, err := io.ReadAll(r)
+		key, err := openDataKey(k.enc, ids)
 		if err != nil {
 			continue
 		}
