@@ -44,7 +44,8 @@ func NewFIFO() (*FIFOServer, error) {
 }
 
 // Add makes content readable at a new path, the n-th of this run, named
-// after typed (the source as the user typed it), and returns the path.
+// after typed (the source as the user typed it), and returns the path. It
+// may be called concurrently.
 func (s *FIFOServer) Add(n int, typed string, content []byte) (string, error) {
 	path := filepath.Join(s.dir, strconv.Itoa(n), filepath.FromSlash(fileName(typed)))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

@@ -37,7 +37,8 @@ func New() (*Server, error) {
 }
 
 // Add makes content readable at a new path, the n-th of this run, named
-// after typed (the source as the user typed it), and returns the path.
+// after typed (the source as the user typed it), and returns the path. It
+// may be called concurrently.
 func (s *Server) Add(n int, typed string, content []byte) (string, error) {
 	path := s.prefix + `\` + strconv.Itoa(n) + `\` + strings.ReplaceAll(fileName(typed), "/", `\`)
 	l, err := winio.ListenPipe(path, &winio.PipeConfig{

@@ -59,21 +59,22 @@ func Prepare(args []string) (*Run, bool) {
 			return nil, false
 		}
 	}
-	if !p.decryptAll() {
+	if !p.readAll() || !p.decryptAll() {
 		return nil, false
 	}
-	r := &Run{Decrypted: p.decrypted}
-	if len(p.pipes) > 0 {
+	r := &Run{}
+	for _, f := range p.files {
+		if f.encrypted {
+			r.Decrypted = append(r.Decrypted, f.it.Path)
+		}
+	}
+	if len(r.Decrypted) > 0 {
 		if r.srv, err = delivery.New(); err != nil {
 			return nil, false
 		}
-		for i, pj := range p.pipes {
-			path, err := r.srv.Add(i, pj.it.Path, pj.content)
-			if err != nil {
-				r.Close()
-				return nil, false
-			}
-			pj.it.Replacement = path
+		if !p.serveAll(r.srv) {
+			r.Close()
+			return nil, false
 		}
 	}
 	r.Args = helmargs.Rebuild(args, slots)
@@ -104,17 +105,17 @@ func accepts(args []string) bool {
 	return true
 }
 
-type pipe struct {
-	it      *helmargs.Item
-	content []byte
+// file is one -f file the fast path takes.
+type file struct {
+	it        *helmargs.Item
+	content   []byte // as read; the plaintext once decrypted
+	encrypted bool
 }
 
 type preparer struct {
-	paths     pathpolicy.Policy
-	stores    map[string]bool // fastpath.StoresConfigured by directory
-	total     int64
-	pipes     []pipe // encrypted files, decrypted by decryptAll
-	decrypted []string
+	paths  pathpolicy.Policy
+	stores map[string]bool // fastpath.StoresConfigured by directory
+	files  []*file
 }
 
 // slot handles one values source; false declines the command line.
@@ -141,8 +142,7 @@ func plainLiterals(v string) bool {
 	return !strings.ContainsAny(v, `!\`) && !strings.Contains(v, "sops") && !strings.Contains(v, "ref+")
 }
 
-// file handles one -f file: left as it is when plain, served decrypted
-// when the age fast path decrypts it; false declines.
+// file checks one -f file by its name (readAll reads it); false declines.
 func (p *preparer) file(it *helmargs.Item) bool {
 	path := it.Path
 	// "?" (ignore missing), NAME! (backend), URLs and stdin are the full
@@ -156,21 +156,35 @@ func (p *preparer) file(it *helmargs.Item) bool {
 	if p.paths.Check(path) != nil || p.storesConfigured(path) {
 		return false
 	}
-	// Missing, a directory, not regular: the full wrapper's words.
-	data, ok := fastpath.ReadFile(path)
-	p.total += int64(len(data))
-	if !ok || p.total > fastpath.MaxTotalInputSize {
-		return false
-	}
-	if plainDocument(data) {
-		return true // helm reads the file itself, as with the full wrapper
-	}
-	if !fastpath.IsYAMLPath(path) || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		return false // JSON content is decrypted as JSON: the engine's
-	}
-	p.pipes = append(p.pipes, pipe{it: it, content: data})
-	p.decrypted = append(p.decrypted, path)
+	p.files = append(p.files, &file{it: it})
 	return true
+}
+
+// readAll reads the files concurrently and tells the plain ones (left as
+// they are: helm reads them itself, as with the full wrapper) from the
+// encrypted ones; false declines: a file missing, a directory, not
+// regular (the full wrapper's words), over the total cap, or encrypted
+// but not YAML.
+func (p *preparer) readAll() bool {
+	var failed atomic.Bool
+	var total atomic.Int64
+	parallel.Do(len(p.files), runtime.GOMAXPROCS(0), func(i int) {
+		f := p.files[i]
+		data, ok := fastpath.ReadFile(f.it.Path)
+		if !ok || total.Add(int64(len(data))) > fastpath.MaxTotalInputSize {
+			failed.Store(true)
+			return
+		}
+		if plainDocument(data) {
+			return
+		}
+		if !fastpath.IsYAMLPath(f.it.Path) || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+			failed.Store(true) // JSON content is decrypted as JSON: the engine's
+			return
+		}
+		f.content, f.encrypted = data, true
+	})
+	return !failed.Load()
 }
 
 // storesConfigured is fastpath.StoresConfigured, looked up once per
@@ -193,10 +207,15 @@ func (p *preparer) storesConfigured(path string) bool {
 }
 
 // decryptAll decrypts the encrypted files concurrently (one call per
-// CPU at once), each pipe's content becoming its plaintext; false if any
-// fails.
+// CPU at once), each content becoming its plaintext; false if any fails.
 func (p *preparer) decryptAll() bool {
-	if len(p.pipes) == 0 {
+	var enc []*file
+	for _, f := range p.files {
+		if f.encrypted {
+			enc = append(enc, f)
+		}
+	}
+	if len(enc) == 0 {
 		return true
 	}
 	ids := sopslite.EnvIdentities()
@@ -204,18 +223,39 @@ func (p *preparer) decryptAll() bool {
 		return false
 	}
 	var failed atomic.Bool
-	parallel.Do(len(p.pipes), runtime.GOMAXPROCS(0), func(i int) {
+	parallel.Do(len(enc), runtime.GOMAXPROCS(0), func(i int) {
 		if failed.Load() {
 			return
 		}
-		plain, ok := fastpath.DecryptYAMLChecked(p.pipes[i].content, ids)
+		plain, ok := fastpath.DecryptYAMLChecked(enc[i].content, ids)
 		if !ok {
 			failed.Store(true)
 			return
 		}
-		p.pipes[i].content = plain
+		enc[i].content = plain
 	})
 	return !failed.Load()
+}
+
+// serveAll serves the decrypted files on srv, numbered in argument order
+// as the full wrapper numbers them, and points their arguments at the
+// served paths; false if any cannot be served. (One after the other:
+// serving them concurrently was not faster, the kernel work being on one
+// directory and one memory map.)
+func (p *preparer) serveAll(srv *delivery.Server) bool {
+	n := 0
+	for _, f := range p.files {
+		if !f.encrypted {
+			continue
+		}
+		path, err := srv.Add(n, f.it.Path, f.content)
+		if err != nil {
+			return false
+		}
+		f.it.Replacement = path
+		n++
+	}
+	return true
 }
 
 // plainDocument reports whether the engine certainly finds no SOPS

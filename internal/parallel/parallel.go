@@ -1,11 +1,12 @@
 // Package parallel runs independent pieces of work on a bounded number of
-// goroutines: the file-by-file loops of rotate -r, updatekeys -r and
-// helm secrets check.
+// goroutines: the file-by-file loops of rotate -r, updatekeys -r,
+// helm secrets check and the lean wrapper's decryption.
 package parallel
 
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultLimit is the number of calls Do runs at once for work that mostly
@@ -13,22 +14,33 @@ import (
 func DefaultLimit() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // Do calls f(i) for every i from 0 to n-1, at most limit calls at once
-// (limit below 1: one at a time), each on its own goroutine, and returns
-// when every call has returned. f puts its result where it belongs (e.g.
+// (limit below 1: one at a time), and returns when every call has
+// returned. The calling goroutine is one of the workers and the others
+// take the next i as they finish one, so a single call, or a limit of one,
+// starts no goroutine. f puts its result where it belongs (e.g.
 // results[i]); calls for different i must not share unguarded state.
 func Do(n, limit int, f func(i int)) {
-	if limit < 1 {
-		limit = 1
-	}
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+	workers := min(max(limit, 1), n)
+	if workers <= 1 {
+		for i := range n {
 			f(i)
-		}()
+		}
+		return
 	}
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			f(i)
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 }

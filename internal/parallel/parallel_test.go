@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,6 +37,15 @@ func TestDo(t *testing.T) {
 		}
 	}
 	Do(0, 4, func(int) { t.Error("called for n = 0") })
+	// One call, or a limit of one, runs on the calling goroutine.
+	before := runtime.NumGoroutine()
+	for _, c := range [][2]int{{1, 8}, {5, 1}} {
+		Do(c[0], c[1], func(int) {
+			if n := runtime.NumGoroutine(); n != before {
+				t.Errorf("n %d, limit %d: %d goroutines in f, %d before", c[0], c[1], n, before)
+			}
+		})
+	}
 	if DefaultLimit() < 4 {
 		t.Errorf("DefaultLimit %d", DefaultLimit())
 	}
