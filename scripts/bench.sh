@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side performance of helm-secrets, measured in one run on one
-# machine with hyperfine, reported as ratios (docs/performance.md):
+# machine, reported as ratios (docs/performance.md). The commands compared
+# in a table run interleaved, round by round (scripts/bench_interleaved.py,
+# medians), so that a noisy patch of a shared machine falls on all of them;
+# start-up uses hyperfine (means):
 #   (a) plain `helm template` with N plaintext values files: the floor
 #   (b) `helm secrets template` with the same N files age-encrypted
 #   (c) the shell plugin's pipeline: one `sops -d` process per file, then helm template
@@ -49,6 +52,10 @@ downloaders:
 EOF
 printf '#!/bin/sh\nexec "%s" -d "${4#shsecrets://}"\n' "$SOPS_BIN" > "$work/sh-getter/getter.sh"
 chmod +x "$work/sh-getter/getter.sh"
+# The floor: a plugin that does nothing (helm starting a plugin).
+mkdir -p "$work/noop3" "$work/noop4"
+printf 'name: "noop"\nversion: "0.1.0"\nusage: "noop"\ndescription: "noop"\ncommand: "%s"\n' "$(command -v true)" > "$work/noop3/plugin.yaml"
+printf 'apiVersion: v1\nname: noop\nversion: 0.1.0\ntype: cli/v1\nruntime: subprocess\nconfig:\n  usage: noop\n  shortHelp: noop\nruntimeConfig:\n  platformCommand:\n    - command: %s\n' "$(command -v true)" > "$work/noop4/plugin.yaml"
 "$AGE_KEYGEN_BIN" -o "$work/key.txt" 2>/dev/null
 export SOPS_AGE_KEY_FILE="$work/key.txt"
 recipient=$("$AGE_KEYGEN_BIN" -y "$work/key.txt")
@@ -63,8 +70,12 @@ results="$work/results.tsv"
 getter_results="$work/getter.tsv"
 : > "$results"; : > "$getter_results"
 
-# mean_of JSON -> mean seconds of each command, one per line
+# means JSON, medians JSON -> seconds of each command, one per line
 means() { python3 -c 'import json,sys; [print(r["mean"]) for r in json.load(open(sys.argv[1]))["results"]]' "$1"; }
+medians() { python3 -c 'import json,sys; [print(r["median"]) for r in json.load(open(sys.argv[1]))["results"]]' "$1"; }
+# interleaved RUNS WARMUP JSON NAME CMD ...: the commands' runs
+# interleaved, round by round (scripts/bench_interleaved.py)
+interleaved() { python3 "$repo/scripts/bench_interleaved.py" "$@"; }
 
 if [ "${WRAPPER:-1}" != 0 ]; then
 for hv in v3 v4; do
@@ -78,6 +89,7 @@ for hv in v3 v4; do
         HELM_SECRETS_BINARY="$work/helm-secrets" "$helm_bin" plugin install "$src" "${verify[@]}" >/dev/null 2>&1
     done
     "$helm_bin" plugin install "$work/sh-getter" "${verify[@]}" >/dev/null 2>&1
+    "$helm_bin" plugin install "$work/noop${hv#v}" "${verify[@]}" >/dev/null 2>&1
     for n in "${sizes[@]}"; do
         pf=""; ef=""; df=""; dec=""
         for i in $(seq 1 "$n"); do
@@ -86,24 +98,24 @@ for hv in v3 v4; do
             dec="$dec $SOPS_BIN decrypt $work/enc/v$i.yaml > $work/dec/v$i.yaml;"
         done
         json="$work/$hv-$n.json"
-        hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
-            -n "a: helm template" "$helm_bin template rel $chart $pf" \
-            -n "b: helm secrets template" "$helm_bin secrets template rel $chart $ef" \
-            -n "c: sops -d per file + helm template" "sh -c '$dec $helm_bin template rel $chart $df >/dev/null; rm -f $work/dec/*'" \
-            >/dev/null
-        mapfile -t m < <(means "$json")
-        printf '%s\t%s\t%s\t%s\t%s\n' "$hv" "$n" "${m[0]}" "${m[1]}" "${m[2]}" >> "$results"
+        interleaved "$RUNS" 2 "$json" \
+            "a: helm template" "$helm_bin template rel $chart $pf" \
+            "b: helm secrets template" "$helm_bin secrets template rel $chart $ef" \
+            "c: sops -d per file + helm template" "sh -c '$dec $helm_bin template rel $chart $df >/dev/null; rm -f $work/dec/*'" \
+            "v: helm version" "$helm_bin version" \
+            "p: helm noop (a plugin that runs true)" "$helm_bin noop"
+        mapfile -t m < <(medians "$json")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$hv" "$n" "${m[0]}" "${m[1]}" "${m[2]}" "${m[3]}" "${m[4]}" >> "$results"
         gf=""; sf=""
         for i in $(seq 1 "$n"); do
             gf="$gf -f secrets://$work/enc/v$i.yaml"; sf="$sf -f shsecrets://$work/enc/v$i.yaml"
         done
         json="$work/getter-$hv-$n.json"
-        hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
-            -n "a: helm template" "$helm_bin template rel $chart $pf" \
-            -n "d: helm template -f secrets://" "$helm_bin template rel $chart $gf" \
-            -n "e: helm template -f shsecrets:// (sh + sops -d)" "$helm_bin template rel $chart $sf" \
-            >/dev/null
-        mapfile -t m < <(means "$json")
+        interleaved "$RUNS" 2 "$json" \
+            "a: helm template" "$helm_bin template rel $chart $pf" \
+            "d: helm template -f secrets://" "$helm_bin template rel $chart $gf" \
+            "e: helm template -f shsecrets:// (sh + sops -d)" "$helm_bin template rel $chart $sf"
+        mapfile -t m < <(medians "$json")
         printf '%s\t%s\t%s\t%s\t%s\n' "$hv" "$n" "${m[0]}" "${m[1]}" "${m[2]}" >> "$getter_results"
     done
 done
@@ -122,11 +134,21 @@ for line in open(sys.argv[1]):
 PY
 }
 
-echo "## Wrapper: helm template with N values files (means of $RUNS runs)"
+echo "## Wrapper: helm template with N values files (medians of $RUNS interleaved runs)"
 echo
-ratio_table "$results" "b: helm secrets" "c: sops per file + helm"
+echo "(v: \`helm version\` and p: \`helm noop\`, a plugin that runs \`true\`, are measured in the same rounds: p is the floor of any plugin; b − a within 1.3× of v is the target, as is (b−a)/(c−a) ≤ 1/6)"
 echo
-echo "## Getter: plain helm template with N secrets:// files (means of $RUNS runs)"
+echo "| helm | N | a: plain (s) | b: helm secrets (s) | c: sops per file + helm (s) | (b−a)/(c−a) | c/b | b−a (ms) | v: helm version (ms) | (b−a)/v | p: noop plugin (ms) | (b−a)/p |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+python3 - "$results" <<'PY'
+import sys
+for line in open(sys.argv[1]):
+    hv, n, a, b, c, v, p = line.split()
+    a, b, c, v, p = map(float, (a, b, c, v, p))
+    print(f"| {hv} | {n} | {a:.3f} | {b:.3f} | {c:.3f} | {(b-a)/(c-a):.3f} | {c/b:.1f}× | {(b-a)*1000:.1f} | {v*1000:.1f} | {(b-a)/v:.2f} | {p*1000:.1f} | {(b-a)/p:.2f} |")
+PY
+echo
+echo "## Getter: plain helm template with N secrets:// files (medians of $RUNS interleaved runs)"
 echo
 ratio_table "$getter_results" "d: -f secrets://" "e: -f via sh + sops -d"
 
@@ -159,7 +181,7 @@ for name, v in [("helm-secrets --version", ours), ("helm-secrets-getter --versio
 PY
 
 echo
-echo "## The wrapper's own cost: N age-encrypted files, helm replaced by true"
+echo "## The wrapper's own cost: N age-encrypted files, helm replaced by true (medians of $((RUNS * 3)) interleaved runs)"
 echo
 echo "(what the wrapper adds to one helm start; the lean wrapper is what \`helm secrets\` runs, the full binary what it hands other cases to)"
 echo
@@ -168,11 +190,11 @@ echo "|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
     ef=""; for i in $(seq 1 "$n"); do ef="$ef -f $work/enc/v$i.yaml"; done
     json="$work/own-$n.json"
-    HELM_SECRETS_HELM_PATH=$(command -v true) hyperfine -N -w 3 -r $((RUNS * 3)) --export-json "$json" \
-        -n "lean" "$work/helm-secrets-wrapper template rel $chart $ef" \
-        -n "full" "$work/helm-secrets template rel $chart $ef" \
-        -n "helm version" "$HELM3_BIN version" >/dev/null 2>&1
-    mapfile -t m < <(means "$json")
+    HELM_SECRETS_HELM_PATH=$(command -v true) interleaved $((RUNS * 3)) 3 "$json" \
+        "lean" "$work/helm-secrets-wrapper template rel $chart $ef" \
+        "full" "$work/helm-secrets template rel $chart $ef" \
+        "helm version" "$HELM3_BIN version"
+    mapfile -t m < <(medians "$json")
     python3 -c 'import sys; n,l,f,h=sys.argv[1], *map(float, sys.argv[2:5]); print(f"| {n} | {l*1000:.1f} | {f*1000:.1f} | {h*1000:.1f} | {l/h:.2f} |")' "$n" "${m[0]}" "${m[1]}" "${m[2]}"
 done
 
