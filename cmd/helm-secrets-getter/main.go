@@ -72,6 +72,7 @@ func fastPath(args []string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
+	fastpath.PaceGC(int64(len(data)))
 	ids := sopslite.EnvIdentities()
 	out, ok := fastpath.DecryptYAML(path, data, ids)
 	if !ok {

@@ -8,9 +8,20 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
+
+// inode is path's inode number (a renewed FIFO has a new one).
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint64(st.Sys().(*syscall.Stat_t).Ino)
+}
 
 // readSlowly opens path and reads it to the end in small pieces, pausing
 // between them, as a slow or descheduled reader would; it gives up after
@@ -63,17 +74,26 @@ func TestFIFOServerOneCopyPerReader(t *testing.T) {
 			t.Fatalf("reader %d got %q", i, got)
 		}
 	}
-	// Overlapping readers: the second opens while the first is still
-	// reading; each gets one copy.
+	// Overlapping readers: the next opens while the one before is still
+	// reading; each gets one copy. The next starts once the server has
+	// renewed the FIFO for the one before (its inode changed): two opens
+	// racing that rename share one copy (the documented limitation), and
+	// a fixed pause between them did not always outlast the server's
+	// scheduling delay on a loaded machine.
 	var wg sync.WaitGroup
 	got := make([][]byte, 4)
 	for i := range got {
+		before := inode(t, path)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			got[i] = readSlowly(t, path, 2*time.Millisecond, 3*len(content))
 		}()
-		time.Sleep(10 * time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); inode(t, path) == before; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("reader %d: the FIFO was not renewed", i)
+			}
+		}
 	}
 	wg.Wait()
 	for i, g := range got {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
 
@@ -124,8 +125,10 @@ func (f *Fetcher) loadPlugins() {
 		}
 		for _, e := range entries {
 			dir := filepath.Join(root, e.Name())
-			b, err := os.ReadFile(filepath.Join(dir, "plugin.yaml"))
-			if err != nil || len(b) > 1<<20 {
+			// Capped while reading, and only a regular file, as
+			// internal/helmplugin reads a plugin.yaml.
+			b, err := regularfile.ReadAll(filepath.Join(dir, "plugin.yaml"), 1<<20)
+			if err != nil {
 				continue
 			}
 			var m manifest

@@ -63,10 +63,8 @@ func Prepare(args []string) (*Run, bool) {
 		return nil, false
 	}
 	r := &Run{}
-	for _, f := range p.files {
-		if f.encrypted {
-			r.Decrypted = append(r.Decrypted, f.it.Path)
-		}
+	for _, f := range p.encrypted() {
+		r.Decrypted = append(r.Decrypted, f.it.Path)
 	}
 	if len(r.Decrypted) > 0 {
 		if r.srv, err = delivery.New(); err != nil {
@@ -169,6 +167,9 @@ func (p *preparer) readAll() bool {
 	var failed atomic.Bool
 	var total atomic.Int64
 	parallel.Do(len(p.files), runtime.GOMAXPROCS(0), func(i int) {
+		if failed.Load() {
+			return
+		}
 		f := p.files[i]
 		data, ok := fastpath.ReadFile(f.it.Path)
 		if !ok || total.Add(int64(len(data))) > fastpath.MaxTotalInputSize {
@@ -184,6 +185,7 @@ func (p *preparer) readAll() bool {
 		}
 		f.content, f.encrypted = data, true
 	})
+	fastpath.PaceGC(total.Load())
 	return !failed.Load()
 }
 
@@ -209,12 +211,7 @@ func (p *preparer) storesConfigured(path string) bool {
 // decryptAll decrypts the encrypted files concurrently (one call per
 // CPU at once), each content becoming its plaintext; false if any fails.
 func (p *preparer) decryptAll() bool {
-	var enc []*file
-	for _, f := range p.files {
-		if f.encrypted {
-			enc = append(enc, f)
-		}
-	}
+	enc := p.encrypted()
 	if len(enc) == 0 {
 		return true
 	}
@@ -227,7 +224,12 @@ func (p *preparer) decryptAll() bool {
 		if failed.Load() {
 			return
 		}
-		plain, ok := fastpath.DecryptYAMLChecked(enc[i].content, ids)
+		// The input is dropped as the decryption starts: only the
+		// plaintext is kept (large files: the peak memory is the YAML
+		// trees, not both texts).
+		data := enc[i].content
+		enc[i].content = nil
+		plain, ok := fastpath.DecryptYAMLChecked(data, ids)
 		if !ok {
 			failed.Store(true)
 			return
@@ -243,19 +245,25 @@ func (p *preparer) decryptAll() bool {
 // serving them concurrently was not faster, the kernel work being on one
 // directory and one memory map.)
 func (p *preparer) serveAll(srv *delivery.Server) bool {
-	n := 0
-	for _, f := range p.files {
-		if !f.encrypted {
-			continue
-		}
+	for n, f := range p.encrypted() {
 		path, err := srv.Add(n, f.it.Path, f.content)
 		if err != nil {
 			return false
 		}
 		f.it.Replacement = path
-		n++
 	}
 	return true
+}
+
+// encrypted returns the encrypted files, in argument order.
+func (p *preparer) encrypted() []*file {
+	var enc []*file
+	for _, f := range p.files {
+		if f.encrypted {
+			enc = append(enc, f)
+		}
+	}
+	return enc
 }
 
 // plainDocument reports whether the engine certainly finds no SOPS

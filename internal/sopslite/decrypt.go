@@ -698,22 +698,82 @@ func toBytes(v any) ([]byte, error) {
 }
 
 // emitYAML mirrors sops' YAML store EmitPlainFile with the default indent.
+// A single document of more than emitChunk top-level entries is emitted a
+// run of entries at a time (emitChunked).
 func emitYAML(branches []branch) ([]byte, error) {
+	if len(branches) == 1 && len(branches[0]) > emitChunk {
+		return emitChunked(branches[0])
+	}
 	var buf bytes.Buffer
-	e := yaml.NewEncoder(&buf)
+	if err := encodeDocs(&buf, branches); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeDocs writes branches as sops' emitter does: one encoder, indent 4,
+// a document each.
+func encodeDocs(w io.Writer, branches []branch) error {
+	e := yaml.NewEncoder(w)
 	e.SetIndent(4)
 	for _, b := range branches {
 		mapping := &yaml.Node{Kind: yaml.MappingNode}
 		appendMapping(b, mapping)
 		doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping}}
 		if err := e.Encode(doc); err != nil {
-			return nil, unsupported("YAML does not emit")
+			return unsupported("YAML does not emit")
 		}
 	}
 	if err := e.Close(); err != nil {
-		return nil, unsupported("YAML does not emit")
+		return unsupported("YAML does not emit")
+	}
+	return nil
+}
+
+// emitChunk is the most top-level entries emitYAML encodes at once (a
+// variable for the tests).
+var emitChunk = 2048
+
+// emitChunked emits one large document as consecutive documents of
+// emitChunk entries or a few more (the last: what remains), each ending
+// after an entry whose
+// value is a plain string (plainString) or a number, boolean or null:
+// that text is the whole document's. The yaml encoder keeps every event
+// of a document until the document ends (its queue is never compacted)
+// and the nodes of the whole document are built first: for a generated
+// 5 MiB values file that was 60 MB alive at once, the largest part of the
+// peak. What makes the pieces' text the whole's: a block mapping's
+// entries at the top level are written one after the other, each starting
+// at a new line with nothing carried over (no anchors, comments or flow
+// style in sops' output); the first document of an encoder has no "---";
+// and the one thing an encoder writes after a document's last entry, a
+// "..." after a block scalar kept with "|+", cannot follow these values.
+// TestEmitChunkedIsWhole compares both on the generated corpus.
+func emitChunked(b branch) ([]byte, error) {
+	var buf bytes.Buffer
+	for start := 0; start < len(b); {
+		end := min(start+emitChunk, len(b))
+		for end < len(b) && !endsChunk(b[end-1].value) {
+			end++
+		}
+		if err := encodeDocs(&buf, []branch{b[start:end]}); err != nil {
+			return nil, err
+		}
+		start = end
 	}
 	return buf.Bytes(), nil
+}
+
+// endsChunk reports whether a document may end after an entry with value
+// v exactly as the entry is written inside a larger mapping.
+func endsChunk(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return plainString(v)
+	case int, float64, bool, nil:
+		return true
+	}
+	return false
 }
 
 func appendMapping(b branch, mapping *yaml.Node) {
