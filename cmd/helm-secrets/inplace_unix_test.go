@@ -5,7 +5,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
@@ -33,11 +32,11 @@ func TestInPlaceIsAtomic(t *testing.T) {
 		{"decrypt", "-i", file},
 		{"enc", file},
 	} {
-		before := inode(t, file)
+		before := testenv.Inode(t, file)
 		if _, stderr, code := runCLI(t, "", args...); code != 0 {
 			t.Fatalf("%s: exit %d: %s", args[0], code, stderr)
 		}
-		if inode(t, file) == before {
+		if testenv.Inode(t, file) == before {
 			t.Errorf("%s: the file was rewritten in place, not replaced", args[0])
 		}
 		st, err := os.Stat(file)
@@ -59,13 +58,4 @@ func TestInPlaceIsAtomic(t *testing.T) {
 	if stdout, _, _ := runCLI(t, "", "decrypt", filepath.Join(dir, "secrets.yaml")); stdout != "password: changed\n" {
 		t.Errorf("after all commands: %q", stdout)
 	}
-}
-
-func inode(t *testing.T, path string) uint64 {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return uint64(st.Sys().(*syscall.Stat_t).Ino)
 }

@@ -8,20 +8,11 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// inode is path's inode number (a renewed FIFO has a new one).
-func inode(t *testing.T, path string) uint64 {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return uint64(st.Sys().(*syscall.Stat_t).Ino)
-}
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+)
 
 // readSlowly opens path and reads it to the end in small pieces, pausing
 // between them, as a slow or descheduled reader would; it gives up after
@@ -83,13 +74,13 @@ func TestFIFOServerOneCopyPerReader(t *testing.T) {
 	var wg sync.WaitGroup
 	got := make([][]byte, 4)
 	for i := range got {
-		before := inode(t, path)
+		before := testenv.Inode(t, path)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			got[i] = readSlowly(t, path, 2*time.Millisecond, 3*len(content))
 		}()
-		for deadline := time.Now().Add(10 * time.Second); inode(t, path) == before; time.Sleep(time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); testenv.Inode(t, path) == before; time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("reader %d: the FIFO was not renewed", i)
 			}
