@@ -81,7 +81,7 @@ go test -count=1 -timeout 30m "$@"
 # the full suite, not when packages are named.
 if [ "$*" = "./..." ]; then
     fuzztime=${HELM_SECRETS_FUZZTIME:-10s}
-    fuzz_log=$(mktemp)
+    fuzz_log="$cluster_dir/fuzz.log" # removed with the cluster's folder on exit
     # fuzz_once PKG:TARGET: one short run, its output shown and kept in $fuzz_log.
     fuzz_once() {
         go test -run '^$' -fuzz "^${1#*:}\$" -fuzztime "$fuzztime" "${1%%:*}" 2>&1 | tee "$fuzz_log"

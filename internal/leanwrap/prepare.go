@@ -59,18 +59,22 @@ func Prepare(args []string) (*Run, bool) {
 			return nil, false
 		}
 	}
-	if !p.readAll() || !p.decryptAll() {
+	if !p.readAll() {
+		return nil, false
+	}
+	enc := p.encrypted()
+	if !decryptAll(enc) {
 		return nil, false
 	}
 	r := &Run{}
-	for _, f := range p.encrypted() {
+	for _, f := range enc {
 		r.Decrypted = append(r.Decrypted, f.it.Path)
 	}
-	if len(r.Decrypted) > 0 {
+	if len(enc) > 0 {
 		if r.srv, err = delivery.New(); err != nil {
 			return nil, false
 		}
-		if !p.serveAll(r.srv) {
+		if !serveAll(r.srv, enc) {
 			r.Close()
 			return nil, false
 		}
@@ -162,7 +166,8 @@ func (p *preparer) file(it *helmargs.Item) bool {
 // they are: helm reads them itself, as with the full wrapper) from the
 // encrypted ones; false declines: a file missing, a directory, not
 // regular (the full wrapper's words), over the total cap, or encrypted
-// but not YAML.
+// but not YAML. Above 4 MiB in all it sets the process's GC pacing
+// (fastpath.PaceGC): this package runs in the lean wrapper's process only.
 func (p *preparer) readAll() bool {
 	var failed atomic.Bool
 	var total atomic.Int64
@@ -210,8 +215,7 @@ func (p *preparer) storesConfigured(path string) bool {
 
 // decryptAll decrypts the encrypted files concurrently (one call per
 // CPU at once), each content becoming its plaintext; false if any fails.
-func (p *preparer) decryptAll() bool {
-	enc := p.encrypted()
+func decryptAll(enc []*file) bool {
 	if len(enc) == 0 {
 		return true
 	}
@@ -239,13 +243,13 @@ func (p *preparer) decryptAll() bool {
 	return !failed.Load()
 }
 
-// serveAll serves the decrypted files on srv, numbered in argument order
+// serveAll serves the decrypted files enc on srv, numbered in argument order
 // as the full wrapper numbers them, and points their arguments at the
 // served paths; false if any cannot be served. (One after the other:
 // serving them concurrently was not faster, the kernel work being on one
 // directory and one memory map.)
-func (p *preparer) serveAll(srv *delivery.Server) bool {
-	for n, f := range p.encrypted() {
+func serveAll(srv *delivery.Server, enc []*file) bool {
+	for n, f := range enc {
 		path, err := srv.Add(n, f.it.Path, f.content)
 		if err != nil {
 			return false

@@ -736,9 +736,8 @@ var emitChunk = 2048
 
 // emitChunked emits one large document as consecutive documents of
 // emitChunk entries or a few more (the last: what remains), each ending
-// after an entry whose
-// value is a plain string (plainString) or a number, boolean or null:
-// that text is the whole document's. The yaml encoder keeps every event
+// after an entry whose value is a plain string (plainString) or a number,
+// boolean or null: that text is the whole document's. The yaml encoder keeps every event
 // of a document until the document ends (its queue is never compacted)
 // and the nodes of the whole document are built first: for a generated
 // 5 MiB values file that was 60 MB alive at once, the largest part of the
