@@ -28,6 +28,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/handoff"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 	"github.com/helm-secrets/helm-secrets/internal/version"
 )
@@ -90,7 +91,7 @@ func fastPath(args []string) ([]byte, bool) {
 // (internal/audit) when HELM_SECRETS_AUDIT_LOG is set. The keys named are
 // the recipients of the available age identities that the file lists.
 func recordAudit(path string, data []byte, ids []age.Identity) error {
-	l, err := audit.Open(os.Getenv("HELM_SECRETS_AUDIT_LOG"))
+	l, err := audit.Open(settings.Load().AuditLog)
 	if err != nil || !l.Enabled() {
 		return err
 	}

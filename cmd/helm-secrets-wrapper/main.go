@@ -22,11 +22,11 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/helm-secrets/helm-secrets/internal/fastpath"
 	"github.com/helm-secrets/helm-secrets/internal/handoff"
 	"github.com/helm-secrets/helm-secrets/internal/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/leanwrap"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 const prefix = "[helm-secrets] "
@@ -51,7 +51,10 @@ func main() {
 // the full wrapper would.
 func run(r *leanwrap.Run) int {
 	defer r.Close()
-	if !fastpath.Quiet() {
+	if s := settings.Load(); !s.Quiet {
+		for _, n := range s.Notices() {
+			fmt.Fprintf(os.Stderr, "%s%s\n", prefix, n)
+		}
 		for _, f := range r.Decrypted {
 			fmt.Fprintf(os.Stderr, "%sDecrypt: %s\n", prefix, f)
 		}

@@ -23,7 +23,7 @@ func TestLeanImports(t *testing.T) {
 		"golang.org/x/term", "go.yaml.in/yaml/v3", "github.com/Microsoft/go-winio",
 	}
 	for _, p := range []string{"sopslite", "pathpolicy", "yamlcheck", "limits", "regularfile", "nodump", "fastpath",
-		"handoff", "helmargs", "helmrun", "delivery", "leanwrap", "parallel"} {
+		"handoff", "helmargs", "helmrun", "delivery", "leanwrap", "parallel", "settings", "commalist"} {
 		allowed = append(allowed, "github.com/helm-secrets/helm-secrets/internal/"+p)
 	}
 	testenv.CheckImports(t, "the lean wrapper", append(allowed, "github.com/helm-secrets/helm-secrets/cmd/helm-secrets-wrapper"))
@@ -97,7 +97,7 @@ func TestSameAsFullBinary(t *testing.T) {
 		{"--version"},
 	}
 	for _, args := range append(lean, full...) {
-		for _, extra := range [][]string{nil, {"HELM_SECRETS_QUIET=true"}} {
+		for _, extra := range [][]string{nil, {"HELM_SECRETS_QUIET=true"}, {"HELM_SECRETS_SOPS_PATH=/opt/sops"}, {"HELM_SECRETS_SOPS_PATH=/opt/sops", "ARGOCD_APP_NAME=app"}} {
 			e := append(append([]string(nil), env...), extra...)
 			// The wrapper runs in work (the values files' directory).
 			got := runInDir(t, bin, "helm-secrets-wrapper", work, e, args...)
@@ -109,6 +109,13 @@ func TestSameAsFullBinary(t *testing.T) {
 	}
 	if r := runInDir(t, bin, "helm-secrets-wrapper", work, env, lean[0]...); !strings.Contains(r.stderr, "[helm-secrets] Decrypt: secrets.yaml\n") || !strings.Contains(r.stdout, "password: hunter2") || r.code != 3 {
 		t.Fatalf("lean run: %+v", r)
+	}
+	notice := "[helm-secrets] HELM_SECRETS_SOPS_PATH is ignored: sops runs inside helm-secrets, no sops binary is started\n"
+	if r := runInDir(t, bin, "helm-secrets-wrapper", work, append(env, "HELM_SECRETS_SOPS_PATH=/opt/sops"), lean[0]...); strings.Count(r.stderr, notice) != 1 {
+		t.Errorf("HELM_SECRETS_SOPS_PATH: said once? %+v", r)
+	}
+	if r := runInDir(t, bin, "helm-secrets-wrapper", work, append(env, "HELM_SECRETS_SOPS_PATH=/opt/sops", "ARGOCD_APP_NAME=app"), lean[0]...); strings.Contains(r.stderr, "SOPS_PATH") {
+		t.Errorf("Argo CD mode adds nothing: %+v", r)
 	}
 
 	// Without a working full binary, the fast-path command lines still

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // newCleanCmd: helm-secrets 3.x "clean DIR" removed the decrypted files it
@@ -46,7 +48,8 @@ func (a *app) runClean(dir string) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return a.errorf("Directory does not exist: %s", dir)
 	}
-	decPrefix, decSuffix := os.Getenv("HELM_SECRETS_DEC_PREFIX"), os.Getenv("HELM_SECRETS_DEC_SUFFIX")
+	s := settings.Load()
+	decPrefix, decSuffix := s.DecPrefix, s.DecSuffix
 	if decSuffix == "" {
 		// An empty suffix would match every file: use the default.
 		decSuffix = ".dec"

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"github.com/helm-secrets/helm-secrets/internal/fastpath"
-	"os"
 	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // globalOptions are the options placed before the command, as the shell
@@ -44,19 +44,20 @@ type parsed struct {
 
 // envDefaults returns the options as the environment sets them.
 func envDefaults() globalOptions {
+	s := settings.Load()
 	o := globalOptions{
-		backend:     os.Getenv("HELM_SECRETS_BACKEND"),
-		backendArgs: os.Getenv("HELM_SECRETS_BACKEND_ARGS"),
+		backend:                        s.Backend,
+		backendArgs:                    s.BackendArgs,
+		quiet:                          s.Quiet,
+		ignoreMissing:                  s.IgnoreMissingValues,
+		evaluateTemplates:              s.EvaluateTemplates,
+		evaluateTemplatesDecodeSecrets: s.EvaluateTemplatesDecodeSecrets,
+		decryptSecretsInTmpDir:         s.DecryptSecretsInTmpDir,
 	}
 	if o.backend == "" {
 		o.backend = "sops"
 	}
-	o.quiet = fastpath.Quiet()
-	o.ignoreMissing = os.Getenv("HELM_SECRETS_IGNORE_MISSING_VALUES") == "true"
-	o.evaluateTemplates = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES") == "true"
-	o.evaluateTemplatesDecodeSecrets = os.Getenv("HELM_SECRETS_EVALUATE_TEMPLATES_DECODE_SECRETS") == "true"
-	o.decryptSecretsInTmpDir = os.Getenv("HELM_SECRETS_DECRYPT_SECRETS_IN_TMP_DIR") == "true"
-	if v := os.Getenv("HELM_SECRETS_REDACT"); v != "" {
+	if v := s.Redact; v != "" {
 		// Anything but "false" masks: a typo must not print secrets.
 		o.redact, o.redactSet, o.redactStderrOnly = v != "false", true, v == "stderr"
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 )
 
@@ -321,7 +322,7 @@ func helmMajor(ctx context.Context, helm string) (int, error) {
 // its error messages to: Helm 4 does not show a post-renderer plugin's
 // stderr, so the wrapper that started helm prints them after it. They
 // name manifests and key paths, never values.
-const envPostRendererLog = "HELM_SECRETS_POST_RENDERER_LOG"
+const envPostRendererLog = settings.EnvPostRendererLog
 
 // relayPostRendererMessages creates the private message file of
 // envPostRendererLog for this run, in a private directory of the kind
@@ -367,7 +368,7 @@ func (a *app) postRendererFail(format string, args ...any) error {
 // relayed appends a message for the wrapper (envPostRendererLog), when
 // it asked for them; the file must exist (we never create one here).
 func relayed(msg string) {
-	p := os.Getenv(envPostRendererLog)
+	p := settings.Load().PostRendererLog
 	if p == "" {
 		return
 	}

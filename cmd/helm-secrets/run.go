@@ -14,6 +14,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -54,16 +55,7 @@ func run(args []string, s IOStreams) int {
 // debugEnabled: HELM_SECRETS_DEBUG set to anything but "", "0" or "false",
 // or Helm's HELM_DEBUG (helm --debug) set to "1" or "true".
 func debugEnabled() bool {
-	switch v := os.Getenv("HELM_SECRETS_DEBUG"); v {
-	case "", "0", "false":
-	default:
-		return true
-	}
-	switch os.Getenv("HELM_DEBUG") {
-	case "1", "true":
-		return true
-	}
-	return false
+	return settings.Load().Debug
 }
 
 // infof prints an informational message on stderr unless quiet.
@@ -81,7 +73,7 @@ func (a *app) errorf(format string, args ...any) error {
 	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
 		fmt.Fprintf(a.streams.Stderr, "%s%s\n", prefix, line)
 	}
-	if os.Getenv("HELM_SECRETS_DEBUG_PANICS") != "" {
+	if settings.Load().DebugPanics {
 		for _, x := range args {
 			if err, ok := x.(error); ok {
 				_, _ = a.streams.Stderr.Write(encrypt.PanicStack(err))
@@ -154,6 +146,11 @@ func (a *app) main(ctx context.Context, args []string) error {
 	defer a.audit.Close()
 	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
 		return a.errorf("%v", err)
+	}
+	if p.command != "downloader" && p.command != "post-renderer" {
+		for _, n := range settings.Load().Notices() {
+			a.infof("%s", n)
+		}
 	}
 	if a.opts.decryptSecretsInTmpDir {
 		a.debugf("--decrypt-secrets-in-tmp-dir has no effect: decrypted values are never written to disk")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 )
 
@@ -60,7 +61,7 @@ func DecryptYAMLChecked(data []byte, ids []age.Identity) (plain []byte, ok bool)
 	if len(ids) == 0 {
 		return nil, false
 	}
-	out, err := sopslite.Options{Strict: os.Getenv("HELM_SECRETS_STRICT") == "true"}.DecryptYAML(data, ids)
+	out, err := sopslite.Options{Strict: settings.Load().Strict}.DecryptYAML(data, ids)
 	if err != nil {
 		return nil, false
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/helm-secrets/helm-secrets/internal/gpghome"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -75,7 +76,7 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 
 func keyDisplay(u URL) string {
 	if u.Scheme == SchemeSecrets {
-		return "HELM_SECRETS_LOAD_GPG_KEYS"
+		return settings.EnvLoadGPGKeys
 	}
 	if u.IsKubernetes() {
 		return "key " + u.Key

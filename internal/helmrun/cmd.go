@@ -3,6 +3,8 @@ package helmrun
 import (
 	"io"
 	"os"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // Cmd is one helm run.
@@ -21,10 +23,11 @@ type Cmd struct {
 // Binary is the helm the wrapper runs: HELM_SECRETS_HELM_PATH, else
 // HELM_BIN (set by helm for its plugins), else helm from the PATH.
 func Binary() string {
-	for _, v := range []string{"HELM_SECRETS_HELM_PATH", "HELM_BIN"} {
-		if p := os.Getenv(v); p != "" {
-			return p
-		}
+	if p := settings.Load().HelmPath; p != "" {
+		return p
+	}
+	if p := os.Getenv("HELM_BIN"); p != "" {
+		return p
 	}
 	return "helm"
 }

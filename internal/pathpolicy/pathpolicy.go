@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // Policy restricts the local values paths a run may read: the hardening
@@ -30,11 +32,12 @@ type Policy struct {
 // FromEnv reads the HELM_SECRETS_VALUES_ALLOW_* variables; only the exact
 // value "false" restricts, as with the shell plugin.
 func FromEnv() Policy {
-	return Policy{
-		DenySymlinks:  os.Getenv("HELM_SECRETS_VALUES_ALLOW_SYMLINKS") == "false",
-		DenyAbsolute:  os.Getenv("HELM_SECRETS_VALUES_ALLOW_ABSOLUTE_PATH") == "false",
-		DenyTraversal: os.Getenv("HELM_SECRETS_VALUES_ALLOW_PATH_TRAVERSAL") == "false",
-	}
+	return From(settings.Load())
+}
+
+// From is the policy the settings give.
+func From(s settings.Settings) Policy {
+	return Policy{DenySymlinks: s.ValuesDenySymlinks, DenyAbsolute: s.ValuesDenyAbsolute, DenyTraversal: s.ValuesDenyTraversal}
 }
 
 // Check returns the refusal for path, or nil. The message depends only on

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // ErrNotEncrypted means _custom_backend_is_file_encrypted said no;
@@ -109,7 +110,7 @@ func (s *Script) callIn(ctx context.Context, dir string, stdin io.Reader, intera
 		quiet = "true"
 	}
 	cmd.Env = append(os.Environ(), "SECRET_BACKEND=custom", "SECRET_BACKEND_ARGS="+s.Args, "QUIET="+quiet,
-		"SCRIPT_DIR="+s.ScriptDir, "HELM_SECRETS_SCRIPT_DIR="+s.ScriptDir)
+		"SCRIPT_DIR="+s.ScriptDir, settings.EnvScriptDir+"="+s.ScriptDir)
 	cmd.Dir = dir
 	cmd.Stderr = s.Stderr
 	if cmd.Stderr == nil {

@@ -1,6 +1,10 @@
 package valsproto
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
+)
 
 // Involved reports whether a helm-secrets command line (its arguments
 // after "helm secrets") may need vals, so that a lean front binary can
@@ -10,7 +14,7 @@ import "strings"
 // prefix (-f vals!x.yaml, --set k=vals!ref+..., secrets://vals!...). It
 // errs on the side of true.
 func Involved(args []string, getenv func(string) string) bool {
-	if getenv("HELM_SECRETS_BACKEND") == "vals" || getenv("HELM_SECRETS_EVALUATE_TEMPLATES") == "true" {
+	if getenv(settings.EnvBackend) == "vals" || getenv(settings.EnvEvaluateTemplates) == "true" {
 		return true
 	}
 	for i, a := range args {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // Policy is which vals providers a ref+ expression may use. A values file
@@ -26,7 +28,7 @@ type Policy struct {
 }
 
 // EnvProviders is the variable that sets the provider allow-list.
-const EnvProviders = "HELM_SECRETS_VALS_PROVIDERS"
+const EnvProviders = settings.EnvValsProviders
 
 // DefaultProviders are allowed when HELM_SECRETS_VALS_PROVIDERS is unset:
 // secret stores reached with the user's own credentials at the address
