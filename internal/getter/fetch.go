@@ -85,7 +85,8 @@ type ImportPolicy struct {
 
 // KubeOptions locate the Kubernetes API server and namespace, as Helm
 // passes them to plugins: KUBECONFIG (a path list; empty means the default
-// ~/.kube/config), HELM_KUBECONTEXT and HELM_NAMESPACE.
+// ~/.kube/config), HELM_KUBECONTEXT; a location without NS/ is looked up in the context's
+// namespace (Namespace, when a library caller sets it, wins).
 type KubeOptions struct {
 	Kubeconfig string
 	Context    string

@@ -21,7 +21,7 @@ var errNoSuchKey = errors.New("no such key in the secret")
 // restConfig loads the client configuration the way kubectl and helm do:
 // the KUBECONFIG list (else ~/.kube/config, else in-cluster), the
 // HELM_KUBECONTEXT context; it also returns the namespace to use when a
-// location has none (HELM_NAMESPACE, else the context's, else "default").
+// location has none (Namespace, else the context's, else "default").
 func (k KubeOptions) restConfig() (*rest.Config, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if k.Kubeconfig != "" {

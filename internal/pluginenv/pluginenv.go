@@ -65,7 +65,9 @@ func Getter() getter.Options {
 		Kube: getter.KubeOptions{
 			Kubeconfig: os.Getenv("KUBECONFIG"),
 			Context:    os.Getenv("HELM_KUBECONTEXT"),
-			Namespace:  os.Getenv("HELM_NAMESPACE"),
+			// No Namespace: a location without NS/ is looked up in the
+			// kube context's namespace, as the shell plugin's kubectl
+			// does, not in helm's --namespace (HELM_NAMESPACE).
 		},
 		LoadGPGKeys: s.LoadGPGKeys,
 		GPG:         os.Getenv("SOPS_GPG_EXEC"),
