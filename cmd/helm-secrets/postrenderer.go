@@ -28,6 +28,7 @@ func (a *app) valsSession() *valsproto.Session {
 		Policy: pluginenv.ValsPolicy(),
 		Stderr: a.streams.Stderr,
 		Debug:  a.debug,
+		Quiet:  func() bool { return a.opts.quiet },
 	})
 }
 
