@@ -203,6 +203,30 @@ func (e *Evaluator) envsubstLookup(r parsedRef) (any, error) {
 	return cur, nil
 }
 
+// precheck applies the provider policy (provider and query parameters)
+// to every reference visible in s before anything is looked up, so that a
+// value naming a refused provider fetches nothing at all. What a nested
+// reference spells is only known after its inner one resolved: lookup
+// checks it then (and applies the file and envsubst rules, which need the
+// whole reference).
+func (e *Evaluator) precheck(st *expansionState, s string) error {
+	for _, pos := range refPrefix.FindAllStringIndex(s, -1) {
+		m := valsRef.FindStringSubmatchIndex(s[pos[0]:])
+		if m == nil || m[0] != 0 {
+			continue
+		}
+		key := s[pos[0]+m[6] : pos[0]+m[7]]
+		r, err := parseRef(key)
+		if err != nil {
+			continue // lookup refuses it, if it is ever looked up
+		}
+		if err := e.policy.Check(r.scheme, r.params); err != nil {
+			return fmt.Errorf("%s: %s: %w", st.where, shownRef(key), err)
+		}
+	}
+	return nil
+}
+
 // scalar reports whether a nested value may become part of an outer
 // reference (vals' rule).
 func scalar(v any) bool {
@@ -260,6 +284,9 @@ func (e *Evaluator) resolveInner(st *expansionState, s string) (string, error) {
 // inString is vals' InString: nested references resolved, then every
 // reference replaced by its value as text (a value is not searched again).
 func (e *Evaluator) inString(st *expansionState, s string) (string, error) {
+	if err := e.precheck(st, s); err != nil {
+		return "", err
+	}
 	s, err := e.resolveInner(st, s)
 	if err != nil {
 		return "", err
@@ -287,6 +314,9 @@ func (e *Evaluator) inString(st *expansionState, s string) (string, error) {
 // inValue is vals' InValue: a value that is one whole reference keeps the
 // type of what it resolves to; otherwise as inString.
 func (e *Evaluator) inValue(st *expansionState, s string) (any, error) {
+	if err := e.precheck(st, s); err != nil {
+		return nil, err
+	}
 	s, err := e.resolveInner(st, s)
 	if err != nil {
 		return nil, err

@@ -257,3 +257,21 @@ func TestNestingBounds(t *testing.T) {
 		t.Errorf("deep nesting: %v", err)
 	}
 }
+
+// TestRefusedBeforeFetch: a value naming a refused provider next to an
+// allowed one fetches nothing.
+func TestRefusedBeforeFetch(t *testing.T) {
+	v := vault(t)
+	e := newEval(t, valsproto.Policy{})
+	for _, expr := range []string{
+		"ref+vault://secret/app/db#/password and ref+exec://touch/pwned",
+		"ref+vault://secret/app/db?version=ref+exec://touch/pwned#/password",
+	} {
+		if _, err := e.Literal("--set k", expr); err == nil || !strings.Contains(err.Error(), `"exec" is not allowed`) {
+			t.Errorf("%s: %v", expr, err)
+		}
+	}
+	if n := v.Reads("secret/app/db"); n != 0 {
+		t.Errorf("Vault was read %d times before the refusal", n)
+	}
+}
