@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -47,7 +48,7 @@ func newAttackTree(t *testing.T) attackTree {
 	w(a.secretFile, secretCanary)
 	w(a.ageKey, ageCanary)
 	if err := os.Symlink(a.secretFile, filepath.Join(root, "link.yaml")); err != nil {
-		t.Fatal(err)
+		t.Skipf("no symlinks here: %v", err)
 	}
 	t.Chdir(root)
 	t.Setenv("SOPS_AGE_KEY_FILE", a.ageKey)
@@ -228,6 +229,9 @@ func TestNestedAllowed(t *testing.T) {
 // TestNestedListed: a provider the user lists is allowed nested too (the
 // policy, not a blanket refusal, decides), and "all" allows everything.
 func TestNestedListed(t *testing.T) {
+	if _, err := exec.LookPath("touch"); err != nil {
+		t.Skip("no touch")
+	}
 	a := newAttackTree(t)
 	for _, p := range []valsproto.Policy{valsproto.ParsePolicy([]string{"default", "exec"}), valsproto.ParsePolicy([]string{"all"})} {
 		e := newEval(t, p)

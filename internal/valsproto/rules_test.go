@@ -37,7 +37,7 @@ func TestFileRule(t *testing.T) {
 	write(filepath.Join(base, "gnupg", "k"))
 	link := func(target, name string) {
 		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
-			t.Fatal(err)
+			t.Skipf("no symlinks here: %v", err)
 		}
 	}
 	link(filepath.Join(outside, "secret.txt"), "escape.yaml")

@@ -32,6 +32,10 @@ type Options struct {
 	// warning of HELM_SECRETS_VALS_PROVIDERS=all, as HELM_SECRETS_QUIET
 	// (other than "false") and Argo CD (ARGOCD_APP_NAME set) do.
 	Quiet func() bool
+	// Warn, when set, receives the warning of
+	// HELM_SECRETS_VALS_PROVIDERS=all when the process starts, instead of
+	// Stderr: the caller prints it once per run and knows when not to.
+	Warn func(msg string)
 }
 
 // quiet reports whether informational output is off.
@@ -120,8 +124,13 @@ func (s *Session) start() error {
 		return s.err
 	}
 	s.cmd, s.in, s.out = cmd, in, NewReader(out)
-	if w := s.o.Policy.Warning(); w != "" && !s.o.quiet() && s.o.Stderr != nil {
-		fmt.Fprintf(s.o.Stderr, "[helm-secrets] Warning: %s\n", w)
+	if w := s.o.Policy.Warning(); w != "" {
+		switch {
+		case s.o.Warn != nil:
+			s.o.Warn(w)
+		case !s.o.quiet() && s.o.Stderr != nil:
+			fmt.Fprintf(s.o.Stderr, "[helm-secrets] Warning: %s\n", w)
+		}
 	}
 	pol := s.o.Policy
 	if _, err := s.roundTrip(Request{Op: OpConfig, Policy: &pol, Debug: s.o.Debug}); err != nil {
