@@ -104,6 +104,10 @@ func (r FileRule) Check(name string) error {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(r.Root, p)
 	}
+	absRoot, _ := filepath.Abs(r.Root)
+	if lexical := filepath.Clean(p); !within(lexical, root) && !within(lexical, absRoot) {
+		return fmt.Errorf("ref+file:// reads only files inside the working directory by default: %q is outside it%s", name, allowFile)
+	}
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
