@@ -279,3 +279,34 @@ func TestRefusedBeforeFetch(t *testing.T) {
 		t.Errorf("Vault was read %d times before the refusal", n)
 	}
 }
+
+// TestParseRefLikeVals: the path the policy checks (a ref+file:// path,
+// an envsubst text) is the one vals hands its provider: ref+echo://
+// returns exactly that path, so the two are compared on tricky forms.
+func TestParseRefLikeVals(t *testing.T) {
+	e := newEval(t, valsproto.ParsePolicy([]string{"all"}))
+	for _, key := range []string{
+		"echo://values.yaml", "echo://./a/b", "echo:///abs/path", "echo://a:/b",
+		"echo://a/%2e%2e/x", "echo://h/p%3Fq=1", "echo://exec:///bin/x",
+		"echo://arn:aws:secretsmanager:us-east-1:1:secret:x", "ECHO://Upper/Case", "echo://a/b?x=1",
+		"echo://a//b", "echo://a/b%2Fc",
+	} {
+		r, err := parseRef(key)
+		if err != nil {
+			t.Errorf("%s: %v", key, err)
+			continue
+		}
+		out, err := e.rt.Eval(map[string]interface{}{"v": "ref+" + key})
+		if err != nil {
+			t.Errorf("%s: vals: %v", key, err)
+			continue
+		}
+		if got := out["v"]; got != strings.TrimRight(r.path, "/") || r.scheme != "echo" {
+			t.Errorf("%s: vals looked up %q, the policy would check %q (%s)", key, got, r.path, r.scheme)
+		}
+	}
+	// A host vals cannot parse is refused by both.
+	if _, err := parseRef("echo://%2e%2e/x"); err == nil {
+		t.Error("an escaped host was parsed")
+	}
+}
