@@ -48,7 +48,6 @@ type expansionState struct {
 	where   string
 	lookups int
 	bytes   int
-	first   string // the first reference looked up, as errors show it
 }
 
 // parsedRef is a reference as vals' Lookup parses it.
@@ -112,9 +111,6 @@ func shownRef(key string) string {
 // and evaluates it with the vals runtime, alone.
 func (e *Evaluator) lookup(st *expansionState, key string) (any, error) {
 	shown := shownRef(key)
-	if st.first == "" {
-		st.first = shown
-	}
 	st.lookups++
 	if st.lookups > maxLookups {
 		return nil, fmt.Errorf("%s: more than %d references in one value", st.where, maxLookups)
