@@ -192,7 +192,7 @@ func TestValsBackend(t *testing.T) {
 			}
 			// Providers off by default stay off in manifests too.
 			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "app", chart(), "--set", "password=ref+file:///etc/hostname")
-			if code == 0 || !strings.Contains(errOut, `vals provider "file" is not allowed by default`) {
+			if code == 0 || !strings.Contains(errOut, `ref+file:// reads only files inside the working directory by default`) {
 				t.Errorf("ref+file:// in a manifest: exit %d\n%s\n%s", code, out, errOut)
 			}
 
@@ -256,6 +256,89 @@ func TestValsBackend(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(h.work, "vals.yaml.dec")); err == nil {
 				t.Error("a .dec file was written")
 			}
+		})
+	}
+}
+
+// evilChartTemplate is a third-party chart's own template holding nested
+// references: vals would evaluate the inner ref+echo:// first and then
+// run what it spelled (touch, in the working directory) or read the age
+// key file.
+const evilChartTemplate = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: evil
+data:
+  run: ref+ref+echo://exec://touch/pwned-canary
+`
+
+// TestValsNestedChart runs --evaluate-templates (our post-renderer and
+// the helm-secrets-vals binary it starts) on a chart whose own template
+// holds a nested ref+exec:// reference, on real helm v3 and v4: the
+// command does not run (its canary file is not created), the run fails
+// naming the manifest, the key path and how to allow exec; with
+// HELM_SECRETS_VALS_PROVIDERS=default,exec the same chart does run it
+// (the canary works). A nested ref+file:// to the age key file is
+// refused too and its content is printed nowhere.
+func TestValsNestedChart(t *testing.T) {
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			h.setupGetter(t)
+			if h.name == "v4" {
+				h.installPluginCopy(t, "secrets-post-renderer", "plugins/helm-secrets-post-renderer/plugin.yaml")
+			}
+			ageKey := testenv.WriteFile(t, t.TempDir(), "keys.txt", "AGE-SECRET-KEY-NESTED-CANARY\n")
+			h.env = append(h.env, "SOPS_AGE_KEY_FILE="+ageKey)
+			chartDir := filepath.Join(t.TempDir(), "evil")
+			testenv.WriteFile(t, chartDir, "Chart.yaml", "apiVersion: v2\nname: evil\nversion: 0.1.0\n")
+			testenv.WriteFile(t, chartDir, "templates/cm.yaml", evilChartTemplate)
+			canary := filepath.Join(h.work, "pwned-canary")
+
+			out, errOut, code := h.run("secrets", "--evaluate-templates", "template", "x", chartDir)
+			if _, err := os.Stat(canary); err == nil {
+				t.Fatalf("the chart's nested ref+exec:// ran its command\n%s", errOut)
+			}
+			if code == 0 || strings.Contains(out, "kind: ConfigMap") ||
+				!strings.Contains(errOut, "manifest 1 (ConfigMap/evil)") || !strings.Contains(errOut, "key data.run: ref+exec://touch/pwned-canary") ||
+				!strings.Contains(errOut, `vals provider "exec" is not allowed by default (it runs a command); to allow it, list it in HELM_SECRETS_VALS_PROVIDERS`) {
+				t.Errorf("nested exec in a chart: exit %d\n%s\n%s", code, out, errOut)
+			}
+
+			testenv.WriteFile(t, chartDir, "templates/cm.yaml", strings.Replace(evilChartTemplate, "ref+ref+echo://exec://touch/pwned-canary", "ref+ref+echo://file://"+ageKey, 1))
+			out, errOut, code = h.run("secrets", "--evaluate-templates", "template", "x", chartDir)
+			if code == 0 || !strings.Contains(errOut, "reads only files inside the working directory") || strings.Contains(out+errOut, "NESTED-CANARY") {
+				t.Errorf("nested file to the age key: exit %d\n%s\n%s", code, out, errOut)
+			}
+
+			// The operator lists exec: the same chart runs the command
+			// (so the canary above could have appeared), and the
+			// explicit opt-out warns.
+			testenv.WriteFile(t, chartDir, "templates/cm.yaml", evilChartTemplate)
+			out, errOut, code = h.runEnv([]string{"HELM_SECRETS_VALS_PROVIDERS=default,exec"}, "secrets", "--evaluate-templates", "template", "x", chartDir)
+			if _, err := os.Stat(canary); code != 0 || err != nil {
+				t.Fatalf("exec listed: exit %d, canary %v\n%s\n%s", code, err, out, errOut)
+			}
+			_ = os.Remove(canary)
+			_, errOut, code = h.runEnv([]string{"HELM_SECRETS_VALS_PROVIDERS=all"}, "secrets", "--evaluate-templates", "template", "x", chartDir)
+			if code != 0 || strings.Count(errOut, "HELM_SECRETS_VALS_PROVIDERS=all: vals references may") != 1 {
+				t.Errorf("all: exit %d, want one warning:\n%s", code, errOut)
+			}
+			for _, quiet := range []struct {
+				env  []string
+				args []string
+			}{
+				{[]string{"ARGOCD_APP_NAME=app"}, nil},
+				{nil, []string{"-q"}},
+				{[]string{"HELM_SECRETS_QUIET=true"}, nil},
+			} {
+				_ = os.Remove(canary)
+				args := append(append([]string{"secrets"}, quiet.args...), "--evaluate-templates", "template", "x", chartDir)
+				_, errOut, code = h.runEnv(append([]string{"HELM_SECRETS_VALS_PROVIDERS=all"}, quiet.env...), args...)
+				if code != 0 || strings.Contains(errOut, "HELM_SECRETS_VALS_PROVIDERS=all") {
+					t.Errorf("all with %v %v: exit %d, want no warning:\n%s", quiet.env, quiet.args, code, errOut)
+				}
+			}
+			_ = os.Remove(canary)
 		})
 	}
 }

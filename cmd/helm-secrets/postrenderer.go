@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
@@ -29,7 +30,25 @@ func (a *app) valsSession() *valsproto.Session {
 		Policy: pluginenv.ValsPolicy(),
 		Stderr: a.streams.Stderr,
 		Debug:  a.debug,
+		Quiet:  func() bool { return a.opts.quiet },
+		Warn:   a.warnValsAll,
 	})
+}
+
+// valsAllWarned makes the HELM_SECRETS_VALS_PROVIDERS=all warning once
+// per process.
+var valsAllWarned sync.Once
+
+// warnValsAll prints the HELM_SECRETS_VALS_PROVIDERS=all warning once,
+// unless quiet (-q, HELM_SECRETS_QUIET) or in Argo CD: from the wrapper
+// when it appends our post-renderer or evaluates itself, from the getter.
+// The post-renderer itself stays silent (runPostRenderer): helm shows its
+// stderr only when it fails, and the wrapper has warned.
+func (a *app) warnValsAll(msg string) {
+	if _, argo := os.LookupEnv("ARGOCD_APP_NAME"); argo || a.opts.quiet {
+		return
+	}
+	valsAllWarned.Do(func() { fmt.Fprintf(a.streams.Stderr, "%sWarning: %s\n", prefix, msg) })
 }
 
 // Our post-renderer's own arguments: the user's --post-renderer (and its
@@ -67,6 +86,7 @@ func (u userPostRenderer) set() bool { return u.program != "" || u.pluginDir != 
 // [true|false]) and ours (--run-first PATH or --run-first-plugin DIR, then
 // --run-first-arg ARG). Anything else is refused.
 func (a *app) runPostRenderer(ctx context.Context, args []string) error {
+	valsAllWarned.Do(func() {}) // the wrapper that appended us has warned
 	decode := a.opts.evaluateTemplatesDecodeSecrets
 	var first userPostRenderer
 	for i := 0; i < len(args); i++ {
@@ -198,6 +218,9 @@ func (a *app) postRendererArgs(ctx context.Context, helm string, args []string) 
 	}
 	if _, err := a.backends.Get(backend.ValsName); err != nil {
 		return nil, err
+	}
+	if w := pluginenv.ValsPolicy().Warning(); w != "" {
+		a.warnValsAll(w)
 	}
 	rest, user, userArgs := takePostRenderer(args)
 	major, err := helmMajor(ctx, helm)

@@ -5,7 +5,10 @@
 // the getter reach it through internal/valsproto.
 //
 // Every expression is checked against the provider policy
-// (valsproto.Policy) before anything is fetched, a reference that
+// (valsproto.Policy) before anything is fetched; nested references are
+// evaluated one level at a time, vals being handed a single checked
+// reference per lookup, so that a reference an inner value spells is
+// checked too (expand.go); a reference that
 // resolves to nothing fails, and errors name the source and the key path
 // (for manifests: the document, its kind and name) with the reference,
 // never a value.

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,12 +20,17 @@ import (
 // Evaluator is one vals runtime, with its cache: repeated references to
 // one secret cost one fetch.
 type Evaluator struct {
-	rt     *vals.Runtime
-	policy valsproto.Policy
+	rt       *vals.Runtime
+	policy   valsproto.Policy
+	files    valsproto.FileRule     // ref+file:// under the default policy
+	envsubst valsproto.EnvsubstRule // ref+envsubst:// under the default policy
 }
 
 // New returns an Evaluator for the policy; vals' log lines go to log (nil:
-// discarded).
+// discarded). The file rule's working tree is the process' working
+// directory (where vals resolves a relative ref+file:// path); the
+// envsubst rule adds HELM_SECRETS_VALS_ENVSUBST_ALLOW from the
+// environment.
 func New(policy valsproto.Policy, log io.Writer) (*Evaluator, error) {
 	if log == nil {
 		log = io.Discard
@@ -34,7 +39,14 @@ func New(policy valsproto.Policy, log io.Writer) (*Evaluator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Evaluator{rt: rt, policy: policy}, nil
+	wd, _ := os.Getwd()
+	home, _ := os.UserHomeDir()
+	return &Evaluator{
+		rt:       rt,
+		policy:   policy,
+		files:    valsproto.FileRule{Root: wd, Home: home, Deny: valsproto.KeyPaths(os.Getenv, home)},
+		envsubst: valsproto.NewEnvsubstRule(os.Getenv),
+	}, nil
 }
 
 // refStart finds the start of every expression, nested ones included:
@@ -82,35 +94,6 @@ func (r ref) shown() string {
 	return t
 }
 
-// params are the query parameter names of a reference.
-func (r ref) params() []string {
-	_, q, ok := strings.Cut(r.text, "?")
-	if !ok {
-		return nil
-	}
-	q, _, _ = strings.Cut(q, "#")
-	v, err := url.ParseQuery(q)
-	if err != nil {
-		return []string{q} // unparsable: refused by name unless all are allowed
-	}
-	names := make([]string, 0, len(v))
-	for k := range v {
-		names = append(names, k)
-	}
-	return names
-}
-
-// check applies the policy to every expression in s.
-func (e *Evaluator) check(s string) ([]ref, error) {
-	refs := findRefs(s)
-	for _, r := range refs {
-		if err := e.policy.Check(r.provider, r.params()); err != nil {
-			return refs, fmt.Errorf("%s: %w", r.shown(), err)
-		}
-	}
-	return refs, nil
-}
-
 // valueGot hides what a provider returned in vals' "expected a map" error.
 var valueGot = regexp.MustCompile(`(?s)expected a map, got .*`)
 
@@ -137,49 +120,42 @@ var leftOver = regexp.MustCompile(`(?:secret)?ref\+[A-Za-z0-9_-]+://`)
 
 // value evaluates one string; where names it in errors. A whole-value
 // reference keeps the type of what it resolves to (a map, a number).
+// Every reference, nested ones and the ones they produce, is checked
+// against the policy before it is looked up (expand.go).
 func (e *Evaluator) value(where, s string) (any, error) {
-	refs, err := e.check(s)
+	st := &expansionState{where: where}
+	v, err := e.inValue(st, s)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, err
 	}
-	out, err := e.rt.Eval(map[string]interface{}{"v": s})
-	if err != nil {
-		shown := "reference"
-		if len(refs) > 0 {
-			shown = refs[0].shown()
-		}
-		return nil, fmt.Errorf("%s: cannot evaluate %s: %s", where, shown, reason(err))
-	}
-	v := out["v"]
-	if v == nil && len(refs) > 0 {
-		return nil, fmt.Errorf("%s: %s resolved to nothing", where, refs[0].shown())
-	}
-	if str, ok := v.(string); ok && len(refs) == 0 && leftOver.MatchString(str) {
-		return nil, fmt.Errorf("%s: a malformed reference was not evaluated", where)
-	}
-	if str, ok := v.(string); ok && str == s && len(refs) > 0 {
-		return nil, fmt.Errorf("%s: %s was not evaluated (malformed reference?)", where, refs[0].shown())
+	if err := malformed(st, s); err != nil {
+		return nil, err
 	}
 	return v, nil
+}
+
+// malformed refuses a value that holds an expression of which nothing
+// was evaluated: it is not passed on as if it were plain.
+func malformed(st *expansionState, in string) error {
+	if st.lookups > 0 || !leftOver.MatchString(in) {
+		return nil
+	}
+	if refs := findRefs(in); len(refs) > 0 {
+		return fmt.Errorf("%s: %s was not evaluated (malformed reference?)", st.where, refs[0].shown())
+	}
+	return fmt.Errorf("%s: a malformed reference was not evaluated", st.where)
 }
 
 // Literal evaluates the expressions inside one string value, as `vals
 // get` does: the result is their values in place, as text.
 func (e *Evaluator) Literal(source, s string) ([]byte, error) {
-	refs, err := e.check(s)
+	st := &expansionState{where: source}
+	out, err := e.inString(st, s)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+		return nil, err
 	}
-	out, err := e.rt.Get(s)
-	if err != nil {
-		shown := "reference"
-		if len(refs) > 0 {
-			shown = refs[0].shown()
-		}
-		return nil, fmt.Errorf("%s: cannot evaluate %s: %s", source, shown, reason(err))
-	}
-	if out == s && len(refs) > 0 {
-		return nil, fmt.Errorf("%s: %s was not evaluated (malformed reference?)", source, refs[0].shown())
+	if err := malformed(st, s); err != nil {
+		return nil, err
 	}
 	return []byte(out), nil
 }

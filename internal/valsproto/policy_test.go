@@ -19,10 +19,16 @@ func TestPolicy(t *testing.T) {
 		{def, "k8s", []string{"kubeContext"}, ""},
 		{def, "k8s", []string{"kubeConfigPath"}, "kubeConfigPath not allowed"},
 		{def, "echo", nil, ""},
-		{def, "file", nil, `"file" is not allowed by default`},
-		{def, "exec", nil, `"exec" is not allowed by default`},
-		{def, "envsubst", nil, `"envsubst" is not allowed by default`},
+		{def, "file", nil, ""},
+		{def, "file", []string{"encode"}, ""},
+		{def, "exec", nil, `"exec" is not allowed by default (it runs a command); to allow it, list it in HELM_SECRETS_VALS_PROVIDERS (e.g. HELM_SECRETS_VALS_PROVIDERS=default,exec)`},
+		{def, "EXEC", nil, `"exec" is not allowed by default`},
+		{def, "envsubst", nil, ""},
 		{def, "httpjson", nil, `"httpjson" is not allowed by default`},
+		{def, "openbao", []string{"address"}, "address not allowed by default"},
+		{ParsePolicy([]string{"default", "exec"}), "exec", []string{"args"}, ""},
+		{ParsePolicy([]string{"default", "exec"}), "vault", []string{"address"}, "address not allowed by default"},
+		{ParsePolicy([]string{"default", "exec"}), "httpjson", nil, `"httpjson" is not allowed by default`},
 		{ParsePolicy([]string{"file", " Vault "}), "vault", []string{"address"}, ""},
 		{ParsePolicy([]string{"file"}), "echo", nil, "HELM_SECRETS_VALS_PROVIDERS=file"},
 		{ParsePolicy([]string{"all"}), "exec", []string{"x"}, ""},
@@ -33,6 +39,21 @@ func TestPolicy(t *testing.T) {
 			t.Errorf("%+v %s %v: %v", c.p, c.provider, c.params, err)
 		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)):
 			t.Errorf("%+v %s %v: error %v, want %q", c.p, c.provider, c.params, err, c.refused)
+		}
+	}
+	for _, c := range []struct {
+		p          Policy
+		provider   string
+		restricted bool
+	}{
+		{def, "file", true}, {def, "envsubst", true}, {def, "vault", false},
+		{ParsePolicy([]string{"file"}), "file", false},
+		{ParsePolicy([]string{"default", "envsubst"}), "envsubst", false},
+		{ParsePolicy([]string{"default", "envsubst"}), "file", true},
+		{ParsePolicy([]string{"all"}), "file", false},
+	} {
+		if got := c.p.Restricted(c.provider); got != c.restricted {
+			t.Errorf("%+v Restricted(%s) = %v", c.p, c.provider, got)
 		}
 	}
 	for _, p := range DefaultProviders {

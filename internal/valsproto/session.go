@@ -28,6 +28,26 @@ type Options struct {
 	Stderr io.Writer
 	// Debug turns on vals' log lines (on Stderr).
 	Debug bool
+	// Quiet, asked when the process starts, reports -q: it suppresses the
+	// warning of HELM_SECRETS_VALS_PROVIDERS=all, as HELM_SECRETS_QUIET
+	// (other than "false") and Argo CD (ARGOCD_APP_NAME set) do.
+	Quiet func() bool
+	// Warn, when set, receives the warning of
+	// HELM_SECRETS_VALS_PROVIDERS=all when the process starts, instead of
+	// Stderr: the caller prints it once per run and knows when not to.
+	Warn func(msg string)
+}
+
+// quiet reports whether informational output is off.
+func (o Options) quiet() bool {
+	if o.Quiet != nil && o.Quiet() {
+		return true
+	}
+	if _, argo := os.LookupEnv("ARGOCD_APP_NAME"); argo {
+		return true
+	}
+	q := os.Getenv("HELM_SECRETS_QUIET")
+	return q != "" && q != "false"
 }
 
 // Session is one helm-secrets-vals process for the whole run, so that one
@@ -104,6 +124,14 @@ func (s *Session) start() error {
 		return s.err
 	}
 	s.cmd, s.in, s.out = cmd, in, NewReader(out)
+	if w := s.o.Policy.Warning(); w != "" {
+		switch {
+		case s.o.Warn != nil:
+			s.o.Warn(w)
+		case !s.o.quiet() && s.o.Stderr != nil:
+			fmt.Fprintf(s.o.Stderr, "[helm-secrets] Warning: %s\n", w)
+		}
+	}
 	pol := s.o.Policy
 	if _, err := s.roundTrip(Request{Op: OpConfig, Policy: &pol, Debug: s.o.Debug}); err != nil {
 		s.err = err
