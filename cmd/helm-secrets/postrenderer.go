@@ -45,7 +45,7 @@ var valsAllWarned sync.Once
 // The post-renderer itself stays silent (runPostRenderer): helm shows its
 // stderr only when it fails, and the wrapper has warned.
 func (a *app) warnValsAll(msg string) {
-	if _, argo := os.LookupEnv("ARGOCD_APP_NAME"); argo || a.opts.quiet {
+	if settings.Load().ArgoCD || a.opts.quiet {
 		return
 	}
 	valsAllWarned.Do(func() { fmt.Fprintf(a.streams.Stderr, "%sWarning: %s\n", prefix, msg) })

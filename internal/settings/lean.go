@@ -50,6 +50,7 @@ var Vars = []Var{
 	// are handed off):
 	{EnvValsProviders, anyValue, anyValue},
 	{EnvValsBinary, anyValue, anyValue},
+	{EnvValsEnvsubstAllow, anyValue, anyValue},
 	// Set by the wrapper for the Helm 4 post-renderer:
 	{EnvPostRendererLog, anyValue, anyValue},
 	// Messages (applied by the lean wrapper itself) and the helm binary

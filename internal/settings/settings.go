@@ -56,6 +56,7 @@ const (
 	EnvAgePluginAllowlist             = "HELM_SECRETS_AGE_PLUGIN_ALLOWLIST"
 	EnvValsProviders                  = "HELM_SECRETS_VALS_PROVIDERS"
 	EnvValsBinary                     = "HELM_SECRETS_VALS_BINARY"
+	EnvValsEnvsubstAllow              = "HELM_SECRETS_VALS_ENVSUBST_ALLOW"
 	EnvPostRendererLog                = "HELM_SECRETS_POST_RENDERER_LOG"
 	EnvScriptDir                      = "HELM_SECRETS_SCRIPT_DIR"
 	EnvSopsPath                       = "HELM_SECRETS_SOPS_PATH"
@@ -122,6 +123,9 @@ type Settings struct {
 	// ValsProviders is the vals provider allow-list (empty: the default
 	// policy; "all": every provider).
 	ValsProviders []string
+	// ValsEnvsubstAllow are the variables ref+envsubst:// may read under
+	// the default vals policy, besides the default set.
+	ValsEnvsubstAllow []string
 	// ValsBinary is the helm-secrets-vals program ("": the one next to
 	// the running binary).
 	ValsBinary string
@@ -192,6 +196,7 @@ func FromLookup(lookup func(string) (string, bool)) Settings {
 		AgePluginAllowlist:             commalist.Split(get(EnvAgePluginAllowlist)),
 		ValsProviders:                  commalist.Split(get(EnvValsProviders)),
 		ValsBinary:                     get(EnvValsBinary),
+		ValsEnvsubstAllow:              commalist.Split(get(EnvValsEnvsubstAllow)),
 		PostRendererLog:                get(EnvPostRendererLog),
 		SopsPath:                       get(EnvSopsPath),
 	}

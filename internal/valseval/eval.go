@@ -14,6 +14,7 @@ import (
 	"github.com/helmfile/vals"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 )
 
@@ -45,7 +46,7 @@ func New(policy valsproto.Policy, log io.Writer) (*Evaluator, error) {
 		rt:       rt,
 		policy:   policy,
 		files:    valsproto.FileRule{Root: wd, Home: home, Deny: valsproto.KeyPaths(os.Getenv, home)},
-		envsubst: valsproto.NewEnvsubstRule(os.Getenv),
+		envsubst: valsproto.NewEnvsubstRule(settings.Load().ValsEnvsubstAllow),
 	}, nil
 }
 

@@ -44,7 +44,7 @@ const EnvProviders = settings.EnvValsProviders
 
 // EnvEnvsubstAllow is the variable that adds environment variables
 // ref+envsubst:// may read under the default policy (a comma list).
-const EnvEnvsubstAllow = "HELM_SECRETS_VALS_ENVSUBST_ALLOW"
+const EnvEnvsubstAllow = settings.EnvValsEnvsubstAllow
 
 // DefaultProviders are allowed when HELM_SECRETS_VALS_PROVIDERS is unset
 // (or names "default"): secret stores reached with the user's own

@@ -161,16 +161,10 @@ type EnvsubstRule struct {
 	Allow []string
 }
 
-// NewEnvsubstRule is DefaultEnvsubstAllow plus the names in
-// HELM_SECRETS_VALS_ENVSUBST_ALLOW.
-func NewEnvsubstRule(getenv func(string) string) EnvsubstRule {
-	allow := slices.Clone(DefaultEnvsubstAllow)
-	for _, n := range strings.Split(getenv(EnvEnvsubstAllow), ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			allow = append(allow, n)
-		}
-	}
-	return EnvsubstRule{Allow: allow}
+// NewEnvsubstRule is DefaultEnvsubstAllow plus extra, the names in
+// HELM_SECRETS_VALS_ENVSUBST_ALLOW (settings.Settings.ValsEnvsubstAllow).
+func NewEnvsubstRule(extra []string) EnvsubstRule {
+	return EnvsubstRule{Allow: append(slices.Clone(DefaultEnvsubstAllow), extra...)}
 }
 
 // EnvsubstVars lists the names text may substitute, over-approximating

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // TestFileRule: ref+file:// under the default policy reads a regular file
@@ -117,12 +119,7 @@ func TestEnvsubstRule(t *testing.T) {
 			t.Errorf("EnvsubstVars(%q) = %q, want %q", in, got, want)
 		}
 	}
-	r := NewEnvsubstRule(func(k string) string {
-		if k == EnvEnvsubstAllow {
-			return " MY_VAR ,OTHER"
-		}
-		return ""
-	})
+	r := NewEnvsubstRule(settings.FromEnviron([]string{EnvEnvsubstAllow + "= MY_VAR ,OTHER"}).ValsEnvsubstAllow)
 	for in, refused := range map[string]string{
 		"$HELM_NAMESPACE":        "",
 		"$MY_VAR-$OTHER":         "",

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
 
 // BinaryName is the program that links vals (cmd/helm-secrets-vals),
@@ -43,11 +45,8 @@ func (o Options) quiet() bool {
 	if o.Quiet != nil && o.Quiet() {
 		return true
 	}
-	if _, argo := os.LookupEnv("ARGOCD_APP_NAME"); argo {
-		return true
-	}
-	q := os.Getenv("HELM_SECRETS_QUIET")
-	return q != "" && q != "false"
+	s := settings.Load()
+	return s.Quiet || s.ArgoCD
 }
 
 // Session is one helm-secrets-vals process for the whole run, so that one
