@@ -2,6 +2,7 @@ package gitsecrets
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +39,10 @@ func RunTextconv(ctx context.Context, o TextconvOptions) error {
 	}
 	plain, err := o.Engine.Decrypt(ctx, data, format)
 	if err != nil {
-		_, werr := fmt.Fprintf(o.Stdout, "# helm-secrets: encrypted %s file, not decrypted here (%s); values not shown\n", format, reason(err))
+		// The version's digest tells versions apart, so that git diff
+		// still shows that the file changed.
+		sum := sha256.Sum256(data)
+		_, werr := fmt.Fprintf(o.Stdout, "# helm-secrets: encrypted %s file, not decrypted here (%s); values not shown; version %x\n", format, reason(err), sum[:6])
 		return werr
 	}
 	_, err = o.Stdout.Write(plain)
