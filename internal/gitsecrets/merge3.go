@@ -41,18 +41,23 @@ func HasConflictMarkers(text []byte) bool {
 // both sides). It returns the merged plaintext, in the same format, and
 // the key paths that conflict (their values replaced by conflict markers).
 func merge3(format encrypt.Format, base, ours, theirs []byte) ([]byte, []string, error) {
-	if format != encrypt.FormatYAML && format != encrypt.FormatJSON {
+	parse := parseDocs
+	switch format {
+	case encrypt.FormatYAML, encrypt.FormatJSON:
+	case encrypt.FormatDotenv:
+		parse = parseDotenv
+	default:
 		return nil, nil, fmt.Errorf("%w: %s files", errCannotMerge, format)
 	}
-	bd, err := parseDocs(base)
+	bd, err := parse(base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("base: %w", err)
 	}
-	od, err := parseDocs(ours)
+	od, err := parse(ours)
 	if err != nil {
 		return nil, nil, fmt.Errorf("ours: %w", err)
 	}
-	td, err := parseDocs(theirs)
+	td, err := parse(theirs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("theirs: %w", err)
 	}
@@ -76,7 +81,9 @@ func merge3(format encrypt.Format, base, ours, theirs []byte) ([]byte, []string,
 		out[i] = &doc
 	}
 	var buf bytes.Buffer
-	if m.json {
+	if format == encrypt.FormatDotenv {
+		writeDotenv(&buf, root(out[0]))
+	} else if m.json {
 		if len(out) != 1 {
 			return nil, nil, fmt.Errorf("%w: a JSON file holds one document", errCannotMerge)
 		}
@@ -344,4 +351,45 @@ func writeJSONString(w *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	w.Truncate(w.Len() - 1) // Encode's newline
+}
+
+// parseDotenv reads sops' plaintext dotenv form (KEY=VALUE lines, \n for
+// a newline in a value, # comments) as one mapping of strings; comment
+// lines go with the key that follows them.
+func parseDotenv(data []byte) ([]*yaml.Node, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	var comments []string
+	for i, line := range strings.Split(string(data), "\n") {
+		switch {
+		case line == "":
+			continue
+		case line[0] == '#':
+			comments = append(comments, line[1:])
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("not a valid dotenv document: line %d has no '='", i+1)
+		}
+		m.Content = append(m.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, HeadComment: strings.Join(comments, "\n")},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ReplaceAll(v, "\\n", "\n")})
+		comments = nil
+	}
+	return []*yaml.Node{{Kind: yaml.DocumentNode, Content: []*yaml.Node{m}}}, nil
+}
+
+// writeDotenv writes a mapping of strings as sops' plaintext dotenv form.
+func writeDotenv(w *bytes.Buffer, m *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if c := m.Content[i].HeadComment; c != "" {
+			for _, l := range strings.Split(c, "\n") {
+				w.WriteString("#" + l + "\n")
+			}
+		}
+		w.WriteString(m.Content[i].Value + "=" + strings.ReplaceAll(m.Content[i+1].Value, "\n", "\\n") + "\n")
+	}
 }

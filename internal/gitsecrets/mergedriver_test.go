@@ -271,3 +271,24 @@ func TestMergeJSON(t *testing.T) {
 		t.Fatalf("merged to %v", got)
 	}
 }
+
+// A dotenv file merges by line (key); a conflict there is one line holding
+// both values with escaped newlines, still encrypted.
+func TestMergeDotenv(t *testing.T) {
+	r := newRepo(t)
+	r.encryptTo("secrets.env", "#comment\nA=canary-a\nB=canary-b\n")
+	r.commitAll("base")
+	r.git("checkout", "-q", "-b", "feature")
+	r.edit("secrets.env", func(s string) string { return strings.Replace(s, "canary-b", "canary-b2", 1) + "C=canary-c\n" })
+	r.commitAll("theirs")
+	r.git("checkout", "-q", "main")
+	r.edit("secrets.env", func(s string) string { return strings.Replace(s, "canary-a", "canary-a2", 1) })
+	r.commitAll("ours")
+	if out, code := r.gitCode("merge", "--no-edit", "feature"); code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, out)
+	}
+	if got, want := r.sopsDecrypt("secrets.env"), "#comment\nA=canary-a2\nB=canary-b2\nC=canary-c\n"; got != want {
+		t.Fatalf("merged to %q, want %q", got, want)
+	}
+	r.assertNoPlaintext("canary-a2", "canary-b2", "canary-c")
+}
