@@ -292,3 +292,41 @@ func TestMergeDotenv(t *testing.T) {
 	}
 	r.assertNoPlaintext("canary-a2", "canary-b2", "canary-c")
 }
+
+// Our branch added a recipient the way it should (a new .sops.yaml rule,
+// then updatekeys); their branch changed a value: the merge goes through,
+// with our recipients.
+func TestMergeAcceptsRuleChange(t *testing.T) {
+	r := newRepo(t)
+	r.encryptTo("secrets.yaml", baseDoc)
+	r.commitAll("base")
+	r.git("checkout", "-q", "-b", "feature")
+	r.edit("secrets.yaml", func(s string) string { return strings.Replace(s, "canary-base-token", "canary-theirs-token", 1) })
+	r.commitAll("theirs")
+	r.git("checkout", "-q", "main")
+	second := testenv.AgeKey(t)
+	testenv.WriteFile(t, r.dir, ".sops.yaml", "creation_rules:\n  - path_regex: secrets.*\\.(yaml|json|env)$\n    age: "+r.key.Recipient().String()+","+second.Recipient().String()+"\n")
+	out, changed, err := r.eng.UpdateKeysFile(context.Background(), filepath.Join(r.dir, "secrets.yaml"))
+	if err != nil || !changed {
+		t.Fatalf("updatekeys: %v (changed %t)", err, changed)
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "secrets.yaml"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.edit("secrets.yaml", func(s string) string { return strings.Replace(s, "canary-base-pw", "canary-ours-pw", 1) })
+	r.commitAll("ours: new recipient")
+	if out, code := r.gitCode("merge", "--no-edit", "feature"); code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, out)
+	}
+	m, err := encrypt.Inspect(r.read("secrets.yaml"), encrypt.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.KeyGroups) != 1 || len(m.KeyGroups[0]) != 2 {
+		t.Errorf("recipients after the merge: %v", m.KeyGroups)
+	}
+	got := decryptYAML(t, r.sopsDecrypt("secrets.yaml"))
+	if got["db"].(map[string]any)["password"] != "canary-ours-pw" || got["api"].(map[string]any)["token"] != "canary-theirs-token" {
+		t.Errorf("merged to %v", got)
+	}
+}
