@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/gitsecrets"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 // The git integration (docs/git.md): the commands only parse arguments;
@@ -53,6 +56,7 @@ func newMergeDriverCmd(a *app) *cobra.Command {
 			}
 			code := gitsecrets.RunMerge(c.Context(), gitsecrets.MergeOptions{
 				Engine: a.engine, Base: args[0], Ours: args[1], Theirs: args[2], Path: args[3], Stderr: a.streams.Stderr,
+				Decrypt: a.gitDecrypt("merge-driver"),
 			})
 			if code != 0 {
 				return &exitError{code: code}
@@ -91,8 +95,8 @@ func newGitCmd(a *app) *cobra.Command {
 		Use:  "textconv FILE",
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := gitsecrets.RunTextconv(c.Context(), gitsecrets.TextconvOptions{Engine: a.engine, File: args[0], Stdout: a.streams.Stdout}); err != nil {
-				return a.errorf("%v", err)
+			if err := gitsecrets.RunTextconv(c.Context(), gitsecrets.TextconvOptions{Engine: a.engine, File: args[0], Stdout: a.streams.Stdout, Decrypt: a.gitDecrypt("textconv")}); err != nil {
+				return a.gitError(err)
 			}
 			return nil
 		},
@@ -112,8 +116,9 @@ func newDiffKeysCmd(a *app) *cobra.Command {
 			}
 			if err := gitsecrets.RunDiffKeys(c.Context(), gitsecrets.DiffKeysOptions{
 				Engine: a.engine, Args: args, JSON: output == "json", Stdout: a.streams.Stdout, Stderr: a.streams.Stderr,
+				Decrypt: a.gitDecrypt("diff-keys"),
 			}); err != nil {
-				return a.errorf("%v", err)
+				return a.gitError(err)
 			}
 			return nil
 		},
@@ -129,4 +134,26 @@ func (a *app) gitHelp(c *cobra.Command) *cobra.Command {
 		return a.errorf("%s: %v (see: helm secrets git --help)", c.Name(), err)
 	})
 	return c
+}
+
+// gitDecrypt decrypts for the git commands and writes the audit event of
+// each decryption (HELM_SECRETS_AUDIT_LOG) before the plaintext is used; a
+// failure to write it stops the command (gitsecrets.ErrStop).
+func (a *app) gitDecrypt(command string) gitsecrets.DecryptFunc {
+	return func(ctx context.Context, data []byte, format encrypt.Format, file string) ([]byte, error) {
+		ctx, rec := a.keyRecord(ctx)
+		plain, err := a.engine.Decrypt(ctx, data, format)
+		if aerr := a.recordDecrypt(command, file, rec, err); aerr != nil {
+			return nil, fmt.Errorf("%w: %w", gitsecrets.ErrStop, aerr)
+		}
+		return plain, err
+	}
+}
+
+// gitError reports an error of a git command, unless it was reported.
+func (a *app) gitError(err error) error {
+	if errors.Is(err, errReported) {
+		return errReported
+	}
+	return a.errorf("%v", err)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,8 @@ type DiffKeysOptions struct {
 	JSON   bool
 	Stdout io.Writer
 	Stderr io.Writer
+	// Decrypt, when set, replaces Engine.Decrypt.
+	Decrypt DecryptFunc
 }
 
 // KeyChange is one changed key path of a file. It never holds a value.
@@ -90,7 +93,10 @@ func RunDiffKeys(ctx context.Context, o DiffKeysOptions) error {
 		if err != nil {
 			return err
 		}
-		fc, ok := o.compare(ctx, name, oldData, newData)
+		fc, ok, err := o.compare(ctx, name, oldData, newData)
+		if err != nil {
+			return err
+		}
 		if ok {
 			files = append(files, fc)
 		}
@@ -179,7 +185,7 @@ func version(ctx context.Context, top, rev, name string) ([]byte, error) {
 
 // compare computes the key changes of one file; ok is false for a file
 // encrypted in neither version.
-func (o DiffKeysOptions) compare(ctx context.Context, name string, oldData, newData []byte) (FileChanges, bool) {
+func (o DiffKeysOptions) compare(ctx context.Context, name string, oldData, newData []byte) (FileChanges, bool, error) {
 	fc := FileChanges{File: name, Decrypted: true}
 	sample := newData
 	if sample == nil {
@@ -189,8 +195,9 @@ func (o DiffKeysOptions) compare(ctx context.Context, name string, oldData, newD
 	oldEnc := oldData != nil && encrypt.IsEncrypted(oldData, format)
 	newEnc := newData != nil && encrypt.IsEncrypted(newData, format)
 	if !oldEnc && !newEnc {
-		return fc, false
+		return fc, false, nil
 	}
+	var stop error
 	side := func(data []byte, enc bool) (plain []byte, ok bool) {
 		if data == nil {
 			return nil, true
@@ -198,7 +205,11 @@ func (o DiffKeysOptions) compare(ctx context.Context, name string, oldData, newD
 		if !enc {
 			return data, true
 		}
-		p, err := o.Engine.Decrypt(ctx, data, format)
+		p, err := decryptFunc(o.Decrypt, o.Engine)(ctx, data, format, name)
+		if errors.Is(err, ErrStop) {
+			stop = err
+			return nil, false
+		}
 		if err != nil {
 			fc.Note = "not decrypted (" + reason(err) + "): ciphertexts compared"
 			return nil, false
@@ -207,6 +218,9 @@ func (o DiffKeysOptions) compare(ctx context.Context, name string, oldData, newD
 	}
 	po, okOld := side(oldData, oldEnc)
 	pn, okNew := side(newData, newEnc)
+	if stop != nil {
+		return fc, false, stop
+	}
 	var before, after map[string]string
 	if okOld && okNew {
 		before, after = leaves(format, po, false), leaves(format, pn, false)
@@ -232,7 +246,7 @@ func (o DiffKeysOptions) compare(ctx context.Context, name string, oldData, newD
 	if fc.Changes == nil {
 		fc.Changes = []KeyChange{}
 	}
-	return fc, true
+	return fc, true, nil
 }
 
 // leaves maps every leaf key path of a document to its value (compared,

@@ -9,3 +9,31 @@
 // only parses arguments. Nothing decrypted is ever written to disk: the
 // three versions are decrypted, merged and re-encrypted in memory.
 package gitsecrets
+
+import (
+	"context"
+	"errors"
+
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// DecryptFunc decrypts one version of a file held in memory; file names it
+// (the path in the repository, or the file git passed). The commands use
+// Engine.Decrypt when their options leave it nil; helm-secrets passes one
+// that also writes the audit event of the decryption.
+type DecryptFunc func(ctx context.Context, data []byte, format encrypt.Format, file string) ([]byte, error)
+
+// ErrStop, wrapped in an error of a DecryptFunc, ends textconv and
+// diff-keys with that error instead of treating the version as one that
+// does not decrypt (the audit event could not be written, say).
+var ErrStop = errors.New("stopped")
+
+// decryptFunc returns f, or e.Decrypt when f is nil.
+func decryptFunc(f DecryptFunc, e *encrypt.Engine) DecryptFunc {
+	if f != nil {
+		return f
+	}
+	return func(ctx context.Context, data []byte, format encrypt.Format, _ string) ([]byte, error) {
+		return e.Decrypt(ctx, data, format)
+	}
+}

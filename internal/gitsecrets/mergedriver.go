@@ -27,6 +27,8 @@ type MergeOptions struct {
 	Path string
 	// Stderr receives the driver's messages (key paths, never values).
 	Stderr io.Writer
+	// Decrypt, when set, replaces Engine.Decrypt for the three versions.
+	Decrypt DecryptFunc
 }
 
 // Exit codes of RunMerge: git takes any non-zero code as a conflict.
@@ -126,7 +128,7 @@ func RunMerge(ctx context.Context, o MergeOptions) int {
 
 	// Decrypt all three; the MAC of each is verified.
 	decrypt := func(name string, data []byte) ([]byte, error) {
-		plain, err := o.Engine.Decrypt(ctx, data, format)
+		plain, err := decryptFunc(o.Decrypt, o.Engine)(ctx, data, format, o.Path)
 		if err != nil {
 			return nil, fmt.Errorf("%s version does not decrypt or verify (%v): refused", name, err)
 		}

@@ -18,6 +18,8 @@ type TextconvOptions struct {
 	// file's own name, so the extension says the format).
 	File   string
 	Stdout io.Writer
+	// Decrypt, when set, replaces Engine.Decrypt.
+	Decrypt DecryptFunc
 }
 
 // RunTextconv prints the decrypted text of File, for git diff and git log
@@ -37,7 +39,10 @@ func RunTextconv(ctx context.Context, o TextconvOptions) error {
 		_, err := o.Stdout.Write(data)
 		return err
 	}
-	plain, err := o.Engine.Decrypt(ctx, data, format)
+	plain, err := decryptFunc(o.Decrypt, o.Engine)(ctx, data, format, o.File)
+	if errors.Is(err, ErrStop) {
+		return err
+	}
 	if err != nil {
 		// The version's digest tells versions apart, so that git diff
 		// still shows that the file changed.
