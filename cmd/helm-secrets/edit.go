@@ -14,6 +14,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
 	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/gitsecrets"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -133,6 +134,11 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 			edited = data
 			if !exists && len(bytes.TrimSpace(data)) == 0 {
 				return nil, errNothingToCreate
+			}
+			if !bytes.Equal(data, plain) && gitsecrets.HasConflictMarkers(data) {
+				// A merge conflict (docs/git.md) is resolved only when no
+				// value holds both sides any more.
+				return nil, fmt.Errorf("%w: merge conflict markers (%s ... %s) remain: keep one value for each key and remove the markers", encrypt.ErrInvalidContent, gitsecrets.MarkerOurs, gitsecrets.MarkerTheirs)
 			}
 			return data, nil
 		})

@@ -61,6 +61,9 @@ func newRootCmd(a *app) *cobra.Command {
 		newTerraformCmd(a),
 		newCleanCmd(a),
 		newCheckCmd(a),
+		newGitCmd(a),
+		newMergeDriverCmd(a),
+		newDiffKeysCmd(a),
 	)
 	return root
 }

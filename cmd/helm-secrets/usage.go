@@ -23,6 +23,8 @@ Available Commands:
   rotate      Re-encrypt secrets file with a new data key
   updatekeys  Re-encrypt the data key of secrets file for the recipients in .sops.yaml
   check       Check the repository's secrets files against .sops.yaml
+  git         Set up git's merge and diff drivers for secrets files (git setup)
+  diff-keys   List the key paths that changed in secrets files, never a value
   dir         Get plugin directory
   patch       Accepted for compatibility; does nothing
   <cmd>       wrapper that decrypts encrypted yaml files before running helm <cmd>
