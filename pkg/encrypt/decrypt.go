@@ -378,7 +378,7 @@ func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher sops.Ciph
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
-		return nil, fmt.Errorf("%w (key types tried: %s): %s", ErrNoKey, keyTypes(tree.Metadata), keyErrorDetail(err))
+		return nil, fmt.Errorf("%w (key types tried: %s%s): %s", ErrNoKey, keyTypes(tree.Metadata), shamirNote(tree.Metadata), keyErrorDetail(err))
 	}
 	computed, err := tree.Decrypt(dataKey, cipher)
 	if err != nil {
@@ -415,6 +415,21 @@ func keyErrorDetail(err error) string {
 	}
 	msg = ansi.ReplaceAllString(msg, "")
 	return strings.ReplaceAll(strings.Join(strings.Fields(msg), " "), " | ", " ")
+}
+
+// shamirNote says, for a file with several key groups, how many of them
+// must each give its share of the data key (sops' shamir_threshold; 0
+// means all of them).
+func shamirNote(m sops.Metadata) string {
+	n := len(m.KeyGroups)
+	if n < 2 {
+		return ""
+	}
+	need := m.ShamirThreshold
+	if need <= 0 || need > n {
+		need = n
+	}
+	return fmt.Sprintf("; the file needs keys of %d of %d key groups", need, n)
 }
 
 // keyTypes lists the distinct master key types of a file, for errors.
