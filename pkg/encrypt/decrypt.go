@@ -414,8 +414,15 @@ func keyErrorDetail(err error) string {
 		}
 	}
 	msg = ansi.ReplaceAllString(msg, "")
+	// A hybrid recipient is about 2,000 characters: its start and end
+	// name it well enough.
+	msg = longRecipient.ReplaceAllStringFunc(msg, func(r string) string { return r[:16] + "…" + r[len(r)-8:] })
 	return strings.ReplaceAll(strings.Join(strings.Fields(msg), " "), " | ", " ")
 }
+
+// longRecipient is an age recipient too long to print whole (hybrid
+// age1pq1… ones; plugin recipients with long data).
+var longRecipient = regexp.MustCompile(`\bage1[0-9a-z]{120,}`)
 
 // shamirNote says, for a file with several key groups, how many of them
 // must each give its share of the data key (sops' shamir_threshold; 0

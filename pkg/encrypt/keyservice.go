@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	sopsage "github.com/getsops/sops/v3/age"
@@ -131,7 +132,7 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 			return nil, err
 		}
 		resp, err := sopsServer().Encrypt(ctx, req)
-		return noted(s, false, req.Key, resp, err)
+		return noted(s, false, req.Key, resp, vaultHint(err))
 	default:
 		resp, err := sopsServer().Encrypt(ctx, req)
 		return noted(s, false, req.Key, resp, err)
@@ -173,7 +174,7 @@ func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest)
 			return nil, err
 		}
 		resp, err := sopsServer().Decrypt(ctx, req)
-		return noted(s, true, req.Key, resp, err)
+		return noted(s, true, req.Key, resp, vaultHint(err))
 	default:
 		resp, err := sopsServer().Decrypt(ctx, req)
 		return noted(s, true, req.Key, resp, err)
@@ -225,6 +226,33 @@ func normalizeVaultAddr(a string) string {
 		return ""
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// vaultHint adds to a failed Vault transit request what to check: that a
+// token was found at all, or that the one found was refused. The token
+// itself is never part of a message.
+func vaultHint(err error) error {
+	if err == nil {
+		return nil
+	}
+	if os.Getenv("VAULT_TOKEN") == "" && !vaultTokenFile() {
+		return fmt.Errorf("%w (no Vault token: VAULT_TOKEN is unset and there is no ~/.vault-token)", err)
+	}
+	if strings.Contains(err.Error(), "Code: 403") {
+		return fmt.Errorf("%w (Vault refused the token from VAULT_TOKEN or ~/.vault-token; with namespaces check VAULT_NAMESPACE)", err)
+	}
+	return err
+}
+
+// vaultTokenFile reports whether ~/.vault-token exists (where sops and the
+// vault CLI keep a token).
+func vaultTokenFile() bool {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(home, ".vault-token"))
+	return err == nil
 }
 
 func (s *keyServer) checkVault(addr string) error {

@@ -146,6 +146,9 @@ func TestShamirMixedKeyGroups(t *testing.T) {
 				case !enough && (!errors.Is(err, encrypt.ErrNoKey) || !strings.Contains(err.Error(), "keys of 2 of 4 key groups")):
 					t.Fatalf("%s with %v: unclear failure: %v", f.name, have, err)
 				}
+				if err != nil && mask&2 == 0 && (strings.Contains(err.Error(), pq.Recipient) || !strings.Contains(err.Error(), pq.Recipient[:16]+"…")) {
+					t.Fatalf("the hybrid recipient (%d characters) is not shortened in the message: %v", len(pq.Recipient), err)
+				}
 				if err != nil && strings.Contains(err.Error(), canary) {
 					t.Fatalf("a secret in the message: %v", err)
 				}

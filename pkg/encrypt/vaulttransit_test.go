@@ -129,9 +129,9 @@ func TestVaultTransitMatchesSopsCLI(t *testing.T) {
 				t.Logf("%s: %v", what, err)
 			}
 			t.Setenv("VAULT_TOKEN", "wrong-token-value")
-			fails("wrong token", "permission denied")
+			fails("wrong token", "Vault refused the token")
 			os.Unsetenv("VAULT_TOKEN")
-			fails("no token", "permission denied")
+			fails("no token", "no Vault token: VAULT_TOKEN is unset")
 			t.Setenv("VAULT_TOKEN", vaultToken)
 			t.Setenv("VAULT_NAMESPACE", "elsewhere")
 			fails("wrong namespace", "route entry not found")
