@@ -57,8 +57,9 @@ func (s *keyKindSetup) pluginRuns() int {
 // and v4 and the installed plugin: `helm secrets encrypt -i` follows the
 // rule and the sops CLI decrypts the result; `helm secrets decrypt` of
 // sops' own encryption prints what `sops -d` prints; `helm secrets
-// template` (the lean wrapper, which handles hybrid keys and hands SSH and
-// plugin keys to the full binary) renders exactly what the full binary
+// template` (the lean wrapper, which serves hybrid keys alone, as a
+// replaced full binary shows, and hands SSH and plugin keys to the full
+// one) renders exactly what the full binary
 // renders (`-q` goes to it) and what plain helm renders with secrets://;
 // the lean getter prints byte for byte what the full downloader prints;
 // rotate and updatekeys give files sops decrypts (updatekeys: with the
@@ -145,6 +146,32 @@ func TestAgeKeyKindsEndToEnd(t *testing.T) {
 					if got != wrapped {
 						t.Fatalf("plain helm with secrets://:\n%s\nwant\n%s", got, wrapped)
 					}
+					// Which binary served it: with the full binary replaced by
+					// one that records its start and fails, the lean wrapper
+					// serves hybrid keys alone and hands the others over.
+					pluginBinDir := filepath.Join(h.pluginsDir(), map[string]string{"v3": "helm-secrets", "v4": "secrets"}[h.name], "bin")
+					realBin := filepath.Join(pluginBinDir, "helm-secrets")
+					saved, err := os.ReadFile(realBin)
+					if err != nil {
+						t.Fatal(err)
+					}
+					marker := filepath.Join(t.TempDir(), "started")
+					testenv.WriteFile(t, pluginBinDir, "helm-secrets", "#!/bin/sh\necho started >> "+marker+"\nexit 1\n")
+					if err := chmodX(realBin); err != nil {
+						t.Fatal(err)
+					}
+					leanOut, leanErr, leanCode := h.runEnv(env, append([]string{"secrets"}, tmpl...)...)
+					_, startErr := os.Stat(marker)
+					if err := os.WriteFile(realBin, saved, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					switch {
+					case kind == "pq" && (leanCode != 0 || leanOut != wrapped || startErr == nil):
+						t.Fatalf("the lean wrapper did not serve hybrid keys alone: exit %d, full binary started: %t\n%s", leanCode, startErr == nil, leanErr)
+					case kind != "pq" && startErr != nil:
+						t.Fatalf("the lean wrapper did not hand %s keys to the full binary (exit %d)", kind, leanCode)
+					}
+
 					bin := h.getterBin()
 					getter := func(name string, args ...string) string {
 						t.Helper()
