@@ -16,8 +16,8 @@ import (
 // against the transit engine's HTTP API (internal/fakevault) reached by
 // sops' real Vault client, in a Vault namespace: `helm secrets encrypt -i`
 // makes a file the sops CLI decrypts; `helm secrets template` with two
-// such files (the wrapper hands hc_vault files to the full binary)
-// renders both with one decrypt call per file; plain helm with secrets://
+// such files and a copy of one (the wrapper hands hc_vault files to the
+// full binary) renders them with one decrypt call per data key; plain helm with secrets://
 // renders the same; `helm secrets rotate -i` after Vault's key was
 // rotated writes vault:v2:. A wrong or missing token stops the run before
 // helm starts (no output) with one message naming hc_vault and the key,
@@ -59,13 +59,18 @@ func TestVaultTransitEndToEnd(t *testing.T) {
 				t.Fatalf("sops -d: exit %d %q\n%s", code, out, errOut)
 			}
 
+			enc, err := os.ReadFile(filepath.Join(h.work, "secrets.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			testenv.WriteFile(t, h.work, "secrets-copy.yaml", string(enc))
 			before := v.TransitCalls("decrypt", ns, "transit", h.name)
-			out := run(env, "secrets", "template", "rel", chart(), "-f", "secrets.yaml", "-f", "secrets-port.yaml")
+			out := run(env, "secrets", "template", "rel", chart(), "-f", "secrets.yaml", "-f", "secrets-port.yaml", "-f", "secrets-copy.yaml")
 			if !strings.Contains(out, canary+"-vault") || !strings.Contains(out, `port: "8443"`) {
 				t.Fatalf("helm secrets template:\n%s", out)
 			}
 			if n := v.TransitCalls("decrypt", ns, "transit", h.name) - before; n != 2 {
-				t.Fatalf("%d decrypt calls for two files in one run", n)
+				t.Fatalf("%d decrypt calls for two data keys (three files, one a copy) in one run", n)
 			}
 			if got := run(env, "template", "rel", chart(), "-f", "secrets://secrets.yaml", "-f", "secrets://secrets-port.yaml"); got != out {
 				t.Fatalf("plain helm with secrets://:\n%s\nwant\n%s", got, out)

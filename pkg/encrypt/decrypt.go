@@ -135,6 +135,7 @@ func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Res
 		return results, err
 	}
 	sem := make(chan struct{}, e.opts.Parallelism)
+	ctx = withUnwrapCache(ctx)
 	var wg sync.WaitGroup
 	for i, d := range docs {
 		if d.Data == nil && first[d.Path] != i {

@@ -144,46 +144,56 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 	return &keyservice.EncryptResponse{Ciphertext: out}, nil
 }
 
-// Decrypt implements keyservice.KeyServiceServer.
+// Decrypt implements keyservice.KeyServiceServer. Within one
+// multi-document call a master key unwraps a given ciphertext once
+// (unwrapOnce).
 func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest) (*keyservice.DecryptResponse, error) {
-	var (
-		out []byte
-		err error
-	)
 	if err := s.ctx.Err(); err != nil {
 		return nil, err
 	}
-	switch k := req.Key.KeyType.(type) {
-	case *keyservice.Key_AgeKey:
-		var mk *sopsage.MasterKey
-		if err = s.checkAgeLabel(k.AgeKey.Recipient); err != nil {
-			break
-		}
-		if mk, err = s.ageKey(k.AgeKey.Recipient); err == nil {
-			mk.EncryptedKey = string(req.Ciphertext)
-			out, err = mk.Decrypt()
-		}
-	case *keyservice.Key_PgpKey:
-		mk := s.pgpKey(k.PgpKey.Fingerprint)
-		mk.EncryptedKey = string(req.Ciphertext)
-		out, err = mk.DecryptContext(s.ctx)
-	case *keyservice.Key_GcpKmsKey:
-		out, err = s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
-	case *keyservice.Key_VaultKey:
-		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
-			return nil, err
-		}
-		resp, err := sopsServer().Decrypt(ctx, req)
-		return noted(s, true, req.Key, resp, vaultHint(err))
-	default:
-		resp, err := sopsServer().Decrypt(ctx, req)
-		return noted(s, true, req.Key, resp, err)
-	}
+	out, err := unwrapOnce(s.ctx, req.Key, req.Ciphertext, func() ([]byte, error) { return s.unwrap(ctx, req) })
 	if err != nil {
 		return nil, err
 	}
 	recordOf(s.ctx).note(true, req.Key)
 	return &keyservice.DecryptResponse{Plaintext: out}, nil
+}
+
+// unwrap decrypts a data key with the request's master key.
+func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) ([]byte, error) {
+	switch k := req.Key.KeyType.(type) {
+	case *keyservice.Key_AgeKey:
+		if err := s.checkAgeLabel(k.AgeKey.Recipient); err != nil {
+			return nil, err
+		}
+		mk, err := s.ageKey(k.AgeKey.Recipient)
+		if err != nil {
+			return nil, err
+		}
+		mk.EncryptedKey = string(req.Ciphertext)
+		return mk.Decrypt()
+	case *keyservice.Key_PgpKey:
+		mk := s.pgpKey(k.PgpKey.Fingerprint)
+		mk.EncryptedKey = string(req.Ciphertext)
+		return mk.DecryptContext(s.ctx)
+	case *keyservice.Key_GcpKmsKey:
+		return s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
+	case *keyservice.Key_VaultKey:
+		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
+			return nil, err
+		}
+		resp, err := sopsServer().Decrypt(ctx, req)
+		if err != nil {
+			return nil, vaultHint(err)
+		}
+		return resp.Plaintext, nil
+	default:
+		resp, err := sopsServer().Decrypt(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Plaintext, nil
+	}
 }
 
 // noted passes on sops' own key service response, noting the key in the

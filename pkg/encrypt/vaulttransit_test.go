@@ -84,6 +84,32 @@ func TestVaultTransitMatchesSopsCLI(t *testing.T) {
 				t.Fatalf("%d decrypt calls for one file", n)
 			}
 
+			// Copies of a file share its data key: one call in one run,
+			// and each result still names the key that opened it.
+			copyPath := testenv.WriteFile(t, dir, "secrets-copy.yaml", string(enc))
+			before = v.TransitCalls("decrypt", ns, "transit", "app")
+			ctxRec, rec := encrypt.RecordKeys(ctx)
+			res, err := encrypt.New(encrypt.Options{}).DecryptFiles(ctxRec, []string{path, copyPath})
+			if err != nil || string(res[0].Plaintext) != keyTypesPlain || string(res[1].Plaintext) != keyTypesPlain {
+				t.Fatalf("DecryptFiles of a file and its copy: %v", err)
+			}
+			if n := v.TransitCalls("decrypt", ns, "transit", "app") - before; n != 1 {
+				t.Fatalf("%d decrypt calls for one data key in one run", n)
+			}
+			if len(res[0].Keys) != 1 || len(res[1].Keys) != 1 || len(rec.Unwrapped()) == 0 {
+				t.Fatalf("keys recorded: %v %v %v", res[0].Keys, res[1].Keys, rec.Unwrapped())
+			}
+			before = v.TransitCalls("decrypt", ns, "transit", "app")
+			docs := encrypt.New(encrypt.Options{}).DecryptDocuments(ctx, []encrypt.Document{{Data: enc}, {Data: enc}, {Path: copyPath}})
+			for _, r := range docs {
+				if r.Err != nil || string(r.Plaintext) != keyTypesPlain {
+					t.Fatalf("DecryptDocuments: %v", r.Err)
+				}
+			}
+			if n := v.TransitCalls("decrypt", ns, "transit", "app") - before; n != 1 {
+				t.Fatalf("%d decrypt calls for one data key in one DecryptDocuments", n)
+			}
+
 			testenv.WriteFile(t, dir, "secrets-sops.yaml", keyTypesPlain)
 			sopsEnc, err := sopsCLI(t, dir, "-e", "secrets-sops.yaml")
 			if err != nil {
