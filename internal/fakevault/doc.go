@@ -9,4 +9,11 @@
 // /v1/MOUNT/PATH (KV v1), checks X-Vault-Token, and answers unknown paths
 // with 404 {"errors":[]} and a bad token with 403 {"errors":["permission
 // denied"]}, as Vault does. It counts the secret reads per path.
+//
+// It also serves the transit secrets engine as sops' hc_vault keys use it
+// (TransitMount): PUT/POST /v1/MOUNT/encrypt/NAME ({"plaintext": base64}
+// -> {"ciphertext": "vault:vN:..."}, creating the key on first use) and
+// /v1/MOUNT/decrypt/NAME, with real AES-256-GCM, key versions
+// (RotateTransitKey, SetMinDecryptionVersion) and namespaces
+// (X-Vault-Namespace), counting the calls per key (TransitCalls).
 package fakevault

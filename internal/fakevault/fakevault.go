@@ -20,8 +20,12 @@ type Server struct {
 	secrets map[string][]map[string]interface{} // "secret/app/db" -> versions (1-based)
 	reads   map[string]int                      // secret reads per path
 	hits    int                                 // requests of any kind
-	srv     *http.Server
-	ln      net.Listener
+
+	transitMounts map[string]bool        // "namespace|mount"
+	transitKeys   map[string]*transitKey // transitID
+	transitCalls  map[string]int         // "encrypt "+transitID, "decrypt "+...
+	srv           *http.Server
+	ln            net.Listener
 }
 
 // New returns a server accepting token.
@@ -128,6 +132,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, ok := strings.CutPrefix(r.URL.Path, "/v1/")
+	if ok && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.transit(w, r, p) {
+			writeJSON(w, http.StatusNotFound, errorsBody(`no handler for route "`+strings.Trim(p, "/")+`". route entry not found.`))
+		}
+		return
+	}
 	if !ok || (r.Method != http.MethodGet && r.Method != "LIST") {
 		writeJSON(w, http.StatusMethodNotAllowed, errorsBody("1 error occurred:\n\t* unsupported operation\n\n"))
 		return

@@ -31,19 +31,21 @@ func agePluginName(recipient string) string {
 	return name
 }
 
-// checkAgePlugins refuses metadata whose age keys name a plugin that is
-// not allowed, before any key is wrapped (rotate takes its recipients
-// from the file).
-func (e *Engine) checkAgePlugins(m sops.Metadata) error {
+// checkAgePlugins refuses key groups whose age keys name a plugin that is
+// not allowed, before any key is wrapped: rotate takes its recipients from
+// the file's metadata, encrypt (without explicit Recipients) and
+// updatekeys from the .sops.yaml creation rule (a repository file) or the
+// SOPS_* recipient variables.
+func (e *Engine) checkAgePlugins(groups []sops.KeyGroup) error {
 	allowed := e.opts.Keys.AgePlugins
-	for _, g := range m.KeyGroups {
+	for _, g := range groups {
 		for _, k := range g {
 			ak, ok := k.(*sopsage.MasterKey)
 			if !ok {
 				continue
 			}
 			if name := agePluginName(ak.Recipient); name != "" && !slices.Contains(allowed, name) {
-				return fmt.Errorf("%w: the file's age key names the plugin %q, and wrapping a key for it runs age-plugin-%s from PATH; allow it with Keys.AgePlugins (helm secrets: HELM_SECRETS_AGE_PLUGIN_ALLOWLIST=%s) only if you trust it: the name comes from the file", ErrAgePluginNotAllowed, name, name, name)
+				return fmt.Errorf("%w: an age key names the plugin %q, and wrapping a data key for it runs age-plugin-%s from PATH; allow it with Keys.AgePlugins (helm secrets: HELM_SECRETS_AGE_PLUGIN_ALLOWLIST=%s) only if you trust it: the name comes from the file or its .sops.yaml", ErrAgePluginNotAllowed, name, name, name)
 			}
 		}
 	}

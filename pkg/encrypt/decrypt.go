@@ -135,6 +135,7 @@ func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Res
 		return results, err
 	}
 	sem := make(chan struct{}, e.opts.Parallelism)
+	ctx = withUnwrapCache(ctx)
 	var wg sync.WaitGroup
 	for i, d := range docs {
 		if d.Data == nil && first[d.Path] != i {
@@ -378,7 +379,7 @@ func (e *Engine) openTree(ctx context.Context, tree *sops.Tree, cipher sops.Ciph
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
-		return nil, fmt.Errorf("%w (key types tried: %s): %s", ErrNoKey, keyTypes(tree.Metadata), keyErrorDetail(err))
+		return nil, fmt.Errorf("%w (key types tried: %s%s): %s", ErrNoKey, keyTypes(tree.Metadata), shamirNote(tree.Metadata), keyErrorDetail(err))
 	}
 	computed, err := tree.Decrypt(dataKey, cipher)
 	if err != nil {
@@ -414,7 +415,29 @@ func keyErrorDetail(err error) string {
 		}
 	}
 	msg = ansi.ReplaceAllString(msg, "")
+	// A hybrid recipient is about 2,000 characters: its start and end
+	// name it well enough.
+	msg = longRecipient.ReplaceAllStringFunc(msg, func(r string) string { return r[:16] + "…" + r[len(r)-8:] })
 	return strings.ReplaceAll(strings.Join(strings.Fields(msg), " "), " | ", " ")
+}
+
+// longRecipient is an age recipient too long to print whole (hybrid
+// age1pq1… ones; plugin recipients with long data).
+var longRecipient = regexp.MustCompile(`\bage1[0-9a-z]{120,}`)
+
+// shamirNote says, for a file with several key groups, how many of them
+// must each give its share of the data key (sops' shamir_threshold; 0
+// means all of them).
+func shamirNote(m sops.Metadata) string {
+	n := len(m.KeyGroups)
+	if n < 2 {
+		return ""
+	}
+	need := m.ShamirThreshold
+	if need <= 0 || need > n {
+		need = n
+	}
+	return fmt.Sprintf("; the file needs keys of %d of %d key groups", need, n)
 }
 
 // keyTypes lists the distinct master key types of a file, for errors.

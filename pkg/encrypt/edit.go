@@ -41,6 +41,11 @@ func (e *Engine) EditFile(ctx context.Context, path string, fn EditFunc) (out []
 		if rerr != nil {
 			return nil, false, fmt.Errorf("edit %s: %w", path, rerr)
 		}
+		if groups, gerr := rcpt.keyGroups(); gerr == nil {
+			if perr := e.checkAgePlugins(groups); perr != nil {
+				return nil, false, fmt.Errorf("edit %s: %w", path, perr)
+			}
+		}
 		plain, ferr := fn(nil)
 		if ferr != nil {
 			return nil, false, fmt.Errorf("edit %s: %w", path, ferr)

@@ -98,6 +98,13 @@ func (e *Engine) encrypt(ctx context.Context, plaintext []byte, opts EncryptOpti
 	if err != nil {
 		return nil, err
 	}
+	if opts.Recipients == nil {
+		// Recipients the caller did not give (a .sops.yaml rule, the
+		// SOPS_* variables) name plugins only if allowed.
+		if err := e.checkAgePlugins(meta.KeyGroups); err != nil {
+			return nil, err
+		}
+	}
 	tree := sops.Tree{Branches: branches, Metadata: meta}
 	if opts.Path != "" {
 		tree.FilePath, _ = filepath.Abs(opts.Path)

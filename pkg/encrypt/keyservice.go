@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	sopsage "github.com/getsops/sops/v3/age"
@@ -131,7 +132,7 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 			return nil, err
 		}
 		resp, err := sopsServer().Encrypt(ctx, req)
-		return noted(s, false, req.Key, resp, err)
+		return noted(s, false, req.Key, resp, vaultHint(err))
 	default:
 		resp, err := sopsServer().Encrypt(ctx, req)
 		return noted(s, false, req.Key, resp, err)
@@ -143,46 +144,56 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 	return &keyservice.EncryptResponse{Ciphertext: out}, nil
 }
 
-// Decrypt implements keyservice.KeyServiceServer.
+// Decrypt implements keyservice.KeyServiceServer. Within one
+// multi-document call a master key unwraps a given ciphertext once
+// (unwrapOnce).
 func (s *keyServer) Decrypt(ctx context.Context, req *keyservice.DecryptRequest) (*keyservice.DecryptResponse, error) {
-	var (
-		out []byte
-		err error
-	)
 	if err := s.ctx.Err(); err != nil {
 		return nil, err
 	}
-	switch k := req.Key.KeyType.(type) {
-	case *keyservice.Key_AgeKey:
-		var mk *sopsage.MasterKey
-		if err = s.checkAgeLabel(k.AgeKey.Recipient); err != nil {
-			break
-		}
-		if mk, err = s.ageKey(k.AgeKey.Recipient); err == nil {
-			mk.EncryptedKey = string(req.Ciphertext)
-			out, err = mk.Decrypt()
-		}
-	case *keyservice.Key_PgpKey:
-		mk := s.pgpKey(k.PgpKey.Fingerprint)
-		mk.EncryptedKey = string(req.Ciphertext)
-		out, err = mk.DecryptContext(s.ctx)
-	case *keyservice.Key_GcpKmsKey:
-		out, err = s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
-	case *keyservice.Key_VaultKey:
-		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
-			return nil, err
-		}
-		resp, err := sopsServer().Decrypt(ctx, req)
-		return noted(s, true, req.Key, resp, err)
-	default:
-		resp, err := sopsServer().Decrypt(ctx, req)
-		return noted(s, true, req.Key, resp, err)
-	}
+	out, err := unwrapOnce(s.ctx, req.Key, req.Ciphertext, func() ([]byte, error) { return s.unwrap(ctx, req) })
 	if err != nil {
 		return nil, err
 	}
 	recordOf(s.ctx).note(true, req.Key)
 	return &keyservice.DecryptResponse{Plaintext: out}, nil
+}
+
+// unwrap decrypts a data key with the request's master key.
+func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) ([]byte, error) {
+	switch k := req.Key.KeyType.(type) {
+	case *keyservice.Key_AgeKey:
+		if err := s.checkAgeLabel(k.AgeKey.Recipient); err != nil {
+			return nil, err
+		}
+		mk, err := s.ageKey(k.AgeKey.Recipient)
+		if err != nil {
+			return nil, err
+		}
+		mk.EncryptedKey = string(req.Ciphertext)
+		return mk.Decrypt()
+	case *keyservice.Key_PgpKey:
+		mk := s.pgpKey(k.PgpKey.Fingerprint)
+		mk.EncryptedKey = string(req.Ciphertext)
+		return mk.DecryptContext(s.ctx)
+	case *keyservice.Key_GcpKmsKey:
+		return s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
+	case *keyservice.Key_VaultKey:
+		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
+			return nil, err
+		}
+		resp, err := sopsServer().Decrypt(ctx, req)
+		if err != nil {
+			return nil, vaultHint(err)
+		}
+		return resp.Plaintext, nil
+	default:
+		resp, err := sopsServer().Decrypt(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Plaintext, nil
+	}
 }
 
 // noted passes on sops' own key service response, noting the key in the
@@ -225,6 +236,33 @@ func normalizeVaultAddr(a string) string {
 		return ""
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// vaultHint adds to a failed Vault transit request what to check: that a
+// token was found at all, or that the one found was refused. The token
+// itself is never part of a message.
+func vaultHint(err error) error {
+	if err == nil {
+		return nil
+	}
+	if os.Getenv("VAULT_TOKEN") == "" && !vaultTokenFile() {
+		return fmt.Errorf("%w (no Vault token: VAULT_TOKEN is unset and there is no ~/.vault-token)", err)
+	}
+	if strings.Contains(err.Error(), "Code: 403") {
+		return fmt.Errorf("%w (Vault refused the token from VAULT_TOKEN or ~/.vault-token; with namespaces check VAULT_NAMESPACE)", err)
+	}
+	return err
+}
+
+// vaultTokenFile reports whether ~/.vault-token exists (where sops and the
+// vault CLI keep a token).
+func vaultTokenFile() bool {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(home, ".vault-token"))
+	return err == nil
 }
 
 func (s *keyServer) checkVault(addr string) error {

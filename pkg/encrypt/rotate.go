@@ -47,7 +47,7 @@ func (e *Engine) rotate(ctx context.Context, data []byte, format Format, path st
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkAgePlugins(tree.Metadata); err != nil {
+	if err := e.checkAgePlugins(tree.Metadata.KeyGroups); err != nil {
 		return nil, err
 	}
 	if _, err := e.openTree(ctx, &tree, aes.NewCipher()); err != nil {
@@ -92,6 +92,9 @@ func (e *Engine) updateKeys(ctx context.Context, path string) (out []byte, chang
 	}
 	groups, threshold, err := keyGroupsForFile(path)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := e.checkAgePlugins(groups); err != nil {
 		return nil, false, err
 	}
 	if sameKeyGroups(tree.Metadata.KeyGroups, groups) && threshold == tree.Metadata.ShamirThreshold {

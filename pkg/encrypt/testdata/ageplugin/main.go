@@ -1,7 +1,9 @@
-// Command age-plugin-helmtest is a real age plugin (recipient-v1 over the
-// plugin protocol) for tests: the recipient data is an X25519 recipient
-// string, which it wraps the file key to. Each run appends a line to the
-// file named by HELMTEST_PLUGIN_LOG.
+// Command age-plugin-helmtest is a real age plugin for tests, speaking the
+// age plugin protocol in both phases: recipient-v1, whose recipient data is
+// an X25519 recipient string that it wraps the file key to, and
+// identity-v1, whose identity data is the matching X25519 secret key
+// string (AGE-PLUGIN-HELMTEST-1…). Each run appends a line to the file
+// named by HELMTEST_PLUGIN_LOG.
 package main
 
 import (
@@ -24,6 +26,9 @@ func main() {
 	}
 	p.HandleRecipient(func(data []byte) (age.Recipient, error) {
 		return age.ParseX25519Recipient(string(data))
+	})
+	p.HandleIdentity(func(data []byte) (age.Identity, error) {
+		return age.ParseX25519Identity(string(data))
 	})
 	os.Exit(p.Main())
 }
