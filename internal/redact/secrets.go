@@ -64,17 +64,23 @@ type Set struct {
 // are too short or too common are not masked; their names are returned by
 // Skipped.
 func Compile(secrets []Secret) *Set {
-	seen := map[string]bool{}
+	seen := map[string]int{} // index in pats
 	var pats []pattern
-	add := func(p string, b64 bool) {
+	add := func(p string, b64, word bool) {
 		whole := []byte(p) // chunks share it
 		for _, off := range chunkOffsets(len(p)) {
 			c := p[off:min(off+ChunkLen, len(p))]
-			if len(c) < MinLen || seen[c] {
+			if len(c) < MinLen {
 				continue
 			}
-			seen[c] = true
-			pats = append(pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64})
+			if i, ok := seen[c]; ok {
+				// A string that is some value's distinctive form is
+				// masked everywhere, even if it is another's word.
+				pats[i].word = pats[i].word && word
+				continue
+			}
+			seen[c] = len(pats)
+			pats = append(pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64, word: word})
 		}
 	}
 	skippedSet := map[string]bool{}
@@ -89,6 +95,7 @@ func Compile(secrets []Secret) *Set {
 			continue
 		}
 		for _, b := range bases {
+			word := !Distinctive(b)
 			forms := textForms(b)
 			if len(b) > BigValue {
 				// A large value (a --set-file blob): as is and JSON-escaped
@@ -96,16 +103,17 @@ func Compile(secrets []Secret) *Set {
 				forms = []string{b, jsonEscape(b, true)}
 			}
 			for _, f := range forms {
-				add(f, false)
+				add(f, false, word)
 				for _, c := range chunks(f) {
 					for _, core := range base64Cores([]byte(c)) {
-						add(core, true)
+						add(core, true, false)
 					}
 				}
 			}
 			for _, piece := range foldPieces(b) {
-				add(piece, false)
-				add(yamlDoubleQuoted(piece), false)
+				w := !Distinctive(piece)
+				add(piece, false, w)
+				add(yamlDoubleQuoted(piece), false, w)
 			}
 		}
 	}
@@ -142,6 +150,39 @@ func baseValues(v []byte) []string {
 		}
 	}
 	return out
+}
+
+// Distinctive reports whether a value cannot be mistaken for ordinary
+// text, so that it is masked wherever it appears, also inside longer
+// strings: at least 32 bytes, or at least 8 bytes mixing three of lower
+// case, upper case, digits and other characters, or at least 16 bytes
+// mixing two. Other values (words, names, short phrases: "value",
+// "postgres", "my-password") are masked only where they stand as a whole
+// token (see the Writer), so that a file name, key or message that merely
+// contains them ("values.yaml") is printed unchanged. Their base64 forms
+// are masked wherever they appear either way.
+func Distinctive(v string) bool {
+	if len(v) >= 32 {
+		return true
+	}
+	if len(v) < 8 {
+		return false
+	}
+	var lower, upper, digit, other int
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case 'a' <= c && c <= 'z':
+			lower = 1
+		case 'A' <= c && c <= 'Z':
+			upper = 1
+		case '0' <= c && c <= '9':
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	n := lower + upper + digit + other
+	return n >= 3 || (n >= 2 && len(v) >= 16)
 }
 
 func maskable(t string) bool {

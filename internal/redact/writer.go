@@ -105,7 +105,9 @@ func (w *Writer) Close() error {
 // complete in buf (every position when final).
 func (w *Writer) scan(final bool) {
 	end := w.base + len(w.buf)
-	limit := end - w.m.maxLen
+	// Two bytes past the longest pattern decide whether a word
+	// pattern ends a token (wordAt).
+	limit := end - w.m.maxLen - 2
 	if final {
 		limit = end
 	}
@@ -146,6 +148,9 @@ func (w *Writer) extend() {
 // matched records a match of p at pos.
 func (w *Writer) matched(pos int, p *pattern) {
 	s, e := pos, pos+len(p.b)
+	if p.word && !w.wordAt(s, e) {
+		return
+	}
 	var ext uint8
 	if p.b64 {
 		// Mask the whole base64 run: back to its start (as far as it is
@@ -274,8 +279,72 @@ func (w *Writer) emit(final bool) {
 	}
 	// Drop what is written and scanned (a mask may have been written
 	// ahead of the scan position).
-	if keep := min(w.out, w.pos); keep-w.base > 4096 && keep-w.base > len(w.buf)/2 {
+	// One byte before the scan position stays: it decides whether a
+	// word pattern starts a token.
+	if keep := min(w.out, w.pos) - 1; keep-w.base > 4096 && keep-w.base > len(w.buf)/2 {
 		w.buf = w.buf[:copy(w.buf, w.buf[keep-w.base:])]
 		w.base = keep
 	}
+}
+
+// wordAt reports whether [s, e) stands as a whole token (isToken).
+func (w *Writer) wordAt(s, e int) bool {
+	end := w.base + len(w.buf)
+	at := func(i int) int { // the byte at stream offset i, -1 when not held
+		if i < w.base || i >= end {
+			return -1
+		}
+		return int(w.buf[i-w.base])
+	}
+	return isToken(at(s-1), at(e), at(e+1))
+}
+
+// isToken reports whether a match between the bytes prev and after
+// (-1: the start or end of the stream), after followed by next, stands as
+// a whole token: the bytes around it are boundaries, not part of a longer
+// word. Boundaries are the start and end of the stream, white space,
+// quotes, and punctuation that separates fields (= : , ; @ & ? # | ! \\
+// and brackets); letters, digits, non-ASCII bytes and . - _ / + ~ $ % *
+// are part of a word, except that a '.' ending a sentence (followed by a
+// boundary) is a boundary. A token followed by ": " or by a quote and ':'
+// is a YAML or JSON mapping key, which is never a secret (sops does not
+// encrypt keys), and one followed by "://" a URL scheme: neither is a
+// match.
+func isToken(prev, after, next int) bool {
+	if prev >= 0 && wordByte(byte(prev)) {
+		return false
+	}
+	if after < 0 {
+		return true
+	}
+	c := byte(after)
+	switch {
+	case c == '.':
+		return next < 0 || !wordByte(byte(next))
+	case wordByte(c):
+		return false
+	case c == ':':
+		// "value: x" is a key, "value://" a URL scheme.
+		return next >= 0 && !isSpace(byte(next)) && next != '/'
+	case c == '"' || c == '\'':
+		return next != ':' // "value": x is a key
+	}
+	return true
+}
+
+// wordByte reports whether c is part of a word (see wordAt).
+func wordByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c >= 0x80:
+		return true
+	}
+	switch c {
+	case '.', '-', '_', '/', '+', '~', '$', '%', '*':
+		return true
+	}
+	return false
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
