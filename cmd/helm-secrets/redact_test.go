@@ -147,3 +147,51 @@ func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
 		t.Fatalf("secrets: %s", strings.Join(names, ","))
 	}
 }
+
+// TestRedactNoticeSilent: the notice naming values too short to mask is
+// printed normally, but never in Argo CD mode (ARGOCD_APP_NAME set, even
+// with HELM_SECRETS_QUIET=false) or with -q: then stderr is helm's own,
+// byte for byte (masked). Before, lint in Argo CD mode added the notice.
+func TestRedactNoticeSilent(t *testing.T) {
+	testenv.Isolate(t)
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+		_, stderr := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{
+			{Source: "s.yaml", Values: true, Content: []byte("pw: s3cret-Canary-9\nenabled: true\n")},
+		}})
+		if stderr == nil {
+			stderr = o.Stderr
+		}
+		fmt.Fprint(stderr, "==> Linting c\npw s3cret-Canary-9\n")
+		return 0, nil
+	})
+	const helmErr = "==> Linting c\npw [redacted]\n"
+	for _, tc := range []struct {
+		env    []string
+		args   []string
+		notice bool
+	}{
+		{nil, []string{"lint", "c"}, true},
+		{[]string{"ARGOCD_APP_NAME", "guestbook"}, []string{"lint", "c"}, false},
+		{[]string{"ARGOCD_APP_NAME", ""}, []string{"lint", "c"}, false},
+		{[]string{"ARGOCD_APP_NAME", "guestbook", "HELM_SECRETS_QUIET", "false"}, []string{"lint", "c"}, false},
+		{nil, []string{"-q", "lint", "c"}, false},
+		{[]string{"HELM_SECRETS_QUIET", "true"}, []string{"diff", "upgrade", "r", "c"}, false},
+	} {
+		t.Run(strings.Join(append(tc.env, tc.args...), " "), func(t *testing.T) {
+			for i := 0; i < len(tc.env); i += 2 {
+				t.Setenv(tc.env[i], tc.env[i+1])
+			}
+			_, errOut, code := runCLI(t, "", tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if tc.notice {
+				if !strings.Contains(errOut, "Not redacted (shorter than 4 bytes or too common): s.yaml:enabled\n") || !strings.HasSuffix(errOut, helmErr) {
+					t.Fatalf("stderr %q", errOut)
+				}
+			} else if errOut != helmErr {
+				t.Fatalf("stderr %q, want helm's own %q", errOut, helmErr)
+			}
+		})
+	}
+}
