@@ -343,7 +343,16 @@ func TestAuditNoSecretsInLog(t *testing.T) {
 			t.Errorf("%s: the password is in a message: %s", urls.Redact(u), out)
 		}
 	}
-	cmd := exec.Command(bin, "template", "rel", "chart", "-f", "tampered.yaml")
+	// A key location refused by policy is named in the error message:
+	// through the one redactor too.
+	keyURL := "secrets+age-import://https://user:" + pass + "@" + hostPort + "/key.txt?secrets.yaml"
+	getterURLs = append(getterURLs, keyURL)
+	cmd := exec.Command(bin, "downloader", "", "", "", keyURL)
+	cmd.Dir, cmd.Env = dir, append(env, "HELM_SECRETS_KEY_LOCATION_PREFIX="+keys)
+	if out, _ := cmd.CombinedOutput(); bytes.Contains(out, []byte(pass)) || !bytes.Contains(out, []byte("is not allowed")) {
+		t.Errorf("key location message: %s", out)
+	}
+	cmd = exec.Command(bin, "template", "rel", "chart", "-f", "tampered.yaml")
 	cmd.Dir, cmd.Env = dir, env
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Fatalf("the tampered file was accepted: %s", out)

@@ -15,6 +15,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -66,10 +67,13 @@ func debugEnabled() bool {
 	return false
 }
 
-// infof prints an informational message on stderr unless quiet.
+// infof prints an informational message on stderr unless quiet. Like
+// errorf and debugf, it passes the message through urls.Redact: no URL
+// credential or secrets+literal:// value reaches our messages, whatever a
+// caller formats into them.
 func (a *app) infof(format string, args ...any) {
 	if !a.opts.quiet {
-		fmt.Fprintf(a.streams.Stderr, prefix+format+"\n", args...)
+		fmt.Fprint(a.streams.Stderr, prefix+urls.Redact(fmt.Sprintf(format, args...))+"\n")
 	}
 }
 
@@ -78,7 +82,7 @@ func (a *app) infof(format string, args ...any) {
 // `return a.errorf(...)`. With HELM_SECRETS_DEBUG_PANICS set, the stack of
 // a recovered sops panic among args follows.
 func (a *app) errorf(format string, args ...any) error {
-	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+	for _, line := range strings.Split(urls.Redact(fmt.Sprintf(format, args...)), "\n") {
 		fmt.Fprintf(a.streams.Stderr, "%s%s\n", prefix, line)
 	}
 	if os.Getenv("HELM_SECRETS_DEBUG_PANICS") != "" {
@@ -95,7 +99,7 @@ func (a *app) errorf(format string, args ...any) error {
 // values.
 func (a *app) debugf(format string, args ...any) {
 	if a.debug {
-		fmt.Fprintf(a.streams.Stderr, prefix+"[debug] "+format+"\n", args...)
+		fmt.Fprint(a.streams.Stderr, prefix+"[debug] "+urls.Redact(fmt.Sprintf(format, args...))+"\n")
 	}
 }
 
