@@ -15,6 +15,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/helm-secrets/helm-secrets/internal/fakevault"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -411,6 +412,59 @@ func TestRedactWordSecret(t *testing.T) {
 					if asValue.MatchString(out) {
 						t.Errorf("the secret is left as a value:\n%s", out)
 					}
+				})
+			}
+		})
+	}
+}
+
+// TestRedactEvaluatedValues: with --evaluate-templates, a value the
+// post-renderer evaluates (a ref+vault:// expression in a chart template,
+// fetched from a fake Vault by vals' real client) is masked like a
+// decrypted one, through real helm v3 (our binary as --post-renderer) and
+// v4 (the secrets-post-renderer plugin), with --redact and by default
+// under --debug: the output is helm's with the value masked. Before, the
+// wrapper's filter never learnt the value and printed it.
+func TestRedactEvaluatedValues(t *testing.T) {
+	const canary = "CANARY-vals-redact-3e9a"
+	vault := fakevault.New("e2e-vault-token")
+	vault.Mount("secret", 2)
+	vault.Put("secret/app/db", map[string]interface{}{"password": canary})
+	addr, err := vault.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { vault.Close() })
+	ref := "ref+vault://secret/app/db#/password"
+	env := []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=e2e-vault-token", "HELM_SECRETS_QUIET=true"}
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			h.setup(t)
+			if h.name == "v4" {
+				h.installPluginCopy(t, "secrets-post-renderer", "plugins/helm-secrets-post-renderer/plugin.yaml")
+			}
+			for _, tc := range []struct {
+				name   string
+				redact []string
+				extra  []string
+			}{
+				{"--redact", []string{"--redact"}, nil},
+				{"--debug", nil, []string{"--debug"}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					args := append([]string{"--evaluate-templates", "template", "app", chart(), "--set", "password=" + ref, "--set", "token=plain-token"}, tc.extra...)
+					plainOut, plainErr, plainCode := h.runEnv(env, append([]string{"secrets", "--redact=false"}, args...)...)
+					if plainCode != 0 || !strings.Contains(plainOut, `password: "`+canary+`"`) {
+						t.Fatalf("unredacted run: %d\n%s\n%s", plainCode, plainOut, plainErr)
+					}
+					out, errOut, code := h.runEnv(env, append(append([]string{"secrets"}, tc.redact...), args...)...)
+					if code != plainCode {
+						t.Fatalf("exit code %d, helm's is %d\n%s", code, plainCode, errOut)
+					}
+					if want := strings.ReplaceAll(plainOut, canary, "[redacted]"); out != want {
+						t.Errorf("stdout is not helm's with the value masked:\n--- want:\n%s\n--- got:\n%s\n--- stderr:\n%s", want, out, errOut)
+					}
+					assertNoCanary(t, "stderr", errOut)
 				})
 			}
 		})

@@ -84,6 +84,17 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
 	var filters []*redact.Writer
+	// With --evaluate-templates, the post-renderer hands the values it
+	// evaluates to this set before helm prints them (serveEvaluated).
+	var set *redact.Set
+	if redacting && a.opts.evaluateTemplates {
+		set = redact.Compile(nil)
+		stop, err := a.serveEvaluated(set)
+		if err != nil {
+			return a.errorf("--evaluate-templates with redaction: %v", err)
+		}
+		defer stop()
+	}
 	// With the audit trail on, each source's keys are noted
 	// (wrapper.Decryption.Keys).
 	ctx, _ = a.keyRecord(ctx)
@@ -98,10 +109,13 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 			_ = a.record("decrypt", "wrapper", d.Source, audit.Local(d.Source), d.Keys, nil)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
-		if !redacting || len(p.plaintexts) == 0 {
+		if !redacting || (len(p.plaintexts) == 0 && set == nil) {
 			return nil, nil
 		}
-		set := redact.Compile(redactSecrets(p.plaintexts, os.ReadFile))
+		if set == nil {
+			set = redact.Compile(nil)
+		}
+		set.Add(redactSecrets(p.plaintexts, os.ReadFile))
 		if sk := set.Skipped(); len(sk) > 0 && !a.silent() {
 			// Names, never values. Not in Argo CD mode or with -q: then we
 			// add nothing to helm's output (the debug line still names them).

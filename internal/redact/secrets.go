@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -54,18 +56,33 @@ type Secret struct {
 	Value []byte
 }
 
-// Set is a compiled set of secrets, ready for Writers.
+// Set is a compiled set of secrets, ready for Writers. Add extends it
+// while Writers use it.
 type Set struct {
-	m       *matcher
-	skipped []string
+	m atomic.Pointer[matcher]
+
+	mu         sync.Mutex // guards what follows (Add)
+	seen       map[string]int
+	pats       []pattern
+	skipped    []string
+	skippedSet map[string]bool
 }
 
 // Compile builds the patterns for every form of every secret. Values that
 // are too short or too common are not masked; their names are returned by
 // Skipped.
 func Compile(secrets []Secret) *Set {
-	seen := map[string]int{} // index in pats
-	var pats []pattern
+	s := &Set{seen: map[string]int{}, skippedSet: map[string]bool{}}
+	s.Add(secrets)
+	return s
+}
+
+// Add adds secrets to the set: the Writers using it mask them from their
+// next Write on (a value learnt while a command runs, such as one the
+// post-renderer evaluated). Safe for use while Writers write.
+func (s *Set) Add(secrets []Secret) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	add := func(p string, b64, word bool) {
 		whole := []byte(p) // chunks share it
 		for _, off := range chunkOffsets(len(p)) {
@@ -73,24 +90,22 @@ func Compile(secrets []Secret) *Set {
 			if len(c) < MinLen {
 				continue
 			}
-			if i, ok := seen[c]; ok {
+			if i, ok := s.seen[c]; ok {
 				// A string that is some value's distinctive form is
 				// masked everywhere, even if it is another's word.
-				pats[i].word = pats[i].word && word
+				s.pats[i].word = s.pats[i].word && word
 				continue
 			}
-			seen[c] = len(pats)
-			pats = append(pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64, word: word})
+			s.seen[c] = len(s.pats)
+			s.pats = append(s.pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64, word: word})
 		}
 	}
-	skippedSet := map[string]bool{}
-	var skipped []string
-	for _, s := range secrets {
-		bases := baseValues(s.Value)
+	for _, sec := range secrets {
+		bases := baseValues(sec.Value)
 		if len(bases) == 0 {
-			if !skippedSet[s.Name] {
-				skippedSet[s.Name] = true
-				skipped = append(skipped, s.Name)
+			if !s.skippedSet[sec.Name] {
+				s.skippedSet[sec.Name] = true
+				s.skipped = append(s.skipped, sec.Name)
 			}
 			continue
 		}
@@ -117,16 +132,22 @@ func Compile(secrets []Secret) *Set {
 			}
 		}
 	}
-	sort.Strings(skipped)
-	return &Set{m: newMatcher(pats), skipped: skipped}
+	sort.Strings(s.skipped)
+	// The matcher is immutable: Writers load the new one on their next
+	// Write. The patterns are copied, so later Adds do not race with it.
+	s.m.Store(newMatcher(append([]pattern(nil), s.pats...)))
 }
 
 // Skipped names the secrets that are not masked because they are shorter
 // than MinLen or too common (see MinLen), sorted.
-func (s *Set) Skipped() []string { return s.skipped }
+func (s *Set) Skipped() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.skipped...)
+}
 
 // Empty reports whether the set masks nothing.
-func (s *Set) Empty() bool { return s == nil || len(s.m.pats) == 0 }
+func (s *Set) Empty() bool { return s == nil || len(s.m.Load().pats) == 0 }
 
 // baseValues are the strings to find for a value: the value, the value
 // without surrounding white space, and each line of a multi-line value

@@ -35,6 +35,7 @@ type interval struct{ s, e int }
 // safe for concurrent use.
 type Writer struct {
 	w    io.Writer
+	set  *Set
 	m    *matcher
 	buf  []byte // bytes not yet written; buf[0] is at stream offset base
 	base int
@@ -57,14 +58,19 @@ type Writer struct {
 // NewWriter returns a Writer that masks set's secrets in what it writes
 // to w. With an empty set it still copies everything through.
 func NewWriter(w io.Writer, set *Set) *Writer {
-	var m *matcher
-	if set != nil {
-		m = set.m
+	w2 := &Writer{w: w, set: set, maskEnd: -1}
+	w2.load()
+	return w2
+}
+
+// load takes the set's current matcher (Set.Add may have replaced it).
+func (w *Writer) load() {
+	if w.set != nil {
+		w.m = w.set.m.Load()
 	}
-	if m == nil {
-		m = newMatcher(nil)
+	if w.m == nil {
+		w.m = newMatcher(nil)
 	}
-	return &Writer{w: w, m: m, maskEnd: -1}
 }
 
 // Write masks and writes p. Bytes that could start a secret are held back
@@ -78,6 +84,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, io.ErrClosedPipe
 	}
 	w.buf = append(w.buf, p...)
+	w.load()
 	w.scan(false)
 	w.emit(false)
 	if w.err != nil {
@@ -95,6 +102,7 @@ func (w *Writer) Close() error {
 	if w.err != nil {
 		return w.err
 	}
+	w.load()
 	w.scan(true)
 	w.emit(true)
 	w.buf = nil
