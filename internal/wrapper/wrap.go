@@ -83,10 +83,12 @@ type DecryptError struct {
 	Err    error
 }
 
+// Error is the message Prepare has always given: the source and the cause.
 func (e *DecryptError) Error() string {
 	return fmt.Sprintf("Error while decrypting file: %s: %v", e.Source, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *DecryptError) Unwrap() error { return e.Err }
 
 // Failed lists the sources whose decryption failed in err (an error of
