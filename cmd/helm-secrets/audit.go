@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/helm-secrets/helm-secrets/internal/audit"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -44,8 +46,25 @@ func (a *app) recordEncrypt(command, file string, rec *encrypt.KeyRecord, opErr 
 }
 
 // record writes one event: file names the source, local is its local file
-// ("" for none), whose git work tree gives the event's commit.
+// ("" for none), whose git work tree gives the event's commit. It is the
+// full binary's one way into the audit log: the file, the keys and the
+// error's message go through urls.Redact (URL credentials, nested URLs,
+// secrets+literal:// values), whatever the caller did.
 func (a *app) record(op, command, file, local string, keys []string, opErr error) error {
+	if !a.audit.Enabled() {
+		return nil
+	}
+	file = urls.Redact(file)
+	if len(keys) > 0 {
+		red := make([]string, len(keys))
+		for i, k := range keys {
+			red[i] = urls.Redact(k)
+		}
+		keys = red
+	}
+	if opErr != nil {
+		opErr = errors.New(urls.Redact(opErr.Error()))
+	}
 	if err := a.audit.RecordLocal(op, command, file, local, keys, opErr); err != nil {
 		return a.errorf("%v: refusing to go on without the audit record (HELM_SECRETS_AUDIT_LOG)", err)
 	}

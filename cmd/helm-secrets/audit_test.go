@@ -290,3 +290,104 @@ func TestAuditWrapperEvents(t *testing.T) {
 		t.Errorf("a decrypted value is in the output:\n%s\n%s", stdout.String(), stderr.String())
 	}
 }
+
+// TestAuditNoSecretsInLog: a canary scan of the audit log file after the
+// getter was given a secrets+literal:// value and URLs whose credentials
+// are nested in getter URLs (secrets://http://user:pass@…,
+// secrets+gpg-import://KEY?https://user:pass@…, a NAME! prefix), and after
+// the wrapper met a tampered file. Before, the log held the literal and
+// the nested passwords, and the tampered file left no event; now every
+// getter call has its event with the URL redacted (the literal as
+// secrets+literal://…), the tampered file a failure event, and neither
+// canary is anywhere in the log.
+func TestAuditNoSecretsInLog(t *testing.T) {
+	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
+	if err != nil {
+		t.Fatalf("helm-secrets test command not on PATH: %v", err)
+	}
+	testenv.Isolate(t)
+	dir, keys := t.TempDir(), t.TempDir()
+	const literal, pass = "CANARY-literal-41d7", "CANARY-pass-0b9e"
+	id := testenv.AgeKey(t)
+	keyFile := testenv.WriteFile(t, keys, "keys.txt", id.String()+"\n")
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AgeIdentities: []age.Identity{id}, NoEnvironment: true}})
+	enc, err := eng.Encrypt(context.Background(), []byte("password: "+auditCanary+"\n"), encrypt.EncryptOptions{Format: encrypt.FormatYAML,
+		Recipients: &encrypt.Recipients{Age: []string{id.Recipient().String()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFile(t, dir, "tampered.yaml", strings.Replace(string(enc), "password: ENC[AES256_GCM,data:", "password: ENC[AES256_GCM,data:AA", 1))
+	testenv.WriteFile(t, dir, "chart/Chart.yaml", "apiVersion: v2\nname: audit\nversion: 0.1.0\n")
+	testenv.WriteFile(t, dir, "chart/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: audit\n")
+	// Nothing listens there: the fetches fail, after their URL was seen.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostPort := l.Addr().String()
+	l.Close()
+	log := filepath.Join(keys, "audit.jsonl")
+	env := append(os.Environ(), "SOPS_AGE_KEY_FILE="+keyFile, "HELM_SECRETS_AUDIT_LOG="+log)
+	getterURLs := []string{
+		"secrets+literal://" + literal,
+		"secrets://http://user:" + pass + "@" + hostPort + "/v.yaml",
+		"secrets://sops!https://user:" + pass + "@" + hostPort + "/v.yaml",
+		"secrets+gpg-import://" + filepath.Join(dir, "key.asc") + "?https://user:" + pass + "@" + hostPort + "/v.yaml",
+		"secrets+age-import://" + keyFile + "?http://" + pass + "@" + hostPort + "/v.yaml",
+	}
+	for _, u := range getterURLs {
+		cmd := exec.Command(bin, "downloader", "", "", "", u)
+		cmd.Dir, cmd.Env = dir, env
+		out, _ := cmd.CombinedOutput()
+		if bytes.Contains(out, []byte(pass)) {
+			t.Errorf("%s: the password is in a message: %s", urls.Redact(u), out)
+		}
+	}
+	// A key location refused by policy is named in the error message:
+	// through the one redactor too.
+	keyURL := "secrets+age-import://https://user:" + pass + "@" + hostPort + "/key.txt?secrets.yaml"
+	getterURLs = append(getterURLs, keyURL)
+	cmd := exec.Command(bin, "downloader", "", "", "", keyURL)
+	cmd.Dir, cmd.Env = dir, append(env, "HELM_SECRETS_KEY_LOCATION_PREFIX="+keys)
+	if out, _ := cmd.CombinedOutput(); bytes.Contains(out, []byte(pass)) || !bytes.Contains(out, []byte("is not allowed")) {
+		t.Errorf("key location message: %s", out)
+	}
+	cmd = exec.Command(bin, "template", "rel", "chart", "-f", "tampered.yaml")
+	cmd.Dir, cmd.Env = dir, env
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the tampered file was accepted: %s", out)
+	}
+
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{literal, pass, auditCanary} {
+		if bytes.Contains(data, []byte(c)) {
+			t.Errorf("the audit log holds %s:\n%s", c, data)
+		}
+	}
+	var files []string
+	tamperedFailed := false
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		var e audit.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("not one JSON event: %v: %s", err, line)
+		}
+		files = append(files, e.File)
+		if e.File == "tampered.yaml" && e.Command == "wrapper" && e.Op == "decrypt" && e.Error != "" {
+			tamperedFailed = true
+		}
+	}
+	for _, u := range getterURLs {
+		if !slices.Contains(files, urls.Redact(u)) {
+			t.Errorf("no getter event for %s: %q", urls.Redact(u), files)
+		}
+	}
+	if !slices.Contains(files, "secrets+literal://…") {
+		t.Errorf("the literal is not logged as secrets+literal://…: %q", files)
+	}
+	if !tamperedFailed {
+		t.Errorf("no failure event for the tampered file:\n%s", data)
+	}
+}

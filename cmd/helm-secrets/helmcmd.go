@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/redact"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -84,6 +84,17 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
 	var filters []*redact.Writer
+	// With --evaluate-templates, the post-renderer hands the values it
+	// evaluates to this set before helm prints them (serveEvaluated).
+	var set *redact.Set
+	if redacting && a.opts.evaluateTemplates {
+		set = redact.Compile(nil)
+		stop, err := a.serveEvaluated(set)
+		if err != nil {
+			return a.errorf("--evaluate-templates with redaction: %v", err)
+		}
+		defer stop()
+	}
 	// With the audit trail on, each source's keys are noted
 	// (wrapper.Decryption.Keys).
 	ctx, _ = a.keyRecord(ctx)
@@ -98,13 +109,19 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 			_ = a.record("decrypt", "wrapper", d.Source, audit.Local(d.Source), d.Keys, nil)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
-		if !redacting || len(p.plaintexts) == 0 {
+		if !redacting || (len(p.plaintexts) == 0 && set == nil) {
 			return nil, nil
 		}
-		set := redact.Compile(redactSecrets(p.plaintexts, os.ReadFile))
-		if sk := set.Skipped(); len(sk) > 0 {
-			// A warning, not an info message: printed even when quiet.
+		if set == nil {
+			set = redact.Compile(nil)
+		}
+		set.Add(redactSecrets(p.plaintexts, os.ReadFile))
+		if sk := set.Skipped(); len(sk) > 0 && !a.silent() {
+			// Names, never values. Not in Argo CD mode or with -q: then we
+			// add nothing to helm's output (the debug line still names them).
 			fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
+		} else if len(sk) > 0 {
+			a.debugf("not redacted (shorter than %d bytes or too common): %s", redact.MinLen, strings.Join(sk, ", "))
 		}
 		a.debugf("redacting helm's output")
 		stderr := redact.NewWriter(a.streams.Stderr, set)
@@ -125,6 +142,11 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		_ = f.Close() // flush what was held back; helm's exit code stays ours
 	}
 	if err != nil {
+		// A source that failed to decrypt (tampered, no key) gets its
+		// failure event: the attempt is on record, helm never ran.
+		for _, d := range wrapper.Failed(err) {
+			_ = a.record("decrypt", "wrapper", d.Source, audit.Local(d.Source), nil, d.Err)
+		}
 		return a.errorf("%v", err)
 	}
 	a.debugf("helm exited with status %d", code)
@@ -132,6 +154,14 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// silent reports whether our notices are left out: with -q (or
+// HELM_SECRETS_QUIET) and in Argo CD mode (ARGOCD_APP_NAME set, even with
+// HELM_SECRETS_QUIET=false), where helm's output must stay exactly its own.
+func (a *app) silent() bool {
+	_, argo := os.LookupEnv("ARGOCD_APP_NAME")
+	return a.opts.quiet || argo
 }
 
 // sameWriter reports whether a and b are the same comparable writer.
@@ -148,20 +178,22 @@ func sameWriter(a, b io.Writer) bool {
 // secrets:// too). A flag's next argument is taken as its value only for
 // the flags that take one (--set, --password, ...): `--hide-secret` is a
 // switch, and what follows it is shown (URL-redacted) as any argument.
+// URLs go through urls.Redact, the one credential redactor (literals of
+// secrets+literal:// included).
 func redactArgs(args []string) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		if arg == "--" {
 			for _, rest := range args[i:] {
-				out = append(out, redactURLs(rest))
+				out = append(out, urls.Redact(rest))
 			}
 			break
 		}
 		name, _, hasValue := strings.Cut(arg, "=")
 		switch {
 		case !sensitiveFlag(name):
-			out = append(out, redactURLs(arg))
+			out = append(out, urls.Redact(arg))
 		case hasValue:
 			out = append(out, name+"=<redacted>")
 		default:
@@ -173,15 +205,6 @@ func redactArgs(args []string) []string {
 		}
 	}
 	return out
-}
-
-// urlUserinfo is the scheme and user[:password]@ of a URL anywhere in a
-// string.
-var urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@`)
-
-// redactURLs replaces the userinfo of every URL in s with xxxxx.
-func redactURLs(s string) string {
-	return urlUserinfo.ReplaceAllString(s, "${1}xxxxx@")
 }
 
 func sensitiveFlag(name string) bool {

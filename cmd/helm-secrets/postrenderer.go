@@ -3,21 +3,27 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
 	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/redact"
 	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/valsproto"
 )
@@ -151,6 +157,13 @@ func (a *app) runPostRenderer(ctx context.Context, args []string) error {
 	out, err := a.backends.Vals.Manifests(ctx, manifests, decode)
 	if err != nil {
 		return a.postRendererFail("post-renderer: %v", err)
+	}
+	if sock := settings.Load().RedactSocket; sock != "" {
+		// The wrapper masks helm's output: it must know the evaluated
+		// values before helm gets them, or nothing goes to helm.
+		if err := registerEvaluated(sock, manifests, out); err != nil {
+			return a.postRendererFail("post-renderer: cannot hand the evaluated values to the redaction of helm's output: %v", err)
+		}
 	}
 	_, err = a.streams.Stdout.Write(out)
 	return err
@@ -401,4 +414,115 @@ func relayed(msg string) {
 	}
 	defer f.Close()
 	_, _ = fmt.Fprintf(f, "%s%s\n", prefix, strings.ReplaceAll(msg, "\n", "\n"+prefix))
+}
+
+// envRedactSocket names the socket on which a wrapper that masks helm's
+// output learns the values the post-renderer evaluated (--evaluate-templates
+// with redaction on): the post-renderer sends them, waits for the
+// wrapper's "ok", and only then hands the manifests to helm, so the
+// wrapper's filter knows them before helm prints them. A Unix socket in a
+// private 0700 directory: the values travel through the kernel, never a
+// file.
+const envRedactSocket = settings.EnvRedactSocket
+
+// maxEvaluated bounds what a post-renderer may send (the values of one
+// manifest set, which valsproto.MaxMessage bounds already).
+const maxEvaluated = 2 * valsproto.MaxMessage
+
+// serveEvaluated listens on envRedactSocket for the values a post-renderer
+// of this run evaluates and adds them to set. stop closes the listener and
+// removes the socket's directory.
+func (a *app) serveEvaluated(set *redact.Set) (stop func(), err error) {
+	dir, err := delivery.NewPrivateDir()
+	if err != nil {
+		return nil, err
+	}
+	p := filepath.Join(dir, "redact.sock")
+	l, err := net.Listen("unix", p)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := os.Setenv(envRedactSocket, p); err != nil {
+		l.Close()
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Minute))
+				var values []string
+				if err := json.NewDecoder(io.LimitReader(c, maxEvaluated)).Decode(&values); err != nil {
+					return // no "ok": the post-renderer fails, helm stops
+				}
+				secrets := make([]redact.Secret, 0, len(values))
+				for _, v := range values {
+					secrets = append(secrets, redact.Secret{Name: "(evaluated by the post-renderer)", Value: []byte(v)})
+				}
+				set.Add(secrets)
+				_, _ = c.Write([]byte("ok\n"))
+			}()
+		}
+	}()
+	return func() {
+		l.Close()
+		_ = os.RemoveAll(dir)
+		os.Unsetenv(envRedactSocket)
+	}, nil
+}
+
+// registerEvaluated sends the values the post-renderer evaluated (the
+// scalars of out that in does not hold, and the decoded form of those that
+// are base64) to the wrapper listening on sock, and waits for its "ok".
+func registerEvaluated(sock string, in, out []byte) error {
+	values := evaluatedValues(in, out)
+	if len(values) == 0 {
+		return nil
+	}
+	c, err := net.DialTimeout("unix", sock, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Minute))
+	if err := json.NewEncoder(c).Encode(values); err != nil {
+		return err
+	}
+	ack, err := io.ReadAll(io.LimitReader(c, 3))
+	if err != nil || string(ack) != "ok\n" {
+		return fmt.Errorf("the wrapper did not confirm (%v)", err)
+	}
+	return nil
+}
+
+// evaluatedValues are the scalar values of the manifests out that the
+// manifests in do not hold: what the post-renderer evaluated. A value that
+// is base64 (a Secret's data) counts decoded too.
+func evaluatedValues(in, out []byte) []string {
+	if bytes.Equal(in, out) {
+		return nil
+	}
+	had := map[string]bool{}
+	for _, l := range redact.Leaves("in", in) {
+		had[string(l.Value)] = true
+	}
+	var values []string
+	for _, l := range redact.Leaves("out", out) {
+		v := string(l.Value)
+		if had[v] {
+			continue
+		}
+		had[v] = true
+		values = append(values, v)
+		if d, err := base64.StdEncoding.DecodeString(v); err == nil && len(d) > 0 && utf8.Valid(d) {
+			values = append(values, string(d))
+		}
+	}
+	return values
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/helm-secrets/helm-secrets/internal/redact"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 )
@@ -145,5 +148,93 @@ func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
 	if strings.Join(names, ",") != "s.yaml:password=hunter2-pw,s.yaml:nested.token=tok-value,--set k=literal-value,"+
 		`--set-json j={"user":"json-user","pw":"json-pw-value"},--set-json j:user=json-user,--set-json j:pw=json-pw-value` {
 		t.Fatalf("secrets: %s", strings.Join(names, ","))
+	}
+}
+
+// TestRedactNoticeSilent: the notice naming values too short to mask is
+// printed normally, but never in Argo CD mode (ARGOCD_APP_NAME set, even
+// with HELM_SECRETS_QUIET=false) or with -q: then stderr is helm's own,
+// byte for byte (masked). Before, lint in Argo CD mode added the notice.
+func TestRedactNoticeSilent(t *testing.T) {
+	testenv.Isolate(t)
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+		_, stderr := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{
+			{Source: "s.yaml", Values: true, Content: []byte("pw: s3cret-Canary-9\nenabled: true\n")},
+		}})
+		if stderr == nil {
+			stderr = o.Stderr
+		}
+		fmt.Fprint(stderr, "==> Linting c\npw s3cret-Canary-9\n")
+		return 0, nil
+	})
+	const helmErr = "==> Linting c\npw [redacted]\n"
+	for _, tc := range []struct {
+		env    []string
+		args   []string
+		notice bool
+	}{
+		{nil, []string{"lint", "c"}, true},
+		{[]string{"ARGOCD_APP_NAME", "guestbook"}, []string{"lint", "c"}, false},
+		{[]string{"ARGOCD_APP_NAME", ""}, []string{"lint", "c"}, false},
+		{[]string{"ARGOCD_APP_NAME", "guestbook", "HELM_SECRETS_QUIET", "false"}, []string{"lint", "c"}, false},
+		{nil, []string{"-q", "lint", "c"}, false},
+		{[]string{"HELM_SECRETS_QUIET", "true"}, []string{"diff", "upgrade", "r", "c"}, false},
+	} {
+		t.Run(strings.Join(append(tc.env, tc.args...), " "), func(t *testing.T) {
+			for i := 0; i < len(tc.env); i += 2 {
+				t.Setenv(tc.env[i], tc.env[i+1])
+			}
+			_, errOut, code := runCLI(t, "", tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if tc.notice {
+				if !strings.Contains(errOut, "Not redacted (shorter than 4 bytes or too common): s.yaml:enabled\n") || !strings.HasSuffix(errOut, helmErr) {
+					t.Fatalf("stderr %q", errOut)
+				}
+			} else if errOut != helmErr {
+				t.Fatalf("stderr %q, want helm's own %q", errOut, helmErr)
+			}
+		})
+	}
+}
+
+// TestEvaluatedValues: what the post-renderer hands to the wrapper's
+// filter is the scalars it changed (and a base64 one decoded), not the
+// manifests' other values; a round trip through serveEvaluated adds them
+// to the set before the post-renderer goes on.
+func TestEvaluatedValues(t *testing.T) {
+	in := "kind: Secret\nstringData:\n  password: ref+vault://a#/b\n  user: admin\ndata:\n  k: cmVmK3ZhdWx0Oi8vYSMvYw==\n---\nkind: ConfigMap\ndata:\n  x: same\n"
+	out := "kind: Secret\nstringData:\n  password: evaluated-Pw-1\n  user: admin\ndata:\n  k: ZXZhbHVhdGVkLUI2NC0y\n---\nkind: ConfigMap\ndata:\n  x: same\n"
+	got := evaluatedValues([]byte(in), []byte(out))
+	want := []string{"evaluated-Pw-1", "ZXZhbHVhdGVkLUI2NC0y", "evaluated-B64-2"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("evaluated values %q, want %q", got, want)
+	}
+	if v := evaluatedValues([]byte(in), []byte(in)); v != nil {
+		t.Fatalf("unchanged manifests: %q", v)
+	}
+
+	testenv.Isolate(t)
+	a := &app{}
+	set := redact.Compile(nil)
+	stop, err := a.serveEvaluated(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := registerEvaluated(os.Getenv(envRedactSocket), []byte(in), []byte(out)); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	w := redact.NewWriter(&b, set)
+	fmt.Fprint(w, "password: evaluated-Pw-1\n")
+	w.Close()
+	if b.String() != "password: [redacted]\n" {
+		t.Fatalf("not masked after registering: %q", b.String())
+	}
+	// Nobody listening: the post-renderer must fail, not go on.
+	if err := registerEvaluated(filepath.Join(t.TempDir(), "none.sock"), []byte(in), []byte(out)); err == nil {
+		t.Fatal("registered with no wrapper listening")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -58,10 +59,13 @@ func debugEnabled() bool {
 	return settings.Load().Debug
 }
 
-// infof prints an informational message on stderr unless quiet.
+// infof prints an informational message on stderr unless quiet. Like
+// errorf and debugf, it passes the message through urls.Redact: no URL
+// credential or secrets+literal:// value reaches our messages, whatever a
+// caller formats into them.
 func (a *app) infof(format string, args ...any) {
 	if !a.opts.quiet {
-		fmt.Fprintf(a.streams.Stderr, prefix+format+"\n", args...)
+		fmt.Fprint(a.streams.Stderr, prefix+urls.Redact(fmt.Sprintf(format, args...))+"\n")
 	}
 }
 
@@ -70,7 +74,7 @@ func (a *app) infof(format string, args ...any) {
 // `return a.errorf(...)`. With HELM_SECRETS_DEBUG_PANICS set, the stack of
 // a recovered sops panic among args follows.
 func (a *app) errorf(format string, args ...any) error {
-	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+	for _, line := range strings.Split(urls.Redact(fmt.Sprintf(format, args...)), "\n") {
 		fmt.Fprintf(a.streams.Stderr, "%s%s\n", prefix, line)
 	}
 	if settings.Load().DebugPanics {
@@ -87,7 +91,7 @@ func (a *app) errorf(format string, args ...any) error {
 // values.
 func (a *app) debugf(format string, args ...any) {
 	if a.debug {
-		fmt.Fprintf(a.streams.Stderr, prefix+"[debug] "+format+"\n", args...)
+		fmt.Fprint(a.streams.Stderr, prefix+"[debug] "+urls.Redact(fmt.Sprintf(format, args...))+"\n")
 	}
 }
 

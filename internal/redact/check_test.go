@@ -12,15 +12,36 @@ import (
 func leaks(out string, secrets []string) string {
 	pieces := strings.Split(out, Mask)
 	var forms []string
+	word := map[string]bool{} // forms found only as whole tokens
 	for _, s := range secrets {
 		for _, b := range baseValues([]byte(s)) {
-			forms = append(forms, textForms(b)...)
+			for _, f := range textForms(b) {
+				forms = append(forms, f)
+				if !Distinctive(b) {
+					word[f] = true
+				}
+			}
 		}
 	}
-	for _, p := range pieces {
+	for _, s := range secrets {
+		for _, b := range baseValues([]byte(s)) {
+			if Distinctive(b) {
+				for _, f := range textForms(b) {
+					delete(word, f) // some value's distinctive form
+				}
+			}
+		}
+	}
+	for n, p := range pieces {
 		for _, f := range forms {
-			if len(f) >= MinLen && strings.Contains(p, f) {
+			if len(f) < MinLen {
+				continue
+			}
+			if !word[f] && strings.Contains(p, f) {
 				return "form " + f
+			}
+			if word[f] && tokenIn(p, f, n == 0, n == len(pieces)-1) {
+				return "token " + f
 			}
 		}
 		for _, run := range b64Runs(p) {
@@ -75,5 +96,32 @@ func assertMaskedOnly(t *testing.T, in, out string) {
 	t.Helper()
 	if !maskedOnly(in, out) {
 		t.Errorf("output changes more than masked ranges:\nin:  %q\nout: %q", in, out)
+	}
+}
+
+// tokenIn reports whether f stands as a whole token (isToken) somewhere in
+// piece, a part of the output between masks: its edges next to a mask
+// count as word bytes (the masked bytes are unknown), those at the start
+// (first) and end (last) of the output as the stream's ends.
+func tokenIn(piece, f string, first, last bool) bool {
+	at := func(i int) int {
+		if (i < 0 && first) || (i >= len(piece) && last) {
+			return -1
+		}
+		if i < 0 || i >= len(piece) {
+			return 'x'
+		}
+		return int(piece[i])
+	}
+	for i := 0; ; {
+		j := strings.Index(piece[i:], f)
+		if j < 0 {
+			return false
+		}
+		s, e := i+j, i+j+len(f)
+		if isToken(at(s-1), at(e), at(e+1)) {
+			return true
+		}
+		i = s + 1
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"text/template"
 	"unicode/utf8"
 )
 
 // textForms returns the forms in which a printer can write s inside a
-// longer text: as is and escaped for JSON, YAML, Go's %q, URLs and HTML,
+// longer text: as is and escaped for JSON, YAML, Go's %q, URLs, HTML and
+// JavaScript (a template's js function),
 // and the JSON and YAML forms escaped a second time.
 // Quotes around a quoted form are dropped: the value may be part of a
 // longer quoted string.
@@ -30,6 +32,10 @@ func textForms(s string) []string {
 		url.QueryEscape(s),
 		url.PathEscape(s),
 		html.EscapeString(s),
+		// Go templates' js function (JSEscapeString): \', \" and \\,
+		// \u003C, \u003E, \u0026 and \u003D for <, >, & and =, \u00XX
+		// for control characters.
+		template.JSEscapeString(s),
 	}
 	// A template may escape twice (toJson | quote, toYaml | quote):
 	// every escaped form escaped once more.

@@ -3,10 +3,13 @@ package redact
 import "encoding/binary"
 
 // pattern is one byte string to mask. b64 patterns are base64 cores: the
-// whole base64 run around a match is masked.
+// whole base64 run around a match is masked. word patterns (the forms of
+// a value that ordinary text may hold too) match only as a whole token
+// (wordAt).
 type pattern struct {
-	b   []byte
-	b64 bool
+	b    []byte
+	b64  bool
+	word bool
 }
 
 const filterBits = 20 // a 128 KiB bitmap over the hashed 4-byte prefixes

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -54,41 +56,61 @@ type Secret struct {
 	Value []byte
 }
 
-// Set is a compiled set of secrets, ready for Writers.
+// Set is a compiled set of secrets, ready for Writers. Add extends it
+// while Writers use it.
 type Set struct {
-	m       *matcher
-	skipped []string
+	m atomic.Pointer[matcher]
+
+	mu         sync.Mutex // guards what follows (Add)
+	seen       map[string]int
+	pats       []pattern
+	skipped    []string
+	skippedSet map[string]bool
 }
 
 // Compile builds the patterns for every form of every secret. Values that
 // are too short or too common are not masked; their names are returned by
 // Skipped.
 func Compile(secrets []Secret) *Set {
-	seen := map[string]bool{}
-	var pats []pattern
-	add := func(p string, b64 bool) {
+	s := &Set{seen: map[string]int{}, skippedSet: map[string]bool{}}
+	s.Add(secrets)
+	return s
+}
+
+// Add adds secrets to the set: the Writers using it mask them from their
+// next Write on (a value learnt while a command runs, such as one the
+// post-renderer evaluated). Safe for use while Writers write.
+func (s *Set) Add(secrets []Secret) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	add := func(p string, b64, word bool) {
 		whole := []byte(p) // chunks share it
 		for _, off := range chunkOffsets(len(p)) {
 			c := p[off:min(off+ChunkLen, len(p))]
-			if len(c) < MinLen || seen[c] {
+			if len(c) < MinLen {
 				continue
 			}
-			seen[c] = true
-			pats = append(pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64})
+			if i, ok := s.seen[c]; ok {
+				// A string that is some value's distinctive form is
+				// masked everywhere, even if it is another's word.
+				s.pats[i].word = s.pats[i].word && word
+				continue
+			}
+			s.seen[c] = len(s.pats)
+			s.pats = append(s.pats, pattern{b: whole[off : off+len(c) : off+len(c)], b64: b64, word: word})
 		}
 	}
-	skippedSet := map[string]bool{}
-	var skipped []string
-	for _, s := range secrets {
-		bases := baseValues(s.Value)
+	for _, sec := range secrets {
+		bases := baseValues(sec.Value)
 		if len(bases) == 0 {
-			if !skippedSet[s.Name] {
-				skippedSet[s.Name] = true
-				skipped = append(skipped, s.Name)
+			if !s.skippedSet[sec.Name] {
+				s.skippedSet[sec.Name] = true
+				s.skipped = append(s.skipped, sec.Name)
 			}
 			continue
 		}
 		for _, b := range bases {
+			word := !Distinctive(b)
 			forms := textForms(b)
 			if len(b) > BigValue {
 				// A large value (a --set-file blob): as is and JSON-escaped
@@ -96,29 +118,36 @@ func Compile(secrets []Secret) *Set {
 				forms = []string{b, jsonEscape(b, true)}
 			}
 			for _, f := range forms {
-				add(f, false)
+				add(f, false, word)
 				for _, c := range chunks(f) {
 					for _, core := range base64Cores([]byte(c)) {
-						add(core, true)
+						add(core, true, false)
 					}
 				}
 			}
 			for _, piece := range foldPieces(b) {
-				add(piece, false)
-				add(yamlDoubleQuoted(piece), false)
+				w := !Distinctive(piece)
+				add(piece, false, w)
+				add(yamlDoubleQuoted(piece), false, w)
 			}
 		}
 	}
-	sort.Strings(skipped)
-	return &Set{m: newMatcher(pats), skipped: skipped}
+	sort.Strings(s.skipped)
+	// The matcher is immutable: Writers load the new one on their next
+	// Write. The patterns are copied, so later Adds do not race with it.
+	s.m.Store(newMatcher(append([]pattern(nil), s.pats...)))
 }
 
 // Skipped names the secrets that are not masked because they are shorter
 // than MinLen or too common (see MinLen), sorted.
-func (s *Set) Skipped() []string { return s.skipped }
+func (s *Set) Skipped() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.skipped...)
+}
 
 // Empty reports whether the set masks nothing.
-func (s *Set) Empty() bool { return s == nil || len(s.m.pats) == 0 }
+func (s *Set) Empty() bool { return s == nil || len(s.m.Load().pats) == 0 }
 
 // baseValues are the strings to find for a value: the value, the value
 // without surrounding white space, and each line of a multi-line value
@@ -142,6 +171,39 @@ func baseValues(v []byte) []string {
 		}
 	}
 	return out
+}
+
+// Distinctive reports whether a value cannot be mistaken for ordinary
+// text, so that it is masked wherever it appears, also inside longer
+// strings: at least 32 bytes, or at least 8 bytes mixing three of lower
+// case, upper case, digits and other characters, or at least 16 bytes
+// mixing two. Other values (words, names, short phrases: "value",
+// "postgres", "my-password") are masked only where they stand as a whole
+// token (see the Writer), so that a file name, key or message that merely
+// contains them ("values.yaml") is printed unchanged. Their base64 forms
+// are masked wherever they appear either way.
+func Distinctive(v string) bool {
+	if len(v) >= 32 {
+		return true
+	}
+	if len(v) < 8 {
+		return false
+	}
+	var lower, upper, digit, other int
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case 'a' <= c && c <= 'z':
+			lower = 1
+		case 'A' <= c && c <= 'Z':
+			upper = 1
+		case '0' <= c && c <= '9':
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	n := lower + upper + digit + other
+	return n >= 3 || (n >= 2 && len(v) >= 16)
 }
 
 func maskable(t string) bool {

@@ -35,6 +35,7 @@ type interval struct{ s, e int }
 // safe for concurrent use.
 type Writer struct {
 	w    io.Writer
+	set  *Set
 	m    *matcher
 	buf  []byte // bytes not yet written; buf[0] is at stream offset base
 	base int
@@ -57,14 +58,19 @@ type Writer struct {
 // NewWriter returns a Writer that masks set's secrets in what it writes
 // to w. With an empty set it still copies everything through.
 func NewWriter(w io.Writer, set *Set) *Writer {
-	var m *matcher
-	if set != nil {
-		m = set.m
+	w2 := &Writer{w: w, set: set, maskEnd: -1}
+	w2.load()
+	return w2
+}
+
+// load takes the set's current matcher (Set.Add may have replaced it).
+func (w *Writer) load() {
+	if w.set != nil {
+		w.m = w.set.m.Load()
 	}
-	if m == nil {
-		m = newMatcher(nil)
+	if w.m == nil {
+		w.m = newMatcher(nil)
 	}
-	return &Writer{w: w, m: m, maskEnd: -1}
 }
 
 // Write masks and writes p. Bytes that could start a secret are held back
@@ -78,6 +84,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, io.ErrClosedPipe
 	}
 	w.buf = append(w.buf, p...)
+	w.load()
 	w.scan(false)
 	w.emit(false)
 	if w.err != nil {
@@ -95,6 +102,7 @@ func (w *Writer) Close() error {
 	if w.err != nil {
 		return w.err
 	}
+	w.load()
 	w.scan(true)
 	w.emit(true)
 	w.buf = nil
@@ -105,7 +113,9 @@ func (w *Writer) Close() error {
 // complete in buf (every position when final).
 func (w *Writer) scan(final bool) {
 	end := w.base + len(w.buf)
-	limit := end - w.m.maxLen
+	// Two bytes past the longest pattern decide whether a word
+	// pattern ends a token (wordAt).
+	limit := end - w.m.maxLen - 2
 	if final {
 		limit = end
 	}
@@ -146,6 +156,9 @@ func (w *Writer) extend() {
 // matched records a match of p at pos.
 func (w *Writer) matched(pos int, p *pattern) {
 	s, e := pos, pos+len(p.b)
+	if p.word && !w.wordAt(s, e) {
+		return
+	}
 	var ext uint8
 	if p.b64 {
 		// Mask the whole base64 run: back to its start (as far as it is
@@ -274,8 +287,72 @@ func (w *Writer) emit(final bool) {
 	}
 	// Drop what is written and scanned (a mask may have been written
 	// ahead of the scan position).
-	if keep := min(w.out, w.pos); keep-w.base > 4096 && keep-w.base > len(w.buf)/2 {
+	// One byte before the scan position stays: it decides whether a
+	// word pattern starts a token.
+	if keep := min(w.out, w.pos) - 1; keep-w.base > 4096 && keep-w.base > len(w.buf)/2 {
 		w.buf = w.buf[:copy(w.buf, w.buf[keep-w.base:])]
 		w.base = keep
 	}
+}
+
+// wordAt reports whether [s, e) stands as a whole token (isToken).
+func (w *Writer) wordAt(s, e int) bool {
+	end := w.base + len(w.buf)
+	at := func(i int) int { // the byte at stream offset i, -1 when not held
+		if i < w.base || i >= end {
+			return -1
+		}
+		return int(w.buf[i-w.base])
+	}
+	return isToken(at(s-1), at(e), at(e+1))
+}
+
+// isToken reports whether a match between the bytes prev and after
+// (-1: the start or end of the stream), after followed by next, stands as
+// a whole token: the bytes around it are boundaries, not part of a longer
+// word. Boundaries are the start and end of the stream, white space,
+// quotes, and punctuation that separates fields (= : , ; @ & ? # | ! \\
+// and brackets); letters, digits, non-ASCII bytes and . - _ / + ~ $ % *
+// are part of a word, except that a '.' ending a sentence (followed by a
+// boundary) is a boundary. A token followed by ": " or by a quote and ':'
+// is a YAML or JSON mapping key, which is never a secret (sops does not
+// encrypt keys), and one followed by "://" a URL scheme: neither is a
+// match.
+func isToken(prev, after, next int) bool {
+	if prev >= 0 && wordByte(byte(prev)) {
+		return false
+	}
+	if after < 0 {
+		return true
+	}
+	c := byte(after)
+	switch {
+	case c == '.':
+		return next < 0 || !wordByte(byte(next))
+	case wordByte(c):
+		return false
+	case c == ':':
+		// "value: x" is a key, "value://" a URL scheme.
+		return next >= 0 && !isSpace(byte(next)) && next != '/'
+	case c == '"' || c == '\'':
+		return next != ':' // "value": x is a key
+	}
+	return true
+}
+
+// wordByte reports whether c is part of a word (see wordAt).
+func wordByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c >= 0x80:
+		return true
+	}
+	switch c {
+	case '.', '-', '_', '/', '+', '~', '$', '%', '*':
+		return true
+	}
+	return false
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

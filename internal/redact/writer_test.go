@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"text/template"
 )
 
 // filter runs in through a Writer for secrets, writing it in pieces of
@@ -171,8 +172,14 @@ func TestLongSecretInChunks(t *testing.T) {
 // TestCheckersCatchLeaks makes sure the helpers used by the tests and the
 // fuzz target do fail when output is not filtered.
 func TestCheckersCatchLeaks(t *testing.T) {
-	s := "canary-value"
+	s := "canary-Value-7"
 	b64 := base64.StdEncoding.EncodeToString([]byte("xx" + s + "yy"))
+	if leaks("a: value\n", []string{"value"}) == "" || leaks("value", []string{"value"}) == "" {
+		t.Fatal("word leak not detected")
+	}
+	if leak := leaks("values.yaml from-values-yaml", []string{"value"}); leak != "" {
+		t.Fatalf("a word inside a longer one is taken for a leak: %s", leak)
+	}
 	if leaks("a "+b64+" b", []string{s}) == "" {
 		t.Fatal("base64 leak not detected")
 	}
@@ -197,7 +204,7 @@ func TestBigValueBoundedPatterns(t *testing.T) {
 	}
 	set := Compile([]Secret{{Name: "--set-file blob", Value: blob}})
 	total := 0
-	for _, p := range set.m.pats {
+	for _, p := range set.m.Load().pats {
 		total += len(p.b)
 	}
 	if total > 16*len(blob) {
@@ -222,5 +229,117 @@ func TestFoldedYAML(t *testing.T) {
 	got := filter(t, secret(s), in, 3)
 	if got != "v:\n  long: [redacted]\n    [redacted]\n  other: x\n" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestWordSecretsLeaveTextAlone: with the shell plugin's example secret
+// (value) and other word-like ones, text that merely contains them (file
+// names, keys, messages, the lines the shell plugin's suite compares) is
+// printed byte for byte, and every place where the secret stands as a
+// value is masked. Before, values.yaml became [redacted]s.yaml.
+func TestWordSecretsLeaveTextAlone(t *testing.T) {
+	secrets := []Secret{{Name: "secrets.yaml:podAnnotations.secret", Value: []byte("value")},
+		{Name: "secrets.yaml:db", Value: []byte("postgres")}}
+	unchanged := []string{
+		"apiVersion: v1\nkind: ConfigMap\ndata:\n  values.yaml: |\n    a: 1\n",
+		"+  from-values-yaml: x\n",
+		"Error: open values.yaml: file does not exist\n",
+		"[helm-secrets] Decrypt: tests/assets/values/sops/secrets.yaml\n",
+		"image: postgresql:16\nname: postgres-exporter\nurl: jdbc:postgres.internal/db\n",
+		"value: 1\n\"value\": 2\n",         // keys are never secret
+		"{{ .Values.value }} valueFrom: x", // names
+		"VALUE value_x xvalue value-x",     // case and word bytes
+	}
+	for _, in := range unchanged {
+		for _, step := range []int{0, 1, 2, 5} {
+			if got := filter(t, secrets, in, step); got != in {
+				t.Errorf("step %d: changed:\nin:  %q\nout: %q", step, in, got)
+			}
+		}
+	}
+	masked := map[string]string{
+		"podAnnotations:\n  secret: value\n":                       "podAnnotations:\n  secret: [redacted]\n",
+		`{"secret":"value","db":"postgres"}`:                       `{"secret":"[redacted]","db":"[redacted]"}`,
+		"secret: 'value'\n":                                        "secret: '[redacted]'\n",
+		"--set secret=value --set db=postgres":                     "--set secret=[redacted] --set db=[redacted]",
+		"value":                                                    "[redacted]",
+		"The password is value.\n":                                 "The password is [redacted].\n",
+		"postgres://app:postgres@db/x":                             "postgres://app:[redacted]@db/x",
+		"-  secret: value\n+  secret: value2\n":                    "-  secret: [redacted]\n+  secret: value2\n",
+		"k: " + base64.StdEncoding.EncodeToString([]byte("value")): "k: [redacted]",
+		`x = "\"value\""`:                                          `x = "\"[redacted]\""`,
+	}
+	for in, want := range masked {
+		for _, step := range []int{0, 1, 3} {
+			if got := filter(t, secrets, in, step); got != want {
+				t.Errorf("step %d:\nin:   %q\ngot:  %q\nwant: %q", step, in, got, want)
+			}
+		}
+	}
+}
+
+// TestDistinctiveSecretsMaskedInside: a value that cannot be ordinary
+// text is masked inside longer strings too.
+func TestDistinctiveSecretsMaskedInside(t *testing.T) {
+	for _, v := range []string{"S3cr3t-pw", "deadbeefcafebabe0042", "a-very-long-passphrase-of-many-words"} {
+		if !Distinctive(v) {
+			t.Errorf("%q is not distinctive", v)
+		}
+		in := "file-" + v + "s.yaml"
+		if got := filter(t, secret(v), in, 0); got != "file-[redacted]s.yaml" {
+			t.Errorf("%q: %q", v, got)
+		}
+	}
+	for _, v := range []string{"value", "postgres", "hunter2", "my-password", "Passw0rd"[:7]} {
+		if Distinctive(v) {
+			t.Errorf("%q is distinctive", v)
+		}
+	}
+}
+
+// TestJSEscapedForm: Go templates' js function escapes ' " \ < > & = as
+// \' \" \\ \u003C \u003E \u0026 \u003D; before, such a value was printed.
+func TestJSEscapedForm(t *testing.T) {
+	const s = `a=b<c>&'d"e\f-Secret9`
+	var b strings.Builder
+	if err := template.Must(template.New("").Parse(`var p = '{{ js . }}';`)).Execute(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	in := b.String()
+	if !strings.Contains(in, `\u003D`) || !strings.Contains(in, `\'`) {
+		t.Fatalf("not the js form: %s", in)
+	}
+	got := filter(t, secret(s), in, 1)
+	if got != "var p = '[redacted]';" {
+		t.Errorf("%q -> %q", in, got)
+	}
+}
+
+// TestSetAddWhileWriting: a secret added to the set while a Writer is in
+// use is masked from the next Write on, also when Add runs concurrently
+// with writes (run with -race).
+func TestSetAddWhileWriting(t *testing.T) {
+	set := Compile(nil)
+	var out bytes.Buffer
+	w := NewWriter(&out, set)
+	if _, err := w.Write([]byte("before: evaluated-Secret-1\n")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan bool)
+	go func() {
+		set.Add([]Secret{{Name: "post-renderer", Value: []byte("evaluated-Secret-1")}})
+		close(done)
+	}()
+	<-done
+	if _, err := w.Write([]byte("after: evaluated-Secret-1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The first line was decided before the value was known (all but the
+	// bytes held back for matching).
+	if got := out.String(); !strings.HasSuffix(got, "after: [redacted]\n") || strings.Count(got, "evaluated-Secret-1") > 1 {
+		t.Fatalf("%q", got)
 	}
 }

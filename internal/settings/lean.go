@@ -53,6 +53,7 @@ var Vars = []Var{
 	{EnvValsEnvsubstAllow, anyValue, anyValue},
 	// Set by the wrapper for the Helm 4 post-renderer:
 	{EnvPostRendererLog, anyValue, anyValue},
+	{EnvRedactSocket, anyValue, anyValue},
 	// Messages (applied by the lean wrapper itself) and the helm binary
 	// (run by the lean wrapper itself):
 	{EnvQuiet, anyValue, anyValue},

@@ -58,6 +58,7 @@ const (
 	EnvValsBinary                     = "HELM_SECRETS_VALS_BINARY"
 	EnvValsEnvsubstAllow              = "HELM_SECRETS_VALS_ENVSUBST_ALLOW"
 	EnvPostRendererLog                = "HELM_SECRETS_POST_RENDERER_LOG"
+	EnvRedactSocket                   = "HELM_SECRETS_REDACT_SOCKET"
 	EnvScriptDir                      = "HELM_SECRETS_SCRIPT_DIR"
 	EnvSopsPath                       = "HELM_SECRETS_SOPS_PATH"
 )
@@ -135,6 +136,10 @@ type Settings struct {
 	// SopsPath is the shell plugin's sops binary; sops runs in process
 	// here, so it is only reported as ignored (Notices).
 	SopsPath string
+	// RedactSocket is where the post-renderer sends the values it
+	// evaluated to the wrapper that masks helm's output (set by the
+	// wrapper for its helm).
+	RedactSocket string
 	// ArgoCD is set inside Argo CD (ARGOCD_APP_NAME).
 	ArgoCD bool
 }
@@ -199,6 +204,7 @@ func FromLookup(lookup func(string) (string, bool)) Settings {
 		ValsEnvsubstAllow:              commalist.Split(get(EnvValsEnvsubstAllow)),
 		PostRendererLog:                get(EnvPostRendererLog),
 		SopsPath:                       get(EnvSopsPath),
+		RedactSocket:                   get(EnvRedactSocket),
 	}
 	_, s.ArgoCD = lookup("ARGOCD_APP_NAME")
 	quiet := get(EnvQuiet)

@@ -33,38 +33,78 @@ func IsHTTP(s string) bool {
 	return false
 }
 
-// Redact returns s for messages: a URL loses the password of its userinfo
+// LiteralScheme is the getter scheme whose "URL" is the secret itself
+// (secrets+literal://VALUE): Redact never shows what follows it.
+const LiteralScheme = "secrets+literal"
+
+// LiteralMask replaces what follows secrets+literal:// (a placeholder,
+// no hash: a hash of a short value is as good as the value).
+const LiteralMask = "…"
+
+// Redact returns s for messages, debug output and the audit log: the one
+// redactor of URL credentials. Every URL in s, at its start or anywhere
+// inside it (an argument like --repo=https://…, a URL nested in a getter
+// URL such as secrets://https://… or secrets+gpg-import://KEY?https://…,
+// a message quoting one), loses the password of its userinfo
 // (user:xxxxx@host), or its user name when that is all there is (often a
-// token: xxxxx@host); anything else is returned unchanged.
+// token: xxxxx@host). A secrets+literal:// URL loses everything after its
+// scheme, to the end of s (secrets+literal://…): the literal is the
+// secret. Text without "://" is returned unchanged.
+//
+// The authority of a URL ends at the first '/', '?', '#' or white space;
+// its userinfo is everything before the last '@' in it, so a password
+// holding an unescaped '@' or ':' is masked whole.
 func Redact(s string) string {
-	if !HasScheme(s) {
+	if !strings.Contains(s, "://") {
 		return s
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		// An unparsable URL may still hold credentials: mask everything
-		// before the last '@' of its authority.
-		scheme, rest, _ := strings.Cut(s, "://")
-		auth, tail, hasPath := strings.Cut(rest, "/")
-		i := strings.LastIndex(auth, "@")
-		if i < 0 {
-			return s
+	var b strings.Builder
+	done := 0 // s[:done] is written
+	for {
+		j := strings.Index(s[done:], "://")
+		if j < 0 {
+			break
 		}
-		out := scheme + "://xxxxx" + auth[i:]
-		if hasPath {
-			out += "/" + tail
+		j += done
+		k := j // the scheme is s[k:j]
+		for k > done && isSchemeByte(s[k-1]) {
+			k--
 		}
-		return out
+		auth := j + len("://")
+		b.WriteString(s[done:auth])
+		done = auth
+		if strings.EqualFold(s[k:j], LiteralScheme) {
+			if done < len(s) {
+				b.WriteString(LiteralMask)
+			}
+			return b.String()
+		}
+		end := auth
+		for end < len(s) && !strings.ContainsRune("/?#", rune(s[end])) && !isSpace(s[end]) {
+			end++
+		}
+		at := strings.LastIndexByte(s[auth:end], '@')
+		if at < 0 {
+			continue
+		}
+		userinfo := s[auth : auth+at]
+		if user, _, hasPassword := strings.Cut(userinfo, ":"); hasPassword {
+			b.WriteString(user + ":xxxxx")
+		} else {
+			b.WriteString("xxxxx")
+		}
+		done = auth + at // the '@' and the host follow
 	}
-	if u.User == nil {
-		return s
-	}
-	if _, hasPassword := u.User.Password(); !hasPassword {
-		// A user name alone is often a token (https://TOKEN@host/...).
-		u.User = url.User("xxxxx")
-		return u.String()
-	}
-	return u.Redacted()
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+func isSchemeByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '.' || c == '-'
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // Base is the last element of a URL's path ("secrets.yaml" for

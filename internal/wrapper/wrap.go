@@ -74,6 +74,50 @@ type Decryption struct {
 	Keys []string
 }
 
+// DecryptError is the failure to decrypt one source (a tampered,
+// undecryptable or unverifiable file or URL), for the audit trail's
+// failure events: Prepare's error holds one per such source (Failed).
+type DecryptError struct {
+	// Source names the source as Decryption.Source does (a URL redacted).
+	Source string
+	Err    error
+}
+
+// Error is the message Prepare has always given: the source and the cause.
+func (e *DecryptError) Error() string {
+	return fmt.Sprintf("Error while decrypting file: %s: %v", e.Source, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DecryptError) Unwrap() error { return e.Err }
+
+// Failed lists the sources whose decryption failed in err (an error of
+// Prepare), in order.
+func Failed(err error) []*DecryptError {
+	var out []*DecryptError
+	var walk func(error)
+	walk = func(err error) {
+		if d, ok := err.(*DecryptError); ok {
+			out = append(out, d)
+			return
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			if e := u.Unwrap(); e != nil {
+				walk(e)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
+
 // Plaintext is one decrypted source, so that its values can be masked in
 // what helm prints (internal/redact).
 type Plaintext struct {
@@ -258,7 +302,7 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 		case j.err != nil && errors.Is(j.err, fetch.ErrFetch):
 			errs = append(errs, fmt.Errorf("Error while download url %w", j.err))
 		case j.err != nil:
-			errs = append(errs, fmt.Errorf("Error while decrypting file: %s: %w", shown, j.err))
+			errs = append(errs, &DecryptError{Source: shown, Err: j.err})
 		default:
 			content := j.data
 			if j.enc {
@@ -276,7 +320,7 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 	for _, j := range jobs {
 		switch {
 		case j.res.Err != nil:
-			errs = append(errs, fmt.Errorf("Error while decrypting file: %s: %w", j.it.Path, unwrapOnce(j.res.Err)))
+			errs = append(errs, &DecryptError{Source: j.it.Path, Err: unwrapOnce(j.res.Err)})
 		case j.res.Encrypted:
 			p.pipes = append(p.pipes, pipeJob{name: j.it.Path, content: j.res.Plaintext, target: &j.it.Replacement})
 			p.decrypted = append(p.decrypted, j.it.Path)
