@@ -88,29 +88,40 @@ func Compile(secrets []Secret) *Set {
 			}
 			continue
 		}
-		for _, b := range bases {
-			forms := textForms(b)
-			if len(b) > BigValue {
-				// A large value (a --set-file blob): as is and JSON-escaped
-				// only, so the patterns stay a few times its size.
-				forms = []string{b, jsonEscape(b, true)}
-			}
-			for _, f := range forms {
-				add(f, false)
-				for _, c := range chunks(f) {
-					for _, core := range base64Cores([]byte(c)) {
-						add(core, true)
-					}
-				}
-			}
-			for _, piece := range foldPieces(b) {
-				add(piece, false)
-				add(yamlDoubleQuoted(piece), false)
-			}
-		}
+		eachForm(bases, func(p string, form Form) { add(p, form == FormBase64) })
 	}
 	sort.Strings(skipped)
 	return &Set{m: newMatcher(pats), skipped: skipped}
+}
+
+// eachForm calls fn with every form of the base values of one secret
+// (baseValues), in the order Compile adds them: each text form, the
+// base64 cores of its chunks, and the fold pieces.
+func eachForm(bases []string, fn func(p string, form Form)) {
+	for _, b := range bases {
+		forms := textForms(b)
+		if len(b) > BigValue {
+			// A large value (a --set-file blob): as is and JSON-escaped
+			// only, so the patterns stay a few times its size.
+			forms = []string{b, jsonEscape(b, true)}
+		}
+		for i, f := range forms {
+			form := FormEscaped
+			if i == 0 {
+				form = FormPlain
+			}
+			fn(f, form)
+			for _, c := range chunks(f) {
+				for _, core := range base64Cores([]byte(c)) {
+					fn(core, FormBase64)
+				}
+			}
+		}
+		for _, piece := range foldPieces(b) {
+			fn(piece, FormFolded)
+			fn(yamlDoubleQuoted(piece), FormFolded)
+		}
+	}
 }
 
 // Skipped names the secrets that are not masked because they are shorter
