@@ -83,6 +83,20 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	if !a.opts.redactSet {
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
+	var check *placementCheck
+	if mode := a.opts.checkPlacement; mode != "" {
+		if command != "template" {
+			a.debugf("--check-placement checks the output of template only; not of %s", command)
+		} else {
+			// The exception file is read before helm starts: a broken
+			// one stops the run.
+			policy, err := loadPlacementPolicy("")
+			if err != nil {
+				return a.errorf("%v", err)
+			}
+			check = &placementCheck{mode: mode, policy: policy}
+		}
+	}
 	var filters []*redact.Writer
 	// With the audit trail on, each source's keys are noted
 	// (wrapper.Decryption.Keys).
@@ -98,28 +112,24 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 			_ = a.record("decrypt", "wrapper", d.Source, audit.Local(d.Source), d.Keys, nil)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
-		if !redacting || len(p.plaintexts) == 0 {
-			return nil, nil
+		if check != nil {
+			check.secrets = redactSecrets(p.plaintexts, os.ReadFile)
 		}
-		set := redact.Compile(redactSecrets(p.plaintexts, os.ReadFile))
-		if sk := set.Skipped(); len(sk) > 0 {
-			// A warning, not an info message: printed even when quiet.
-			fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
+		stdout, stderr := a.redactStreams(redacting, p.plaintexts, &filters)
+		if check == nil || len(check.secrets) == 0 {
+			return stdout, stderr
 		}
-		a.debugf("redacting helm's output")
-		stderr := redact.NewWriter(a.streams.Stderr, set)
-		filters = append(filters, stderr)
-		if a.opts.redactStderrOnly {
-			return nil, stderr
+		// helm's stdout as it is, before redaction, to the check.
+		if stdout == nil {
+			stdout = a.streams.Stdout
 		}
-		if sameWriter(a.streams.Stdout, a.streams.Stderr) {
-			// One writer, one filter: exec then copies both streams
-			// through one pipe, never concurrently.
-			return stderr, stderr
+		tee := check.tee(stdout)
+		if (stderr != nil && sameWriter(stdout, stderr)) || (stderr == nil && sameWriter(a.streams.Stdout, a.streams.Stderr)) {
+			// One writer: both streams through the one tee, never
+			// concurrently (helm's messages are checked too).
+			return tee, tee
 		}
-		stdout := redact.NewWriter(a.streams.Stdout, set)
-		filters = append(filters, stdout)
-		return stdout, stderr
+		return tee, stderr
 	})
 	for _, f := range filters {
 		_ = f.Close() // flush what was held back; helm's exit code stays ours
@@ -131,7 +141,37 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	if code != 0 {
 		return &exitError{code: code}
 	}
+	if check != nil {
+		return a.finishPlacement(check)
+	}
 	return nil
+}
+
+// redactStreams returns the streams helm writes to when redacting (nil,
+// nil: the options' own), adding its filters to filters.
+func (a *app) redactStreams(redacting bool, plaintexts []wrapper.Plaintext, filters *[]*redact.Writer) (io.Writer, io.Writer) {
+	if !redacting || len(plaintexts) == 0 {
+		return nil, nil
+	}
+	set := redact.Compile(redactSecrets(plaintexts, os.ReadFile))
+	if sk := set.Skipped(); len(sk) > 0 {
+		// A warning, not an info message: printed even when quiet.
+		fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
+	}
+	a.debugf("redacting helm's output")
+	stderr := redact.NewWriter(a.streams.Stderr, set)
+	*filters = append(*filters, stderr)
+	if a.opts.redactStderrOnly {
+		return nil, stderr
+	}
+	if sameWriter(a.streams.Stdout, a.streams.Stderr) {
+		// One writer, one filter: exec then copies both streams
+		// through one pipe, never concurrently.
+		return stderr, stderr
+	}
+	stdout := redact.NewWriter(a.streams.Stdout, set)
+	*filters = append(*filters, stdout)
+	return stdout, stderr
 }
 
 // sameWriter reports whether a and b are the same comparable writer.

@@ -53,6 +53,7 @@ var Getter = map[string]func(v string) bool{
 	"HELM_SECRETS_DEC_PREFIX":                        anyValue,
 	"HELM_SECRETS_DEC_SUFFIX":                        anyValue,
 	"HELM_SECRETS_REDACT":                            anyValue,
+	"HELM_SECRETS_CHECK_PLACEMENT":                   anyValue,
 	// Set by us for custom backend scripts (the wrapper's), never read:
 	"HELM_SECRETS_SCRIPT_DIR": anyValue,
 }
@@ -91,6 +92,8 @@ var Wrapper = func() map[string]func(string) bool {
 	m["HELM_SECRETS_EVALUATE_TEMPLATES"] = off
 	m["HELM_SECRETS_REDACT"] = func(v string) bool { return v == "" || v == "false" }
 	m["HELM_SECRETS_AUDIT_LOG"] = unset
+	// The full wrapper's placement check of helm's output.
+	m["HELM_SECRETS_CHECK_PLACEMENT"] = func(v string) bool { return v == "" || v == "false" || v == "off" }
 	return m
 }()
 
