@@ -316,3 +316,23 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestCheck: the library entry takes decrypted documents or value maps
+// and names findings by source and key path.
+func TestCheck(t *testing.T) {
+	m := []byte("kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {a: Canary-Doc-1111, b: Canary-Map-2222}\n")
+	r, err := Check(m, []Source{
+		{Name: "doc.yaml", Document: []byte("x:\n  y: Canary-Doc-1111\n")},
+		{Name: "map", Values: map[string]interface{}{"k": []interface{}{"Canary-Map-2222"}}},
+	}, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Field+" "+f.Source)
+	}
+	if want := "data.a doc.yaml:x.y,data.b map:k[0]"; strings.Join(got, ",") != want {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+}
