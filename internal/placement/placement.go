@@ -265,7 +265,10 @@ func (s *scan) clean(v string) string {
 }
 
 func (s *scan) document(n int, d chunk) {
-	hasSecret := s.finder.Contains(d.text)
+	// One pass over the text: the secrets in it and where each occurs
+	// first (for those found in no field).
+	inText := s.occurrences(d.text)
+	hasSecret := len(inText) > 0
 	hasRef := bytes.Contains(d.text, []byte("secretKeyRef")) || bytes.Contains(d.text, []byte("secretRef"))
 	if !hasSecret && !hasRef {
 		return
@@ -291,7 +294,7 @@ func (s *scan) document(n int, d chunk) {
 	}
 	if err != nil {
 		if hasSecret {
-			s.raw(d.text, d.line, res, RuleUnparsed, "(not YAML)", nil)
+			s.unparsed(inText, d, res, "(not YAML)", nil)
 		}
 		return
 	}
@@ -324,7 +327,46 @@ func (s *scan) document(n int, d chunk) {
 	if hasSecret {
 		// A secret in the text but in no field: in a comment (or in
 		// the "# Source:" line).
-		s.raw(d.text, d.line, res, RuleUnparsed, "(outside any field: a comment)", found)
+		s.unparsed(inText, d, res, "(outside any field: a comment)", found)
+	}
+}
+
+// occurrence is where a secret first occurs in a text, in which form.
+type occurrence struct {
+	si    int
+	form  redact.Form
+	start int
+}
+
+// occurrences lists the secrets in text with their first occurrence, in
+// order of it.
+func (s *scan) occurrences(text []byte) []occurrence {
+	var out []occurrence
+	var at map[int]int // secret -> index in out
+	s.finder.Find(text, func(si int, form redact.Form, start, _ int) {
+		if at == nil {
+			at = map[int]int{}
+		}
+		i, ok := at[si]
+		switch {
+		case !ok:
+			at[si] = len(out)
+			out = append(out, occurrence{si, form, start})
+		case start < out[i].start:
+			out[i] = occurrence{si, form, start}
+		}
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+// unparsed reports the occurrences in document d, except for the secrets
+// in skip, as unparsed at field.
+func (s *scan) unparsed(occ []occurrence, d chunk, res resource, field string, skip map[int]bool) {
+	for _, o := range occ {
+		if !skip[o.si] {
+			s.add(res, RuleUnparsed, o.si, o.form, field, d.line+bytes.Count(d.text[:o.start], []byte("\n")), "")
+		}
 	}
 }
 

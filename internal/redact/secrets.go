@@ -105,7 +105,12 @@ func eachForm(bases []string, fn func(p string, form Form)) {
 			// only, so the patterns stay a few times its size.
 			forms = []string{b, jsonEscape(b, true)}
 		}
+		done := make(map[string]bool, len(forms))
 		for i, f := range forms {
+			if done[f] {
+				continue // most forms of a plain ASCII value are the value
+			}
+			done[f] = true
 			form := FormEscaped
 			if i == 0 {
 				form = FormPlain
