@@ -190,4 +190,3 @@ func BenchmarkPlacement(b *testing.B) {
 		}
 	}
 }
-
