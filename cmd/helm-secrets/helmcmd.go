@@ -16,6 +16,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/redact"
+	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/internal/wrapper"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -83,6 +84,20 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	if !a.opts.redactSet {
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
+	var check *placementCheck
+	if mode := a.opts.checkPlacement; mode != "" {
+		if command != "template" {
+			a.debugf("--check-placement checks the output of template only; not of %s", command)
+		} else {
+			// The exception file is read before helm starts: a broken
+			// one stops the run.
+			policy, err := loadPlacementPolicy("")
+			if err != nil {
+				return a.errorf("%v", err)
+			}
+			check = &placementCheck{mode: mode, policy: policy}
+		}
+	}
 	var filters []*redact.Writer
 	// With --evaluate-templates, the post-renderer hands the values it
 	// evaluates to this set before helm prints them (serveEvaluated).
@@ -109,34 +124,24 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 			_ = a.record("decrypt", "wrapper", d.Source, audit.Local(d.Source), d.Keys, nil)
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
-		if !redacting || (len(p.plaintexts) == 0 && set == nil) {
-			return nil, nil
+		if check != nil {
+			check.secrets = redactSecrets(p.plaintexts, os.ReadFile)
 		}
-		if set == nil {
-			set = redact.Compile(nil)
+		stdout, stderr := a.redactStreams(redacting, p.plaintexts, set, &filters)
+		if check == nil || len(check.secrets) == 0 {
+			return stdout, stderr
 		}
-		set.Add(redactSecrets(p.plaintexts, os.ReadFile))
-		if sk := set.Skipped(); len(sk) > 0 && !a.silent() {
-			// Names, never values. Not in Argo CD mode or with -q: then we
-			// add nothing to helm's output (the debug line still names them).
-			fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
-		} else if len(sk) > 0 {
-			a.debugf("not redacted (shorter than %d bytes or too common): %s", redact.MinLen, strings.Join(sk, ", "))
+		// helm's stdout as it is, before redaction, to the check.
+		if stdout == nil {
+			stdout = a.streams.Stdout
 		}
-		a.debugf("redacting helm's output")
-		stderr := redact.NewWriter(a.streams.Stderr, set)
-		filters = append(filters, stderr)
-		if a.opts.redactStderrOnly {
-			return nil, stderr
+		tee := check.tee(stdout)
+		if (stderr != nil && sameWriter(stdout, stderr)) || (stderr == nil && sameWriter(a.streams.Stdout, a.streams.Stderr)) {
+			// One writer: both streams through the one tee, never
+			// concurrently (helm's messages are checked too).
+			return tee, tee
 		}
-		if sameWriter(a.streams.Stdout, a.streams.Stderr) {
-			// One writer, one filter: exec then copies both streams
-			// through one pipe, never concurrently.
-			return stderr, stderr
-		}
-		stdout := redact.NewWriter(a.streams.Stdout, set)
-		filters = append(filters, stdout)
-		return stdout, stderr
+		return tee, stderr
 	})
 	for _, f := range filters {
 		_ = f.Close() // flush what was held back; helm's exit code stays ours
@@ -153,6 +158,9 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	if code != 0 {
 		return &exitError{code: code}
 	}
+	if check != nil {
+		return a.finishPlacement(check)
+	}
 	return nil
 }
 
@@ -160,8 +168,42 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 // HELM_SECRETS_QUIET) and in Argo CD mode (ARGOCD_APP_NAME set, even with
 // HELM_SECRETS_QUIET=false), where helm's output must stay exactly its own.
 func (a *app) silent() bool {
-	_, argo := os.LookupEnv("ARGOCD_APP_NAME")
-	return a.opts.quiet || argo
+	return a.opts.quiet || settings.Load().ArgoCD
+}
+
+// redactStreams returns the streams helm writes to when redacting (nil,
+// nil: the options' own), adding its filters to filters. set, when not
+// nil, already holds (or will receive) the values the post-renderer
+// evaluates; the decrypted plaintexts are added to it.
+func (a *app) redactStreams(redacting bool, plaintexts []wrapper.Plaintext, set *redact.Set, filters *[]*redact.Writer) (io.Writer, io.Writer) {
+	if !redacting || (len(plaintexts) == 0 && set == nil) {
+		return nil, nil
+	}
+	if set == nil {
+		set = redact.Compile(nil)
+	}
+	set.Add(redactSecrets(plaintexts, os.ReadFile))
+	if sk := set.Skipped(); len(sk) > 0 && !a.silent() {
+		// Names, never values. Not in Argo CD mode or with -q: then we
+		// add nothing to helm's output (the debug line still names them).
+		fmt.Fprintf(a.streams.Stderr, "%sNot redacted (shorter than %d bytes or too common): %s\n", prefix, redact.MinLen, strings.Join(sk, ", "))
+	} else if len(sk) > 0 {
+		a.debugf("not redacted (shorter than %d bytes or too common): %s", redact.MinLen, strings.Join(sk, ", "))
+	}
+	a.debugf("redacting helm's output")
+	stderr := redact.NewWriter(a.streams.Stderr, set)
+	*filters = append(*filters, stderr)
+	if a.opts.redactStderrOnly {
+		return nil, stderr
+	}
+	if sameWriter(a.streams.Stdout, a.streams.Stderr) {
+		// One writer, one filter: exec then copies both streams
+		// through one pipe, never concurrently.
+		return stderr, stderr
+	}
+	stdout := redact.NewWriter(a.streams.Stdout, set)
+	*filters = append(*filters, stdout)
+	return stdout, stderr
 }
 
 // sameWriter reports whether a and b are the same comparable writer.

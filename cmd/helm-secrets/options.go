@@ -22,6 +22,23 @@ type globalOptions struct {
 	// default, redactByDefault).
 	// redactStderrOnly masks helm's stderr only (--redact=stderr).
 	redact, redactSet, redactStderrOnly bool
+	// checkPlacement checks where decrypted values land in the output of
+	// template (--check-placement, HELM_SECRETS_CHECK_PLACEMENT): "" off,
+	// "warn" or "error" (docs/placement.md).
+	checkPlacement string
+}
+
+// placementMode reads a --check-placement word or
+// HELM_SECRETS_CHECK_PLACEMENT: warn, error, or false/off (""). ok is
+// false for anything else.
+func placementMode(v string) (mode string, ok bool) {
+	switch v {
+	case "warn", "error":
+		return v, true
+	case "false", "off":
+		return "", true
+	}
+	return "", false
 }
 
 // action is what the option loop decided to do.
@@ -60,6 +77,15 @@ func envDefaults() globalOptions {
 	if v := s.Redact; v != "" {
 		// Anything but "false" masks: a typo must not print secrets.
 		o.redact, o.redactSet, o.redactStderrOnly = v != "false", true, v == "stderr"
+	}
+	if v := s.CheckPlacement; v != "" {
+		// Anything unknown checks in error mode: a typo must not turn
+		// the check off.
+		mode, ok := placementMode(v)
+		if !ok {
+			mode = "error"
+		}
+		o.checkPlacement = mode
 	}
 	return o
 }
@@ -131,6 +157,23 @@ func parseGlobal(args []string, opts globalOptions, useBackend func(string) erro
 			}
 			p.opts.redact = word != "false"
 			p.opts.redactStderrOnly = word == "stderr"
+		case name == "--check-placement":
+			// Bare: error mode. =VALUE or a following word: warn,
+			// error or false.
+			p.opts.checkPlacement = "error"
+			switch {
+			case hasValue:
+				mode, ok := placementMode(value)
+				if !ok {
+					return p, fmt.Errorf("option --check-placement takes warn, error or false, not %q", value)
+				}
+				p.opts.checkPlacement = mode
+			case i+1 < len(args):
+				if mode, ok := placementMode(args[i+1]); ok {
+					i++
+					p.opts.checkPlacement = mode
+				}
+			}
 		case optionalBools[name] != nil:
 			target := optionalBools[name](&p.opts)
 			switch {
@@ -159,12 +202,18 @@ func skipGlobal(args []string) int {
 		name, _, hasValue := strings.Cut(arg, "=")
 		switch {
 		case arg == "-q" || arg == "--quiet":
-		case hasValue && (name == "--backend" || name == "--backend-args" || name == "--redact" || optionalBools[name] != nil):
+		case hasValue && (name == "--backend" || name == "--backend-args" || name == "--redact" || name == "--check-placement" || optionalBools[name] != nil):
 		case arg == "-b" || arg == "--backend" || arg == "-a" || arg == "--backend-args":
 			i++
 		case optionalBools[name] != nil || arg == "--redact":
 			if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false" || (arg == "--redact" && args[i+1] == "stderr")) {
 				i++
+			}
+		case arg == "--check-placement":
+			if i+1 < len(args) {
+				if _, ok := placementMode(args[i+1]); ok {
+					i++
+				}
 			}
 		default:
 			return i

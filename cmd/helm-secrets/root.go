@@ -43,6 +43,9 @@ func newRootCmd(a *app) *cobra.Command {
 	f.String("redact", "true", "Mask decrypted values in helm's output: true, false or stderr (env: $HELM_SECRETS_REDACT)")
 	f.Lookup("redact").NoOptDefVal = "true"
 	_ = root.RegisterFlagCompletionFunc("redact", cobra.FixedCompletions([]string{"true", "false", "stderr"}, cobra.ShellCompDirectiveNoFileComp))
+	f.String("check-placement", "error", "Check where decrypted values land in template's output: warn, error or false (env: $HELM_SECRETS_CHECK_PLACEMENT)")
+	f.Lookup("check-placement").NoOptDefVal = "error"
+	_ = root.RegisterFlagCompletionFunc("check-placement", cobra.FixedCompletions([]string{"warn", "error", "false"}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolP("version", "v", false, "Display version of helm-secrets")
 	_ = root.RegisterFlagCompletionFunc("backend", completeBackends(a))
 	_ = root.RegisterFlagCompletionFunc("backend-args", cobra.NoFileCompletions)
@@ -64,6 +67,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newGitCmd(a),
 		newMergeDriverCmd(a),
 		newDiffKeysCmd(a),
+		newPlacementCmd(a),
 	)
 	return root
 }

@@ -25,6 +25,7 @@ Available Commands:
   check       Check the repository's secrets files against .sops.yaml
   git         Set up git's merge and diff drivers for secrets files (git setup)
   diff-keys   List the key paths that changed in secrets files, never a value
+  placement   Report where decrypted values land in rendered manifests
   dir         Get plugin directory
   patch       Accepted for compatibility; does nothing
   <cmd>       wrapper that decrypts encrypted yaml files before running helm <cmd>
@@ -42,6 +43,8 @@ Available Options:
   --redact [true|false|stderr]                         Mask decrypted values in helm's stdout and stderr (stderr: only there) (env: $HELM_SECRETS_REDACT)
                                                        default: on for diff, lint, status, history, get values/all, --dry-run, --debug;
                                                        off for template, install, upgrade and the rest. --redact=false always wins.
+  --check-placement [warn|error|false]                 Report decrypted values outside Secrets in template's output (bare: error,
+                                                       exit 1 on findings; warn: report only) (env: $HELM_SECRETS_CHECK_PLACEMENT)
   --help                                           -h  Show help
   --version                                        -v  Display version of helm-secrets
 

@@ -126,16 +126,50 @@ type sarifRegion struct {
 // user interfaces; file locations are relative to %SRCROOT% (the root).
 // version is the tool's version.
 func WriteSARIF(w io.Writer, r *Report, version string) error {
+	tool := SARIFTool{
+		Name:           "helm-secrets check",
+		InformationURI: "https://github.com/helm-secrets/helm-secrets/blob/main/docs/check.md",
+		Version:        version,
+	}
+	results := make([]SARIFResult, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		results = append(results, SARIFResult{Rule: f.Rule, Level: f.Level, Message: fullMessage(f), File: f.File, Line: f.Line})
+	}
+	return WriteSARIFLog(w, tool, Rules, results)
+}
+
+// SARIFTool names the tool of a SARIF log.
+type SARIFTool struct {
+	Name           string
+	InformationURI string
+	Version        string
+}
+
+// SARIFResult is one result of a SARIF log: a rule of the rules given to
+// WriteSARIFLog, a message, and a slash-separated file (relative to
+// %SRCROOT%) with a 1-based line when known.
+type SARIFResult struct {
+	Rule    Rule
+	Level   Level
+	Message string
+	File    string
+	Line    int
+}
+
+// WriteSARIFLog prints a SARIF 2.1.0 log of one run of tool: its rules
+// and results. It is the writer of WriteSARIF, shared with other reports
+// (helm secrets placement).
+func WriteSARIFLog(w io.Writer, tool SARIFTool, rules []RuleInfo, results []SARIFResult) error {
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
-			Name:           "helm-secrets check",
-			InformationURI: "https://github.com/helm-secrets/helm-secrets/blob/main/docs/check.md",
-			Version:        version,
+			Name:           tool.Name,
+			InformationURI: tool.InformationURI,
+			Version:        tool.Version,
 		}},
 		Results: []sarifResult{},
 	}
 	index := map[Rule]int{}
-	for i, ri := range Rules {
+	for i, ri := range rules {
 		index[ri.ID] = i
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID:                   string(ri.ID),
@@ -143,15 +177,14 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 			DefaultConfiguration: sarifRuleLevel{Level: string(ri.Level)},
 		})
 	}
-	for _, f := range r.Findings {
-		msg := fullMessage(f)
+	for _, f := range results {
 		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifactLoc{URI: uriPath(f.File), URIBaseID: "%SRCROOT%"}}}
 		if f.Line > 0 {
 			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
 		}
 		run.Results = append(run.Results, sarifResult{
 			RuleID: string(f.Rule), RuleIndex: index[f.Rule], Level: string(f.Level),
-			Message: sarifMessage{Text: msg}, Locations: []sarifLocation{loc},
+			Message: sarifMessage{Text: f.Message}, Locations: []sarifLocation{loc},
 		})
 	}
 	enc := json.NewEncoder(w)

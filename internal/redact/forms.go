@@ -20,6 +20,30 @@ import (
 // Quotes around a quoted form are dropped: the value may be part of a
 // longer quoted string.
 func textForms(s string) []string {
+	if plainASCII(s) {
+		// No escaper changes s but the URL ones: the same set of
+		// forms, without building the others (many values, one run).
+		return []string{s, url.QueryEscape(s), url.PathEscape(s)}
+	}
+	return allTextForms(s)
+}
+
+// plainASCII reports whether s is printable ASCII without the characters
+// JSON, YAML, Go's %q, the YAML single-quoted style and HTML escape.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e:
+			return false
+		case c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == '\'':
+			return false
+		}
+	}
+	return true
+}
+
+// allTextForms is textForms computed form by form.
+func allTextForms(s string) []string {
 	forms := []string{
 		s,
 		jsonEscape(s, true),

@@ -109,33 +109,50 @@ func (s *Set) Add(secrets []Secret) {
 			}
 			continue
 		}
-		for _, b := range bases {
-			word := !Distinctive(b)
-			forms := textForms(b)
-			if len(b) > BigValue {
-				// A large value (a --set-file blob): as is and JSON-escaped
-				// only, so the patterns stay a few times its size.
-				forms = []string{b, jsonEscape(b, true)}
-			}
-			for _, f := range forms {
-				add(f, false, word)
-				for _, c := range chunks(f) {
-					for _, core := range base64Cores([]byte(c)) {
-						add(core, true, false)
-					}
-				}
-			}
-			for _, piece := range foldPieces(b) {
-				w := !Distinctive(piece)
-				add(piece, false, w)
-				add(yamlDoubleQuoted(piece), false, w)
-			}
-		}
+		eachForm(bases, func(p string, form Form, word bool) { add(p, form == FormBase64, word) })
 	}
 	sort.Strings(s.skipped)
 	// The matcher is immutable: Writers load the new one on their next
 	// Write. The patterns are copied, so later Adds do not race with it.
 	s.m.Store(newMatcher(append([]pattern(nil), s.pats...)))
+}
+
+// eachForm calls fn with every form of the base values of one secret
+// (baseValues), in the order Compile adds them: each text form, the
+// base64 cores of its chunks, and the fold pieces. word reports a form
+// of a value that is not Distinctive: masked only as a whole token.
+func eachForm(bases []string, fn func(p string, form Form, word bool)) {
+	for _, b := range bases {
+		word := !Distinctive(b)
+		forms := textForms(b)
+		if len(b) > BigValue {
+			// A large value (a --set-file blob): as is and JSON-escaped
+			// only, so the patterns stay a few times its size.
+			forms = []string{b, jsonEscape(b, true)}
+		}
+		done := make(map[string]bool, len(forms))
+		for i, f := range forms {
+			if done[f] {
+				continue // most forms of a plain ASCII value are the value
+			}
+			done[f] = true
+			form := FormEscaped
+			if i == 0 {
+				form = FormPlain
+			}
+			fn(f, form, word)
+			for _, c := range chunks(f) {
+				for _, core := range base64Cores([]byte(c)) {
+					fn(core, FormBase64, false)
+				}
+			}
+		}
+		for _, piece := range foldPieces(b) {
+			w := !Distinctive(piece)
+			fn(piece, FormFolded, w)
+			fn(yamlDoubleQuoted(piece), FormFolded, w)
+		}
+	}
 }
 
 // Skipped names the secrets that are not masked because they are shorter

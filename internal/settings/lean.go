@@ -62,6 +62,8 @@ var Vars = []Var{
 	{EnvEvaluateTemplates, anyValue, off},
 	{EnvEvaluateTemplatesDecodeSecrets, anyValue, anyValue},
 	{EnvRedact, anyValue, func(v string) bool { return v == "" || v == "false" }},
+	// The full wrapper's placement check of helm's output:
+	{EnvCheckPlacement, anyValue, func(v string) bool { return v == "" || v == "false" || v == "off" }},
 	// Accepted and without effect (nothing decrypted is written), or
 	// read only by `clean`:
 	{EnvDecryptSecretsInTmpDir, anyValue, anyValue},

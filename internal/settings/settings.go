@@ -38,6 +38,7 @@ const (
 	EnvDecPrefix                      = "HELM_SECRETS_DEC_PREFIX"
 	EnvDecSuffix                      = "HELM_SECRETS_DEC_SUFFIX"
 	EnvRedact                         = "HELM_SECRETS_REDACT"
+	EnvCheckPlacement                 = "HELM_SECRETS_CHECK_PLACEMENT"
 	EnvStrict                         = "HELM_SECRETS_STRICT"
 	EnvAuditLog                       = "HELM_SECRETS_AUDIT_LOG"
 	EnvLoadGPGKeys                    = "HELM_SECRETS_LOAD_GPG_KEYS"
@@ -93,6 +94,9 @@ type Settings struct {
 	// Redact is the raw value of HELM_SECRETS_REDACT ("": the command's
 	// default).
 	Redact string
+	// CheckPlacement is the raw value of HELM_SECRETS_CHECK_PLACEMENT ("":
+	// off).
+	CheckPlacement string
 	// DecPrefix and DecSuffix name the shell plugin's .dec files (clean).
 	DecPrefix, DecSuffix string
 	// Strict refuses values the sops MAC does not authenticate.
@@ -182,6 +186,7 @@ func FromLookup(lookup func(string) (string, bool)) Settings {
 		EvaluateTemplatesDecodeSecrets: get(EnvEvaluateTemplatesDecodeSecrets) == "true",
 		DecryptSecretsInTmpDir:         get(EnvDecryptSecretsInTmpDir) == "true",
 		Redact:                         get(EnvRedact),
+		CheckPlacement:                 get(EnvCheckPlacement),
 		DecPrefix:                      get(EnvDecPrefix),
 		DecSuffix:                      get(EnvDecSuffix),
 		Strict:                         get(EnvStrict) == "true",
