@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/version"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -106,11 +107,11 @@ func newRepoServer(t *testing.T, h *helmEnv, file string, link bool) *repoServer
 		repo:  filepath.Join(root, "repo"),
 	}
 	// The init container of docs/argo-cd.md: the release archive unpacked
-	// into /custom-tools/helm-secrets; HELM_PLUGINS is its parent (Helm 3:
-	// one plugin, the root plugin.yaml) or its plugins/ folder (Helm 4:
-	// the three v1 plugins).
+	// into /custom-tools/helm-secrets (helm-secrets.tar.gz holds that
+	// folder); HELM_PLUGINS is its parent (Helm 3: one plugin, the root
+	// plugin.yaml) or its plugins/ folder (Helm 4: the three v1 plugins).
 	tree := filepath.Join(rs.tools, "helm-secrets")
-	extract(t, filepath.Join(release(t).dir, "helm-secrets.tar.gz"), tree)
+	extract(t, filepath.Join(release(t).dir, "helm-secrets.tar.gz"), rs.tools)
 	rs.plugins = rs.tools
 	if h.name == "v4" {
 		rs.plugins = filepath.Join(tree, "plugins")
@@ -276,5 +277,120 @@ func TestArgoCDRepoServer(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// shellPluginArgoCD is the shell plugin's Argo CD init container script
+// (its docs' "Option 2: Init Container"), changed only in the download
+// URL (BASE stands for https://github.com/jkroepke/helm-secrets/releases/download),
+// the /custom-tools root (TOOLS) and the sops/kubectl/vals downloads,
+// which helm-secrets does not need. Helm 3: helm-secrets.tar.gz; Helm 4:
+// the three packages.
+var shellPluginArgoCD = map[string]string{
+	"v3": `mkdir -p TOOLS/helm-plugins
+wget -qO- BASE/v${HELM_SECRETS_VERSION}/helm-secrets.tar.gz | tar -C TOOLS/helm-plugins -xzf-;
+cp TOOLS/helm-plugins/helm-secrets/scripts/wrapper/helm.sh TOOLS/helm
+chmod +x TOOLS/*
+`,
+	"v4": `mkdir -p TOOLS/helm-plugins
+wget -qO- BASE/v${HELM_SECRETS_VERSION}/secrets-${HELM_SECRETS_VERSION}.tgz | tar -C TOOLS/helm-plugins -xzf-;
+wget -qO- BASE/v${HELM_SECRETS_VERSION}/secrets-getter-${HELM_SECRETS_VERSION}.tgz | tar -C TOOLS/helm-plugins -xzf-;
+wget -qO- BASE/v${HELM_SECRETS_VERSION}/secrets-post-renderer-${HELM_SECRETS_VERSION}.tgz | tar -C TOOLS/helm-plugins -xzf-;
+cp TOOLS/helm-plugins/secrets/scripts/wrapper/helm.sh TOOLS/helm
+chmod +x TOOLS/*
+`,
+}
+
+// TestShellPluginArgoCDRecipe runs the shell plugin's Argo CD init
+// container with this release served on 127.0.0.1, then renders as the
+// repo server does (its environment: HELM_PLUGINS, the shim first in PATH,
+// HELM_SECRETS_HELM_PATH, the wrapper on). Helm 3: helm-secrets.tar.gz
+// works as unpacked (plain paths through the shim and secrets://). Helm 4:
+// the packages, only unpacked, have no binaries: every render fails with a
+// message naming the fix and neither ciphertext nor plaintext on stdout;
+// after the fix (their scripts/install.sh, here from a directory mirror)
+// they render.
+func TestShellPluginArgoCDRecipe(t *testing.T) {
+	if _, err := exec.LookPath("wget"); err != nil {
+		t.Skip("no wget")
+	}
+	k := newKeys(t)
+	r := release(t)
+	// BASE/vVERSION/FILE, as GitHub serves release files.
+	site := t.TempDir()
+	if err := os.Symlink(r.dir, filepath.Join(site, "v"+version.String())); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, site)
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			root := t.TempDir()
+			tools := filepath.Join(root, "custom-tools")
+			script := strings.NewReplacer("TOOLS", tools, "BASE", base).Replace(shellPluginArgoCD[h.name])
+			shellRecipe(t, root, []string{"PATH=" + os.Getenv("PATH"), "HELM_SECRETS_VERSION=" + version.String()}, script)
+			rs := &repoServer{
+				tools:   tools,
+				plugins: filepath.Join(tools, "helm-plugins"),
+				real:    filepath.Join(root, "usr", "local", "bin", "helm"),
+				repo:    filepath.Join(root, "repo"),
+			}
+			if err := os.MkdirAll(filepath.Dir(rs.real), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(h.bin, rs.real); err != nil {
+				t.Fatal(err)
+			}
+			copyTree(t, chart(), rs.repo)
+			testenv.WriteFile(t, rs.repo, "secrets.yaml", k.encrypt(t, "password: "+canary+"-recipe\n", encrypt.FormatYAML))
+			home := filepath.Join(root, "home")
+			if err := os.MkdirAll(filepath.Join(home, "tmp"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			rs.env = []string{
+				"HOME=" + home,
+				"TMPDIR=" + filepath.Join(home, "tmp"),
+				"HELM_PLUGINS=" + rs.plugins + "/",
+				"HELM_SECRETS_HELM_PATH=" + rs.real,
+				"HELM_SECRETS_WRAPPER_ENABLED=true",
+				"PATH=" + tools + string(os.PathListSeparator) + filepath.Dir(rs.real) + string(os.PathListSeparator) + os.Getenv("PATH"),
+				"ARGOCD_APP_NAME=guestbook",
+				"SOPS_AGE_KEY_FILE=" + k.keyFile,
+			}
+			want := `password: "` + canary + `-recipe"`
+			render := func(values string) (string, string, int) {
+				return rs.helm(t, nil, "template", ".", "--name-template", "guestbook", "--namespace", "guestbook", "--values", values)
+			}
+			if h.name == "v4" {
+				for _, v := range []string{"secrets.yaml", "secrets://secrets.yaml"} {
+					out, errOut, code := render(v)
+					if code == 0 || strings.Contains(out, "ENC[") || strings.Contains(out, canary) || strings.Contains(errOut, canary) {
+						t.Fatalf("unpacked packages, --values %s: exit %d\n%s\n%s", v, code, out, errOut)
+					}
+					if !strings.Contains(errOut, "has no helm-secrets binaries") || !strings.Contains(errOut, "/scripts/install.sh once after unpacking") {
+						t.Fatalf("unpacked packages, --values %s: the message does not name the fix:\n%s", v, errOut)
+					}
+				}
+				// Plain helm with secrets:// (no shim): the getter stub.
+				cmd := exec.Command(rs.real, "template", ".", "--values", "secrets://secrets.yaml")
+				cmd.Dir = rs.repo
+				cmd.Env = rs.env
+				out, errOut, code := runCmd(t, cmd)
+				if code == 0 || strings.Contains(out, "ENC[") || strings.Contains(out+errOut, canary) || !strings.Contains(errOut, "has no helm-secrets binaries") {
+					t.Fatalf("unpacked getter, plain helm: exit %d\n%s\n%s", code, out, errOut)
+				}
+				// The fix the message names, run in the init container.
+				for _, p := range []string{"secrets", "secrets-getter", "secrets-post-renderer"} {
+					dir := filepath.Join(rs.plugins, p)
+					shellRecipe(t, root, []string{"PATH=" + os.Getenv("PATH"), "HELM_SECRETS_RELEASE_URL=" + r.dir},
+						dir+"/scripts/install.sh")
+				}
+			}
+			for _, v := range []string{"secrets.yaml", "secrets://secrets.yaml"} {
+				out, errOut, code := render(v)
+				if code != 0 || !strings.Contains(out, want) || errOut != "" {
+					t.Fatalf("--values %s: exit %d\n%s\nstderr: %s", v, code, out, errOut)
+				}
+			}
+		})
 	}
 }

@@ -131,7 +131,12 @@ func TestInstallFromReleaseArchive(t *testing.T) {
 					h.newHome(t)
 					h.withoutGo(t)
 					dir := filepath.Join(h.home(), "src", "helm-secrets")
-					extract(t, filepath.Join(r.dir, a), dir)
+					if a == "helm-secrets.tar.gz" {
+						// Its files are in a helm-secrets/ folder.
+						extract(t, filepath.Join(r.dir, a), filepath.Dir(dir))
+					} else {
+						extract(t, filepath.Join(r.dir, a), dir)
+					}
 					_, errOut := h.mustRun(t, "plugin", "install", dir)
 					if !strings.Contains(errOut, "using the bundled binar") {
 						t.Fatalf("%s: hook output %q", a, errOut)
@@ -154,7 +159,7 @@ func TestInstallFromReleaseArchive(t *testing.T) {
 			h.newHome(t)
 			h.withoutGo(t)
 			dir := filepath.Join(h.home(), "custom-tools", "helm-secrets")
-			extract(t, filepath.Join(r.dir, "helm-secrets.tar.gz"), dir)
+			extract(t, filepath.Join(r.dir, "helm-secrets.tar.gz"), filepath.Dir(dir))
 			plugins := filepath.Dir(dir)
 			if h.name == "v4" {
 				plugins = filepath.Join(dir, "plugins")

@@ -11,13 +11,21 @@
 #   helm-secrets-OS-ARCH.tar.gz   the plugin with the binaries of one platform
 #                                 (linux, darwin, windows x amd64, arm64)
 #   helm-secrets.tar.gz           the plugin with the binaries of every
-#                                 platform; its manifests pick them by os/arch
+#                                 platform (its manifests pick them by
+#                                 os/arch) in a top-level helm-secrets/
+#                                 folder, as the shell plugin's file of this
+#                                 name: its manual install and Argo CD
+#                                 recipes unpack it into the plugins folder
 #   secrets-VERSION.tgz, secrets-getter-VERSION.tgz,
 #   secrets-post-renderer-VERSION.tgz (+ .prov)
 #                                 the Helm 4 plugin packages (helm plugin
 #                                 package --sign); they carry SHA256SUMS of the
 #                                 archives, so their install hook verifies the
-#                                 binaries it downloads against signed checksums
+#                                 binaries it downloads against signed checksums.
+#                                 Merely unpacked (no install hook), their
+#                                 bin/ holds stubs that fail with the fix
+#                                 instead of binaries; secrets-VERSION.tgz
+#                                 also holds the helm shim (scripts/wrapper)
 #   SHA256SUMS                    sha256sum lines of every file above but .prov
 #
 # VERSION must equal internal/version/VERSION (the one version; bump it
@@ -137,7 +145,7 @@ v1_in_archive() {
 }
 
 # --- per-platform archives ------------------------------------------------
-multi="${work}/multi"
+multi="${work}/multi/helm-secrets"
 for p in ${platforms}; do
 	os="${p%/*}" arch="${p#*/}"
 	build "${os}" "${arch}" "${multi}/bin/${os}-${arch}"
@@ -153,6 +161,12 @@ for p in ${platforms}; do
 done
 
 # --- the multi-platform archive ---------------------------------------------
+# Its files sit in a top-level helm-secrets/ folder, as in the shell
+# plugin's helm-secrets.tar.gz: `tar -C "$(helm env HELM_PLUGINS)" -xzf
+# helm-secrets.tar.gz` installs it, and the Argo CD recipes copy
+# helm-secrets/scripts/wrapper/helm.sh. (Helm 4 finds plugin.yaml one
+# level down when installing it by URL; Helm 3 does not: there, use the
+# per-platform archive.)
 # platformCommand entries per os/arch (Helm 3 and 4 pick the exact match).
 # Helm runs a legacy downloader command as is, on every platform: it is
 # bin/helm-secrets-getter, a POSIX sh dispatcher to bin/OS-ARCH/; on
@@ -211,7 +225,7 @@ for m in plugins/*/plugin.yaml; do
 	rm -f "${dst}.tmp"
 done
 common "${multi}"
-targz "${multi}" "${out}/helm-secrets.tar.gz"
+targz "$(dirname "${multi}")" "${out}/helm-secrets.tar.gz"
 
 (cd "${out}" && LC_ALL=C sha256sum helm-secrets*.tar.gz | LC_ALL=C sort -k2) >"${work}/SHA256SUMS.archives"
 
@@ -225,6 +239,30 @@ if [[ -n "${HELM_SECRETS_SIGNING_KEYRING:-}" ]]; then
 else
 	log "warning: HELM_SECRETS_SIGNING_KEYRING is not set: the Helm 4 packages get no .prov (helm 4 then needs --verify=false)"
 fi
+# unhooked_stubs DIR: bin/helm-secrets, bin/helm-secrets-wrapper and
+# bin/helm-secrets-getter as stubs that fail closed, naming the fix: a
+# package that is only unpacked (as the shell plugin's Argo CD recipe does)
+# has no binaries, since the install hook that downloads them never ran.
+# Without the stubs Helm would fail with a bare "no such file"; the hook
+# replaces them (install.sh tries a bin/helm-secrets only with --version,
+# which a stub fails).
+unhooked_stubs() {
+	mkdir -p "$1/bin"
+	local b
+	for b in helm-secrets helm-secrets-wrapper helm-secrets-getter; do
+		cat >"$1/bin/${b}" <<'EOF'
+#!/bin/sh
+# A stub of a helm-secrets binary in a Helm 4 plugin package: the install
+# hook (scripts/install.sh) replaces it with the verified binary. It runs
+# only when the package was unpacked without that hook, and then stops:
+# nothing is decrypted, and nothing encrypted reaches helm as plain values.
+d="$(cd "$(dirname "$0")/.." 2>/dev/null && pwd)" || d="$(dirname "$0")/.."
+echo "[helm-secrets] $d has no helm-secrets binaries: this Helm 4 plugin package was unpacked without its install hook, which downloads them. Nothing was decrypted. Fix: run $d/scripts/install.sh once after unpacking (it downloads and verifies the binaries; HELM_SECRETS_RELEASE_URL names a mirror), or install with 'helm plugin install', or unpack helm-secrets.tar.gz or helm-secrets-linux-ARCH.tar.gz, which hold the binaries (docs/argo-cd.md)." >&2
+exit 1
+EOF
+	done
+}
+
 for m in plugins/*/plugin.yaml; do
 	dir="$(dirname "${m}")"
 	name="$(awk '/^name:/ { print $2; exit }' "${m}")"
@@ -235,6 +273,14 @@ for m in plugins/*/plugin.yaml; do
 	cp scripts/install.sh scripts/install.ps1 "${d}/scripts/"
 	backend_library "${d}"
 	cp "${work}/SHA256SUMS.archives" "${d}/SHA256SUMS"
+	unhooked_stubs "${d}"
+	# The shell plugin's secrets package holds the helm shim, which its
+	# Argo CD recipe copies from secrets/scripts/wrapper/helm.sh.
+	if [[ "${name}" == secrets ]]; then
+		mkdir -p "${d}/scripts/wrapper"
+		cp scripts/wrapper/helm "${d}/scripts/wrapper/"
+		cp scripts/wrapper/helm "${d}/scripts/wrapper/helm.sh"
+	fi
 	normalize "${d}"
 	rm -f "${out}/${name}-${version}.tgz" "${out}/${name}-${version}.tgz.prov"
 	"${helm4}" plugin package "${d}" --destination "${out}" "${sign_args[@]}" >&2

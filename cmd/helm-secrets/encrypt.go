@@ -127,8 +127,6 @@ func encryptData(ctx context.Context, eng *encrypt.Engine, path string, data []b
 const (
 	sopsNoConfig = "config file not found, or has no creation rules, and no keys provided through command line options"
 	sopsNoRule   = "error loading config: no matching creation rules found"
-	// sopsNoConfigOld is the same message as worded by sops before v3.9.
-	sopsNoConfigOld = "config file not found and no keys provided through command line options"
 )
 
 // encryptError reports a failure to encrypt file ("encrypting", "editing").
@@ -138,9 +136,8 @@ func (a *app) encryptError(doing, file string, err error) error {
 		if errors.Is(err, encrypt.ErrNoCreationRule) {
 			return a.errorf("%s (%v)", sopsNoRule, err)
 		}
-		// Older sops versions worded it without ", or has no creation
-		// rules,"; scripts written against them grep for that form.
-		return a.errorf("%s: add a creation rule for %s to .sops.yaml, or set SOPS_AGE_RECIPIENTS or SOPS_PGP_FP\n(older sops: %s)", sopsNoConfig, file, sopsNoConfigOld)
+		// The current sops CLI's wording, then what to do: one line.
+		return a.errorf("%s: add a creation rule for %s to .sops.yaml, or set SOPS_AGE_RECIPIENTS or SOPS_PGP_FP", sopsNoConfig, file)
 	}
 	return a.errorf("%v", err)
 }

@@ -34,7 +34,7 @@ Legacy commands (helm-secrets 3.x names): view, dec, enc, terraform, clean
 
 Available Options:
   --quiet                                          -q  Suppress info messages (env: $HELM_SECRETS_QUIET)
-  --backend                                        -b  Secret backend to use for decryption or encryption: sops, noop (env: $HELM_SECRETS_BACKEND)
+  --backend                                        -b  Secret backend to use for decryption or encryption: sops, vals, noop or a path to a custom backend script (env: $HELM_SECRETS_BACKEND)
   --backend-args                                   -a  Additional args for secret backend; the in-process sops backend only honours --verbose (env: $HELM_SECRETS_BACKEND_ARGS)
   --ignore-missing-values [true|false]                 Ignore missing value files (env: $HELM_SECRETS_IGNORE_MISSING_VALUES)
   --evaluate-templates [true|false]                    Evaluate secret expressions inside helm template (only supported by vals backend) (env: $HELM_SECRETS_EVALUATE_TEMPLATES)
