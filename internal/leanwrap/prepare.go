@@ -273,7 +273,10 @@ func (p *preparer) encrypted() []*file {
 // plainDocument reports whether the engine certainly finds no SOPS
 // metadata in data, whatever its format: it holds neither "sops" nor
 // sops' ciphertext marker, nor a backslash (an escape in a quoted key
-// could spell "sops").
+// could spell "sops"), nor a NUL byte or a UTF-16/32 byte order mark
+// (helm and the engine read UTF-16 and UTF-32, in which "sops" is not
+// these bytes).
 func plainDocument(data []byte) bool {
-	return !bytes.Contains(data, []byte("sops")) && !bytes.Contains(data, []byte("ENC[")) && !bytes.ContainsRune(data, '\\')
+	return !bytes.Contains(data, []byte("sops")) && !bytes.Contains(data, []byte("ENC[")) && !bytes.ContainsRune(data, '\\') &&
+		bytes.IndexByte(data, 0) < 0 && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE})
 }
