@@ -20,7 +20,7 @@ import (
 // run (encrypt.DefaultMaxTotalInputSize).
 const (
 	MaxInputSize      = 32 << 20
-	MaxTotalInputSize = 64 << 20
+	MaxTotalInputSize = limits.MaxRunInput
 )
 
 // IsYAMLPath reports whether path names a YAML file by its extension, the

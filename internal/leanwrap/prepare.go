@@ -12,6 +12,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
 	"github.com/helm-secrets/helm-secrets/internal/fastpath"
 	"github.com/helm-secrets/helm-secrets/internal/helmargs"
+	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/parallel"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
@@ -170,14 +171,14 @@ func (p *preparer) file(it *helmargs.Item) bool {
 // (fastpath.PaceGC): this package runs in the lean wrapper's process only.
 func (p *preparer) readAll() bool {
 	var failed atomic.Bool
-	var total atomic.Int64
+	budget := limits.NewBudget(fastpath.MaxTotalInputSize) // the run's: the fast path takes no download
 	parallel.Do(len(p.files), runtime.GOMAXPROCS(0), func(i int) {
 		if failed.Load() {
 			return
 		}
 		f := p.files[i]
 		data, ok := fastpath.ReadFile(f.it.Path)
-		if !ok || total.Add(int64(len(data))) > fastpath.MaxTotalInputSize {
+		if !ok || budget.Take(int64(len(data))) != nil {
 			failed.Store(true)
 			return
 		}
@@ -190,7 +191,7 @@ func (p *preparer) readAll() bool {
 		}
 		f.content, f.encrypted = data, true
 	})
-	fastpath.PaceGC(total.Load())
+	fastpath.PaceGC(budget.Limit() - budget.Left())
 	return !failed.Load()
 }
 
