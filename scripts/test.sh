@@ -100,7 +100,7 @@ if [ "$*" = "./..." ] && [ -n "${HELM_SECRETS_FUZZTIME:-}" ]; then
     }
     for target in ./pkg/encrypt:FuzzDecrypt ./internal/wrapper:FuzzFindSlotsRebuild ./internal/getter:FuzzParseURL \
         ./internal/sopslite:FuzzDecryptYAML ./internal/sopslite:FuzzNamesOtherKeyTypes \
-        ./internal/sopslite:FuzzSplitValue ./internal/redact:FuzzRedact; do
+        ./internal/sopslite:FuzzSplitValue ./internal/redact:FuzzRedact ./internal/leanwrap:FuzzSameAsFullWrapper; do
         log "fuzz ${target#*:} for $HELM_SECRETS_FUZZTIME"
         fuzz_once "$target" || {
             # Go 1.26's fuzz coordinator can report "context deadline

@@ -109,7 +109,7 @@ func TestLeanImports(t *testing.T) {
 		"filippo.io/age", "filippo.io/edwards25519", "filippo.io/hpke", "golang.org/x/crypto/", "golang.org/x/sys/",
 		"go.yaml.in/yaml/v3", "gopkg.in/yaml.v3",
 		"github.com/helm-secrets/helm-secrets/internal/sopslite", "github.com/helm-secrets/helm-secrets/internal/pathpolicy",
-		"github.com/helm-secrets/helm-secrets/internal/yamlcheck",
+		"github.com/helm-secrets/helm-secrets/internal/yamlcheck", "github.com/helm-secrets/helm-secrets/internal/delivery/boundary",
 		"github.com/helm-secrets/helm-secrets/internal/limits", "github.com/helm-secrets/helm-secrets/internal/regularfile",
 		"github.com/helm-secrets/helm-secrets/internal/nodump", "github.com/helm-secrets/helm-secrets/internal/fastpath",
 		"github.com/helm-secrets/helm-secrets/internal/handoff", "github.com/helm-secrets/helm-secrets/internal/settings", "github.com/helm-secrets/helm-secrets/internal/commalist",

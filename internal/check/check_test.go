@@ -300,3 +300,29 @@ func TestJSONShape(t *testing.T) {
 		t.Errorf("round trip: %+v", back)
 	}
 }
+
+// TestLongPathRegexBounded: a .sops.yaml creation rule with a 900 KB
+// path_regex (anyone can write one) costs nothing per file: it is
+// refused at once, naming the file and the rule.
+func TestLongPathRegexBounded(t *testing.T) {
+	testenv.Isolate(t)
+	root, _ := filepath.EvalSymlinks(t.TempDir())
+	testenv.WriteFile(t, root, ".sops.yaml", "creation_rules:\n  - path_regex: '"+strings.Repeat("(a|b)*", 150000)+"'\n    age: "+testenv.AgeKey(t).Recipient().String()+"\n")
+	for i := range 20 {
+		testenv.WriteFile(t, root, fmt.Sprintf("v%d.yaml", i), "a: b\n")
+	}
+	start := time.Now()
+	r, err := Run(context.Background(), Options{Root: root})
+	d := time.Since(start)
+	if d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if err == nil {
+		b, _ := json.Marshal(r)
+		if !strings.Contains(string(b), "path_regex is 900000 bytes") {
+			t.Errorf("not reported: %v %s", err, b)
+		}
+	} else if !strings.Contains(err.Error(), "path_regex is 900000 bytes") {
+		t.Errorf("%v", err)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/helm-secrets/helm-secrets/internal/delivery/boundary"
 )
 
 // FIFOServer serves plaintext through FIFOs in a private 0700 directory: a
@@ -45,8 +47,11 @@ func NewFIFO() (*FIFOServer, error) {
 
 // Add makes content readable at a new path, the n-th of this run, named
 // after typed (the source as the user typed it), and returns the path. It
-// may be called concurrently.
+// may be called concurrently. Content that boundary.Check refuses is not served.
 func (s *FIFOServer) Add(n int, typed string, content []byte) (string, error) {
+	if err := boundary.Check(typed, content); err != nil {
+		return "", err
+	}
 	path := filepath.Join(s.dir, strconv.Itoa(n), filepath.FromSlash(fileName(typed)))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err

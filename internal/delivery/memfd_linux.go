@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/helm-secrets/helm-secrets/internal/delivery/boundary"
 )
 
 // Server (Linux) keeps each plaintext in a sealed memfd: anonymous
@@ -37,8 +39,11 @@ func New() (*Server, error) {
 
 // Add makes content readable at a new path, the n-th of this run, named
 // after typed (the source as the user typed it), and returns the path. It
-// may be called concurrently.
+// may be called concurrently. Content that boundary.Check refuses is not served.
 func (s *Server) Add(n int, typed string, content []byte) (string, error) {
+	if err := boundary.Check(typed, content); err != nil {
+		return "", err
+	}
 	fd, err := unix.MemfdCreate("helm-secrets", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return "", fmt.Errorf("memfd_create: %w", err)

@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/Microsoft/go-winio"
+
+	"github.com/helm-secrets/helm-secrets/internal/delivery/boundary"
 )
 
 // Server serves plaintext through Windows named pipes
@@ -38,8 +40,11 @@ func New() (*Server, error) {
 
 // Add makes content readable at a new path, the n-th of this run, named
 // after typed (the source as the user typed it), and returns the path. It
-// may be called concurrently.
+// may be called concurrently. Content that boundary.Check refuses is not served.
 func (s *Server) Add(n int, typed string, content []byte) (string, error) {
+	if err := boundary.Check(typed, content); err != nil {
+		return "", err
+	}
 	path := s.prefix + `\` + strconv.Itoa(n) + `\` + strings.ReplaceAll(fileName(typed), "/", `\`)
 	l, err := winio.ListenPipe(path, &winio.PipeConfig{
 		// Owner only: protected DACL granting generic-all to the owner.

@@ -9,6 +9,7 @@ import (
 	"filippo.io/age"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/delivery/boundary"
 	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/settings"
@@ -20,7 +21,7 @@ import (
 // run (encrypt.DefaultMaxTotalInputSize).
 const (
 	MaxInputSize      = 32 << 20
-	MaxTotalInputSize = 64 << 20
+	MaxTotalInputSize = limits.MaxRunInput
 )
 
 // IsYAMLPath reports whether path names a YAML file by its extension, the
@@ -62,7 +63,10 @@ func DecryptYAMLChecked(data []byte, ids []age.Identity) (plain []byte, ok bool)
 		return nil, false
 	}
 	out, err := sopslite.Options{Strict: settings.Load().Strict}.DecryptYAML(data, ids)
-	if err != nil {
+	// The delivery boundary's check: ciphertext left in the output (a
+	// bug, or input sops decrypts to more ciphertext) goes to the full
+	// binary, which refuses it naming the file.
+	if err != nil || boundary.Check("", out) != nil {
 		return nil, false
 	}
 	return out, true

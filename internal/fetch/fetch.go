@@ -19,6 +19,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 )
@@ -97,7 +98,11 @@ func (f *Fetcher) Fetch(ctx context.Context, src string) ([]byte, error) {
 	case s == "http" || s == "https":
 		data, err = urls.Download(ctx, f.Client, src, f.Limit)
 	case f.plugins()[s].command != "":
-		data, err = f.runPlugin(ctx, f.plugins()[s], src)
+		// A getter plugin's output is capped by Limit as it is read, and
+		// then charged to the run's input budget.
+		if data, err = f.runPlugin(ctx, f.plugins()[s], src); err == nil {
+			err = limits.BudgetFrom(ctx).Take(int64(len(data)))
+		}
 	default:
 		err = fmt.Errorf("no getter for the scheme %q", s)
 	}

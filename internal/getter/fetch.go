@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/backend"
+	"github.com/helm-secrets/helm-secrets/internal/delivery/boundary"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
@@ -187,15 +188,21 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 			return nil, errors.Join(fmt.Errorf("Error while decrypting file: %s", u.Source), r.Err)
 		}
 		// A source that is not encrypted comes back as it is, as the
-		// shell plugin prints it.
+		// shell plugin prints it; never with ciphertext left in it.
+		if err := boundary.Check(u.Source, r.Plaintext); err != nil {
+			return nil, err
+		}
 		return r.Plaintext, nil
 	}
 	plain, err := b.Decrypt(ctx, src.data, encrypt.DetectFormat(src.name, src.data))
 	switch {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
-		return src.data, nil
+		plain = src.data
 	case err != nil:
 		return nil, errors.Join(fmt.Errorf("Error while decrypting file: %s", urls.Redact(u.Source)), err)
+	}
+	if err := boundary.Check(urls.Redact(u.Source), plain); err != nil {
+		return nil, err
 	}
 	return plain, nil
 }

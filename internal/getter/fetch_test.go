@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/helm-secrets/helm-secrets/internal/delivery/boundary"
 	"github.com/helm-secrets/helm-secrets/internal/getter"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
@@ -136,7 +138,6 @@ func TestFetchProtocols(t *testing.T) {
 		"secrets://plain.yaml":                                     "port: 81\n", // not encrypted: as is
 		"secrets://empty.yaml":                                     "",
 		"secrets://?missing.yaml":                                  "",
-		"secrets://noop!secrets.yaml":                              mustRead(t, "secrets.yaml"),
 		"secrets+literal://plain-value":                            "plain-value",
 	} {
 		got, err := fetch(t, url)
@@ -591,6 +592,25 @@ func BenchmarkFetch(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := getter.Fetch(context.Background(), "secrets+age-import://"+keyFile+"?s.yaml", o); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFetchNeverPrintsCiphertext: what the getter prints for helm never
+// holds sops ciphertext or metadata: an encrypted file through the noop
+// backend (which the shell plugin printed as it is), local or remote, is
+// refused, naming the source.
+func TestFetchNeverPrintsCiphertext(t *testing.T) {
+	f := newGetterFixture(t)
+	f.write(t, "secrets.yaml", "password: "+getterCanary+"\n", encrypt.FormatYAML)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, mustRead(t, "secrets.yaml"))
+	}))
+	defer srv.Close()
+	for url, name := range map[string]string{"secrets://noop!secrets.yaml": "secrets.yaml", "secrets://noop!" + srv.URL + "/v.yaml": srv.URL + "/v.yaml"} {
+		out, err := fetch(t, url)
+		if !errors.Is(err, boundary.ErrCiphertext) || !strings.HasPrefix(err.Error(), name+": ") || out != "" {
+			t.Errorf("%s: %q, %v", url, out, err)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/delivery"
 	"github.com/helm-secrets/helm-secrets/internal/fastpath"
 	"github.com/helm-secrets/helm-secrets/internal/helmargs"
+	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/parallel"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/sopslite"
@@ -170,14 +171,14 @@ func (p *preparer) file(it *helmargs.Item) bool {
 // (fastpath.PaceGC): this package runs in the lean wrapper's process only.
 func (p *preparer) readAll() bool {
 	var failed atomic.Bool
-	var total atomic.Int64
+	budget := limits.NewBudget(fastpath.MaxTotalInputSize) // the run's: the fast path takes no download
 	parallel.Do(len(p.files), runtime.GOMAXPROCS(0), func(i int) {
 		if failed.Load() {
 			return
 		}
 		f := p.files[i]
 		data, ok := fastpath.ReadFile(f.it.Path)
-		if !ok || total.Add(int64(len(data))) > fastpath.MaxTotalInputSize {
+		if !ok || budget.Take(int64(len(data))) != nil {
 			failed.Store(true)
 			return
 		}
@@ -190,7 +191,7 @@ func (p *preparer) readAll() bool {
 		}
 		f.content, f.encrypted = data, true
 	})
-	fastpath.PaceGC(total.Load())
+	fastpath.PaceGC(budget.Limit() - budget.Left())
 	return !failed.Load()
 }
 
@@ -273,7 +274,10 @@ func (p *preparer) encrypted() []*file {
 // plainDocument reports whether the engine certainly finds no SOPS
 // metadata in data, whatever its format: it holds neither "sops" nor
 // sops' ciphertext marker, nor a backslash (an escape in a quoted key
-// could spell "sops").
+// could spell "sops"), nor a NUL byte or a UTF-16/32 byte order mark
+// (helm and the engine read UTF-16 and UTF-32, in which "sops" is not
+// these bytes).
 func plainDocument(data []byte) bool {
-	return !bytes.Contains(data, []byte("sops")) && !bytes.Contains(data, []byte("ENC[")) && !bytes.ContainsRune(data, '\\')
+	return !bytes.Contains(data, []byte("sops")) && !bytes.Contains(data, []byte("ENC[")) && !bytes.ContainsRune(data, '\\') &&
+		bytes.IndexByte(data, 0) < 0 && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE})
 }

@@ -2,13 +2,16 @@ package leanwrap_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"filippo.io/age"
 
@@ -295,5 +298,38 @@ func BenchmarkPrepare20(b *testing.B) {
 			b.Fatal("declined")
 		}
 		r.Close()
+	}
+}
+
+// utf16LE is s in UTF-16LE with a byte order mark.
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+// TestEncodingsSameAsFullWrapper: an encrypted file re-encoded as UTF-16
+// or UTF-32 (which the full wrapper decrypts) is never left to helm as
+// plain values: the fast path declines it or gives the full wrapper's
+// result.
+func TestEncodingsSameAsFullWrapper(t *testing.T) {
+	c := newCorpus(t)
+	enc := c.encrypt("password: hunter2\n", encrypt.FormatYAML)
+	u32 := []byte{0xFF, 0xFE, 0, 0}
+	for _, r := range enc {
+		u32 = binary.LittleEndian.AppendUint32(u32, uint32(r))
+	}
+	for name, content := range map[string]string{"u16.yaml": utf16LE(enc), "u32.yaml": string(u32), "u16-nobom.yaml": utf16LE(enc)[2:]} {
+		c.write(name, content)
+		args := []string{"template", "app", "./chart", "-f", name}
+		if r, ok := leanwrap.Prepare(args); ok {
+			if slices.Equal(r.Args, args) {
+				t.Errorf("%s: left to helm as plain values", name)
+			}
+			r.Close()
+		}
+		c.check(args)
 	}
 }

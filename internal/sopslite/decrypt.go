@@ -179,6 +179,7 @@ func isRESpace(c byte) bool {
 func loadYAML(in []byte) ([]branch, error) {
 	d := yaml.NewDecoder(bytes.NewReader(in))
 	var branches []branch
+	var aliases yamlcheck.Aliases
 	for first := true; ; first = false {
 		var doc yaml.Node
 		err := d.Decode(&doc)
@@ -190,8 +191,12 @@ func loadYAML(in []byte) ([]branch, error) {
 		}
 		// sops' duplicate-key check (a decode of the first document into
 		// a map), in linear time and on the nodes parsed once.
-		if first && yamlcheck.Document(&doc) != nil || yamlcheck.AliasCycle(&doc) {
+		if first && yamlcheck.Document(&doc) != nil {
 			return nil, unsupported("YAML does not parse")
+		}
+		// The engine's bound on alias expansion, in every document.
+		if aliases.Document(&doc) != nil {
+			return nil, unsupported("YAML aliases expand too much")
 		}
 		if hasComments(&doc) {
 			return nil, unsupported("comments")

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/helm-secrets/helm-secrets/internal/limits"
 )
 
 // Timeout bounds one download (connection, headers and body) when the
@@ -16,8 +18,9 @@ const Timeout = 2 * time.Minute
 
 // Download fetches an http(s) URL (basic auth from the URL) with client
 // (nil: a client with Timeout), refusing a non-2xx status and bodies over
-// limit bytes (0: no limit). Errors do not quote the URL, which may hold
-// credentials.
+// limit bytes (0: no limit) or over what is left of the run's input budget
+// (limits.BudgetFrom(ctx), charged as the body is read). Errors do not
+// quote the URL, which may hold credentials.
 func Download(ctx context.Context, client *http.Client, src string, limit int64) ([]byte, error) {
 	if client == nil {
 		client = &http.Client{Timeout: Timeout}
@@ -37,9 +40,13 @@ func Download(ctx context.Context, client *http.Client, src string, limit int64)
 	if limit > 0 && resp.ContentLength > limit {
 		return nil, fmt.Errorf("%d bytes is over the limit of %d", resp.ContentLength, limit)
 	}
-	r := io.Reader(resp.Body)
+	run := limits.BudgetFrom(ctx)
+	if resp.ContentLength > run.Left() {
+		return nil, fmt.Errorf("%d bytes: %w of %d bytes", resp.ContentLength, limits.ErrBudget, run.Limit())
+	}
+	r := run.Reader(resp.Body)
 	if limit > 0 {
-		r = io.LimitReader(resp.Body, limit+1)
+		r = io.LimitReader(r, limit+1)
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/fetch"
 	"github.com/helm-secrets/helm-secrets/internal/helmargs"
 	"github.com/helm-secrets/helm-secrets/internal/helmrun"
+	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -153,6 +154,11 @@ func Prepare(ctx context.Context, o Options) (*Run, error) {
 	slots, err := findSlots(o.Args)
 	if err != nil {
 		return nil, err
+	}
+	// One input budget for the run: local files, downloads and literals
+	// all draw from it (limits.Budget).
+	if limits.BudgetFrom(ctx) == nil {
+		ctx = limits.WithBudget(ctx, limits.NewBudget(limits.MaxRunInput))
 	}
 	p := &preparer{o: o}
 	if err := p.prepare(ctx, slots); err != nil {
@@ -339,6 +345,9 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 		return err
 	}
 	kind := literalKind(s.Kind)
+	if err := limits.BudgetFrom(ctx).Take(int64(len(s.Value))); err != nil {
+		return fmt.Errorf("%s: %w", kind.Flag(), err)
+	}
 	// The decrypted literals, for the audit trail: Extract calls dec one
 	// literal at a time and keeps exactly those dec decrypted, so these
 	// are recorded only once the whole value was extracted.

@@ -121,7 +121,7 @@ func (e *Engine) each(ctx context.Context, docs []Document, plainOK bool) ([]Res
 	}
 	// The run's total input: files by their size before any is read,
 	// documents held in memory as they are.
-	b := e.newBudget()
+	b := e.newBudget(ctx)
 	err := b.precheck(first)
 	for _, d := range docs {
 		if err == nil && d.Data != nil {

@@ -1,9 +1,9 @@
 package encrypt
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"sync/atomic"
 
 	"github.com/getsops/sops/v3/config"
 
@@ -67,13 +67,16 @@ func (e *Engine) checkOutput(out []byte, err error) ([]byte, error) {
 	return out, nil
 }
 
-// budget is the total input one DecryptFiles/ReadFiles call may read.
-type budget struct {
-	left  atomic.Int64
-	limit int64
-}
+// budget is the total input one DecryptFiles/ReadFiles call may read:
+// the run's (limits.WithBudget on the context: the wrapper's, shared with
+// its downloads and literals), else one of Options.MaxTotalInputSize for
+// this call.
+type budget struct{ run *limits.Budget }
 
-func (e *Engine) newBudget() *budget {
+func (e *Engine) newBudget(ctx context.Context) *budget {
+	if run := limits.BudgetFrom(ctx); run != nil {
+		return &budget{run}
+	}
 	limit := e.opts.MaxTotalInputSize
 	if limit == 0 {
 		limit = DefaultMaxTotalInputSize
@@ -81,9 +84,7 @@ func (e *Engine) newBudget() *budget {
 	if limit < 0 {
 		return nil
 	}
-	b := &budget{limit: limit}
-	b.left.Store(limit)
-	return b
+	return &budget{limits.NewBudget(limit)}
 }
 
 // take charges n bytes, failing once the total is over the limit.
@@ -91,8 +92,8 @@ func (b *budget) take(n int64) error {
 	if b == nil {
 		return nil
 	}
-	if b.left.Add(-n) < 0 {
-		return fmt.Errorf("%w: the files of this run together exceed %d bytes (Options.MaxTotalInputSize)", ErrTooLarge, b.limit)
+	if b.run.Take(n) != nil {
+		return fmt.Errorf("%w: the files of this run together exceed %d bytes (Options.MaxTotalInputSize)", ErrTooLarge, b.run.Limit())
 	}
 	return nil
 }
@@ -109,8 +110,8 @@ func (b *budget) precheck(paths map[string]int) error {
 			total += st.Size()
 		}
 	}
-	if total > b.limit {
-		return fmt.Errorf("%w: %d files of %d bytes together, over %d (Options.MaxTotalInputSize)", ErrTooLarge, len(paths), total, b.limit)
+	if total > b.run.Left() {
+		return fmt.Errorf("%w: %d files of %d bytes together, over %d (Options.MaxTotalInputSize)", ErrTooLarge, len(paths), total, b.run.Limit())
 	}
 	return nil
 }

@@ -59,10 +59,13 @@ func (s yamlStore) LoadEncryptedFile(in []byte) (sops.Tree, error) {
 
 // LoadPlainFile is sops' YAML LoadPlainFile, whose duplicate-key check
 // (a decode of the first document into a map) is yamlcheck.Document on
-// the first document's nodes, so that the document is parsed once.
+// the first document's nodes, so that the document is parsed once. Every
+// document then passes yamlcheck.Aliases, which bounds what the stream's
+// aliases expand to.
 func (s yamlStore) LoadPlainFile(in []byte) (sops.TreeBranches, error) {
 	var branches sops.TreeBranches
 	d := yaml.NewDecoder(bytes.NewReader(in))
+	var aliases yamlcheck.Aliases
 	for first := true; ; first = false {
 		var data yaml.Node
 		err := d.Decode(&data)
@@ -82,9 +85,11 @@ func (s yamlStore) LoadPlainFile(in []byte) (sops.TreeBranches, error) {
 		if err != nil {
 			return nil, fmt.Errorf("Error unmarshaling input YAML: %s", err)
 		}
-		if yamlcheck.AliasCycle(&data) {
-			// sops dies of a stack overflow here.
-			return nil, errors.New("Error unmarshaling input YAML: an alias refers to a node that contains it")
+		// Bounded alias expansion in every document and across them
+		// (sops copies each aliased node once per alias, and dies of a
+		// stack overflow on an alias inside its own node).
+		if err := aliases.Document(&data); err != nil {
+			return nil, fmt.Errorf("Error unmarshaling input YAML: %w", err)
 		}
 		branch, err := appendYamlNodeToTreeBranch(&data, make(sops.TreeBranch, 0), false)
 		if err != nil {
