@@ -139,7 +139,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 		}
 	}
 	if name != "" {
-		if b, err = backends.Get(name); err != nil {
+		if b, err = backends.GetReferenced(name, o.DefaultBackend); err != nil {
 			return nil, err
 		}
 	}
