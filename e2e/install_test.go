@@ -191,6 +191,8 @@ func TestInstallFromHTTP(t *testing.T) {
 				src := filepath.Join(h.home(), "src", "helm-secrets")
 				copyCheckout(t, src)
 				h.setEnv("HELM_SECRETS_RELEASE_URL", url)
+				// Plain http: the operator pins SHA256SUMS.
+				h.setEnv("HELM_SECRETS_RELEASE_SHA256", sha256File(t, filepath.Join(r.dir, "SHA256SUMS")))
 				_, errOut := h.mustRun(t, "plugin", "install", src)
 				if !strings.Contains(errOut, "SHA-256 verified against "+url+"/SHA256SUMS") {
 					t.Fatalf("hook output: %s", errOut)
@@ -305,6 +307,9 @@ func TestInstallRefusesTampering(t *testing.T) {
 				src := filepath.Join(h.home(), "src", "helm-secrets")
 				copyCheckout(t, src)
 				h.setEnv("HELM_SECRETS_RELEASE_URL", url)
+				// The pin of the genuine SHA256SUMS, so that the checks
+				// against SHA256SUMS are what refuses.
+				h.setEnv("HELM_SECRETS_RELEASE_SHA256", sha256File(t, filepath.Join(r.dir, "SHA256SUMS")))
 				_, errOut, code := h.run("plugin", "install", src)
 				if code == 0 || !strings.Contains(errOut, c.message) || !strings.Contains(errOut, "refusing to install it") {
 					t.Fatalf("exit %d\n%s", code, errOut)
@@ -351,6 +356,7 @@ func TestInstallUpdateUninstall(t *testing.T) {
 			h.newHome(t)
 			h.withoutGo(t)
 			h.setEnv("HELM_SECRETS_RELEASE_URL", url)
+			h.setEnv("HELM_SECRETS_RELEASE_SHA256", sha256File(t, filepath.Join(r.dir, "SHA256SUMS")))
 			repo := filepath.Join(h.home(), "src", "helm-secrets.git")
 			copyCheckout(t, repo)
 			git(t, repo, "init", "-q")
@@ -377,6 +383,10 @@ func TestInstallUpdateUninstall(t *testing.T) {
 			assertNoTrace(t, h)
 
 			if h.name == "v4" {
+				// The signed packages carry their own SHA256SUMS: no pin
+				// (the one above is of the release's SHA256SUMS, another
+				// file, and a set pin is checked whatever the source).
+				h.setEnv("HELM_SECRETS_RELEASE_SHA256", "")
 				h.installPackages(t, r, url, url)
 				h.assertDecrypts(t, k, true)
 				for _, p := range []string{"secrets", "secrets-getter", "secrets-post-renderer"} {

@@ -13,6 +13,9 @@
 #      (default: the project's GitHub release of this version; a directory
 #      for air-gapped sites; "off" skips it), its SHA-256 checked against
 #      SHA256SUMS (the plugin's own, else the release's) before extracting;
+#      over plain http only with the plugin's own SHA256SUMS or
+#      HELM_SECRETS_RELEASE_SHA256 (the SHA-256 of the archive or of
+#      SHA256SUMS), which is checked whatever the source;
 #   4. go build from the source tree, when Go is installed;
 # else it fails and says what to do.
 $ErrorActionPreference = "Stop"
@@ -66,6 +69,15 @@ if (Test-Path (Join-Path $multi "helm-secrets.exe")) {
 $base = if ($env:HELM_SECRETS_RELEASE_URL) { $env:HELM_SECRETS_RELEASE_URL.TrimEnd("/") } else { "https://github.com/helm-secrets/helm-secrets/releases/download/v$version" }
 $archive = "helm-secrets-windows-$arch.tar.gz"
 $downloadError = $null
+# HELM_SECRETS_RELEASE_SHA256: the operator's pin, of the archive or of
+# SHA256SUMS. A plain http:// source's SHA256SUMS proves nothing (it comes
+# over the same unauthenticated connection as the archive): over http the
+# install needs the plugin's own SHA256SUMS or the pin.
+$pin = "$env:HELM_SECRETS_RELEASE_SHA256".ToLower()
+if ($pin -and $pin -notmatch '^[0-9a-f]{64}$') { Fail "HELM_SECRETS_RELEASE_SHA256 must be a SHA-256 in hex (64 characters)" }
+if ($base -ne "off" -and $base -match '^http://' -and -not (Test-Path (Join-Path $pluginDir "SHA256SUMS")) -and -not $pin) {
+    Fail "refusing to install from $base over plain http: its SHA256SUMS comes over the same unauthenticated connection as the archive, so it proves nothing. Use an https:// URL or a directory, or set HELM_SECRETS_RELEASE_SHA256 to the SHA-256 of $archive or of its SHA256SUMS, taken from a source you trust, then reinstall"
+}
 function Fetch($url, $dst) {
     if ($url -match '^file://') { Copy-Item -Force ($url -replace '^file://', '') $dst }
     elseif ($url -match '^(https?)://') { Invoke-WebRequest -UseBasicParsing -Uri $url -OutFile $dst }
@@ -95,6 +107,11 @@ if ($base -ne "off") {
             if (-not $want) { Fail "$sumsFrom has no checksum for ${archive}: refusing to install it" }
             $got = (Get-FileHash -Algorithm SHA256 (Join-Path $tmp $archive)).Hash.ToLower()
             if ($got -ne $want) { Fail "checksum mismatch for ${archive}: SHA-256 $got, $sumsFrom says ${want}: refusing to install it (a corrupt or tampered download)" }
+            if ($pin) {
+                $sumsGot = (Get-FileHash -Algorithm SHA256 $sums).Hash.ToLower()
+                if ($got -ne $pin -and $sumsGot -ne $pin) { Fail "HELM_SECRETS_RELEASE_SHA256 is $pin, but $archive has SHA-256 $got and $sumsFrom ${sumsGot}: refusing to install it (a tampered download, or the pin of another version)" }
+                $sumsFrom = "$sumsFrom, pinned by HELM_SECRETS_RELEASE_SHA256"
+            }
             $x = Join-Path $tmp "x"
             New-Item -ItemType Directory -Path $x | Out-Null
             tar -xzf (Join-Path $tmp $archive) -C $x bin/helm-secrets.exe bin/helm-secrets-getter.exe

@@ -22,7 +22,12 @@
 #      SHA256SUMS BEFORE anything is extracted. The SHA256SUMS inside the
 #      plugin directory wins (the signed Helm 4 packages carry one, so their
 #      signature covers the binaries); else it is downloaded from the same
-#      place. A mismatch stops the install: no fallback;
+#      place. A mismatch stops the install: no fallback. A plain http://
+#      source's SHA256SUMS proves nothing (whoever can change the archive in
+#      transit changes it too): over http the install needs the plugin's own
+#      SHA256SUMS or HELM_SECRETS_RELEASE_SHA256, the expected SHA-256 of
+#      the archive or of SHA256SUMS, from a source the operator trusts.
+#      HELM_SECRETS_RELEASE_SHA256 is checked whatever the source;
 #   4. `go build` from the source tree the plugin directory belongs to, when
 #      Go is installed (installs from a git URL or a checkout);
 # else it fails and says what to do. It runs nothing it has not verified
@@ -116,7 +121,11 @@ fetch() {
     /*) cp "$1" "$2" ;;
     *)
         if command -v curl >/dev/null 2>&1; then
-            curl -fsSL --connect-timeout 20 --retry 2 -o "$2" "$1"
+            # An https source never redirects to plain http.
+            case "$1" in
+            [Hh][Tt][Tt][Pp][Ss]://*) curl -fsSL --proto =https --proto-redir =https --connect-timeout 20 --retry 2 -o "$2" "$1" ;;
+            *) curl -fsSL --connect-timeout 20 --retry 2 -o "$2" "$1" ;;
+            esac
         elif command -v wget >/dev/null 2>&1; then
             wget -q -T 20 -O "$2" "$1"
         else
@@ -132,6 +141,21 @@ base="${HELM_SECRETS_RELEASE_URL:-https://github.com/helm-secrets/helm-secrets/r
 base="${base%/}"
 archive="helm-secrets-$os-$arch.tar.gz"
 download_error=""
+# HELM_SECRETS_RELEASE_SHA256: the operator's pin, of the archive or of
+# SHA256SUMS (64 hex digits, either case).
+pin="$(printf '%s' "${HELM_SECRETS_RELEASE_SHA256:-}" | tr 'A-F' 'a-f')"
+case "$pin" in
+"") ;;
+*[!0-9a-f]*) die "HELM_SECRETS_RELEASE_SHA256 must be a SHA-256 in hex (64 characters)" ;;
+*) [ "${#pin}" -eq 64 ] || die "HELM_SECRETS_RELEASE_SHA256 must be a SHA-256 in hex (64 characters)" ;;
+esac
+plain_http=false
+case "$base" in
+[Hh][Tt][Tt][Pp]://*) plain_http=true ;;
+esac
+if [ "$base" != off ] && [ "$plain_http" = true ] && [ ! -f "$plugin_dir/SHA256SUMS" ] && [ -z "$pin" ]; then
+    die "refusing to install from $base over plain http: its SHA256SUMS comes over the same unauthenticated connection as the archive, so it proves nothing. Use an https:// URL or a directory, or set HELM_SECRETS_RELEASE_SHA256 to the SHA-256 of $archive or of its SHA256SUMS, taken from a source you trust, then reinstall"
+fi
 if [ "$base" != off ]; then
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-install.XXXXXX")"
     trap 'rm -rf "$tmp"' EXIT
@@ -153,6 +177,12 @@ if [ "$base" != off ]; then
         got="$(sha256 "$tmp/$archive")"
         [ "$got" = "$want" ] ||
             die "checksum mismatch for $archive: SHA-256 $got, $sums_from says $want: refusing to install it (a corrupt or tampered download)"
+        if [ -n "$pin" ]; then
+            sums_got="$(sha256 "$sums")"
+            [ "$got" = "$pin" ] || [ "$sums_got" = "$pin" ] ||
+                die "HELM_SECRETS_RELEASE_SHA256 is $pin, but $archive has SHA-256 $got and $sums_from $sums_got: refusing to install it (a tampered download, or the pin of another version)"
+            sums_from="$sums_from, pinned by HELM_SECRETS_RELEASE_SHA256"
+        fi
         mkdir "$tmp/x"
         tar -xzf "$tmp/$archive" -C "$tmp/x" "bin/helm-secrets$exe" "bin/helm-secrets-getter$exe" ||
             die "$archive (checksum verified) does not hold bin/helm-secrets$exe and bin/helm-secrets-getter$exe"

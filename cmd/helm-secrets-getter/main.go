@@ -26,6 +26,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/audit"
 	"github.com/helm-secrets/helm-secrets/internal/fastpath"
 	"github.com/helm-secrets/helm-secrets/internal/handoff"
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/settings"
@@ -34,6 +35,9 @@ import (
 )
 
 func main() {
+	// End with Helm: a stopped render stops us (and, across the exec, the
+	// full downloader, which binds itself again).
+	lifecycle.BindToParent()
 	// No core dump and no same-user ptrace of a process holding plaintext.
 	_ = nodump.NotDumpable()
 	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-v") {

@@ -113,6 +113,7 @@ func TestLeanImports(t *testing.T) {
 		"github.com/helm-secrets/helm-secrets/internal/limits", "github.com/helm-secrets/helm-secrets/internal/regularfile",
 		"github.com/helm-secrets/helm-secrets/internal/nodump", "github.com/helm-secrets/helm-secrets/internal/fastpath",
 		"github.com/helm-secrets/helm-secrets/internal/handoff", "github.com/helm-secrets/helm-secrets/internal/settings", "github.com/helm-secrets/helm-secrets/internal/commalist",
+		"github.com/helm-secrets/helm-secrets/internal/lifecycle",
 		"github.com/helm-secrets/helm-secrets/internal/version", "github.com/helm-secrets/helm-secrets/internal/audit",
 		"github.com/helm-secrets/helm-secrets/cmd/helm-secrets-getter",
 	}

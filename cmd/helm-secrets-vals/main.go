@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/valseval"
 	"github.com/helm-secrets/helm-secrets/internal/version"
 )
 
 func main() {
+	// End with helm-secrets, also in the middle of a slow provider call.
+	lifecycle.BindToParent()
 	// No core dump and no same-user ptrace of a process holding secrets.
 	_ = nodump.LimitCore()
 	_ = nodump.NotDumpable()

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"os/signal"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/getter"
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -31,8 +31,10 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	}
 	a.debugf("downloader: %s", schemeOf(rawURL))
 	// SIGTERM, SIGINT, SIGHUP cancel the fetch instead of killing us, so
-	// a gpg-import removes its private GNUPGHOME (and agent) on the way out.
-	ctx, stop := signal.NotifyContext(ctx, guardedSignals...)
+	// a gpg-import removes its private GNUPGHOME (and agent) on the way out;
+	// work that does not stop with the context (a huge input) is ended
+	// lifecycle.Grace later, and the guard removes the home.
+	ctx, stop := lifecycle.NotifyContext(ctx, guardedSignals...)
 	defer stop()
 	ctx, rec := a.keyRecord(ctx)
 	plain, err := getter.Fetch(ctx, rawURL, o)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/gpghome"
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	hsversion "github.com/helm-secrets/helm-secrets/internal/version"
 )
@@ -31,6 +32,9 @@ func main() {
 	if code, ok := gpgGuardMain(args); ok {
 		os.Exit(code)
 	}
+	// Not a guard (those outlive us on purpose): end with our parent. Helm
+	// stopping a render (a timeout, Argo CD) must stop its downloader.
+	lifecycle.BindToParent()
 	gpghome.Guard = startGPGGuard
 	// No core file of a process holding plaintext (inherited by helm and
 	// the editor, which hold it too). Commands other than the wrapper also

@@ -53,6 +53,11 @@ func (a *app) runRotate(ctx context.Context, o *rotateOptions) error {
 	if err := a.requireFile(o.file); err != nil {
 		return err
 	}
+	if o.inPlace {
+		if err := staysInTree(o.file); err != nil {
+			return a.errorf("rotate: %v", err)
+		}
+	}
 	a.debugf("rotating the data key of %s", o.file)
 	ctx, rec := a.keyRecord(ctx)
 	out, err := a.engine.RotateFile(ctx, o.file)
@@ -92,6 +97,9 @@ func (a *app) runRotateTree(ctx context.Context, args []string, dryRun bool) err
 		return err
 	}
 	return a.runTree(ctx, "rotate", args, dryRun, func(ctx context.Context, file string) ([]byte, []string, error) {
+		if err := staysInTree(file); err != nil {
+			return nil, nil, err
+		}
 		ctx, rec := a.keyRecord(ctx)
 		out, err := a.engine.RotateFile(ctx, file)
 		if aerr := a.recordRotation(file, rec, err); aerr != nil {

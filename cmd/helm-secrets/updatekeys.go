@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/check"
+	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -36,6 +39,9 @@ func (a *app) runUpdateKeysTree(ctx context.Context, args []string, dryRun bool)
 		return err
 	}
 	return a.runTree(ctx, "updatekeys", args, dryRun, func(ctx context.Context, file string) ([]byte, []string, error) {
+		if err := staysInTree(file); err != nil {
+			return nil, nil, err
+		}
 		before, err := a.engine.ReadRaw(file)
 		if err != nil {
 			return nil, nil, err
@@ -56,6 +62,28 @@ func (a *app) runUpdateKeysTree(ctx context.Context, args []string, dryRun bool)
 		}
 		return out, lines, nil
 	})
+}
+
+// staysInTree refuses a file that updatekeys or rotate -i would rewrite
+// although it lies outside the tree it is named in: a symlink (or a path
+// through a symlinked folder) in the tree of the .sops.yaml that applies to
+// it (the working directory when none does) that resolves out of that
+// tree. A repository could otherwise have a file of the user's elsewhere
+// re-keyed for the recipients its own .sops.yaml lists. Naming the target
+// itself still works: its own .sops.yaml then applies.
+func staysInTree(file string) error {
+	root := "."
+	if conf := sopslite.ConfigFileFor(file); conf != "" {
+		root = filepath.Dir(conf)
+	}
+	if !pathpolicy.LeavesTree(root, file) {
+		return nil
+	}
+	link := "a symlink"
+	if l := pathpolicy.FirstSymlink(file); l != "" {
+		link = "the symlink " + l
+	}
+	return fmt.Errorf("refused to rewrite %s: it goes through %s to a file outside %s (the tree of its .sops.yaml), whose recipients would be applied to it; run the command on the file the link points to", file, link, root)
 }
 
 // recordKeyUpdate writes the audit events of updatekeys when it unwrapped
@@ -89,6 +117,9 @@ func (a *app) runUpdateKeys(ctx context.Context, file string) error {
 	}
 	if err := a.requireFile(file); err != nil {
 		return err
+	}
+	if err := staysInTree(file); err != nil {
+		return a.errorf("updatekeys: %v", err)
 	}
 	before, err := a.engine.ReadRaw(file)
 	if err != nil {

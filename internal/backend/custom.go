@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -87,4 +88,40 @@ func Script(b Backend) (*shellbackend.Script, bool) {
 		return nil, false
 	}
 	return c.script, true
+}
+
+// ErrScriptNotChosen is why a backend script named in a values reference
+// was refused (GetReferenced).
+var ErrScriptNotChosen = errors.New("a backend script named in a values reference (NAME!) runs only when HELM_SECRETS_ALLOWED_BACKENDS lists it or -b / HELM_SECRETS_BACKEND chose it")
+
+// GetReferenced returns the backend a values reference names: the NAME!
+// prefix of a -f file, of a --set value or of a secrets:// URL, which may
+// come from a repository (an Argo CD application's value files) rather
+// than from the operator. Built-in backends are Get's. A custom backend
+// script must be the operator's choice: listed in Allowed
+// (HELM_SECRETS_ALLOWED_BACKENDS), or the same file as def, the backend
+// chosen with -b or HELM_SECRETS_BACKEND; otherwise a repository could have
+// any script it holds run as a backend. The refusal is an *Error (not
+// allowed) wrapped with ErrScriptNotChosen.
+func (s Selector) GetReferenced(name, def string) (Backend, error) {
+	switch name {
+	case "", "sops", "noop", ValsName:
+		return s.Get(name)
+	}
+	if len(s.Allowed) == 0 && !sameFile(name, def) {
+		if st, err := os.Stat(name); err == nil && !st.IsDir() {
+			return nil, fmt.Errorf("%w: %w", &Error{Name: name, NotAllowed: true}, ErrScriptNotChosen)
+		}
+	}
+	return s.Get(name) // with an allow-list, Get applies it
+}
+
+// sameFile reports whether a and b name the same existing file.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }

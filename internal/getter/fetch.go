@@ -48,10 +48,10 @@ type Options struct {
 	KeyLocationPrefix string
 	// URLVariableExpansion (HELM_SECRETS_URL_VARIABLE_EXPANSION=true)
 	// expands ${VAR} in http(s) sources; an undefined variable fails. Only
-	// names in URLVariableAllowlist
-	// (HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST) expand when it is
-	// set; without it, any name but the sensitive ones (SensitiveVariable)
-	// does. The URL, and so the values, go to the host the URL names.
+	// names in DefaultURLVariables and URLVariableAllowlist
+	// (HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST, which extends the
+	// default) expand: the URL, and so the values, go to the host the URL
+	// names, which the repository chooses.
 	URLVariableExpansion bool
 	URLVariableAllowlist []string
 	// Strict is encrypt.Options.Strict for the engines Fetch creates
@@ -141,7 +141,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 		}
 	}
 	if name != "" {
-		if b, err = backends.Get(name); err != nil {
+		if b, err = backends.GetReferenced(name, o.DefaultBackend); err != nil {
 			return nil, err
 		}
 	}
@@ -261,34 +261,25 @@ func (o Options) locate(ctx context.Context, s string, ignore bool) (*source, er
 // errURLVariables means a URL names variables that may not be expanded.
 var errURLVariables = errors.New("variables not allowed in URL")
 
-// expandable reports whether ${name} may be expanded in a URL: listed in
-// URLVariableAllowlist when that is set, else any name that is not
-// sensitive.
-func (o Options) expandable(name string) bool {
-	if len(o.URLVariableAllowlist) > 0 {
-		return slices.Contains(o.URLVariableAllowlist, name)
-	}
-	return !SensitiveVariable(name)
+// DefaultURLVariables are the variables a values URL may name with
+// HELM_SECRETS_URL_VARIABLE_EXPANSION=true and no allow-list: Helm's
+// namespace and Argo CD's build environment, none of which holds a
+// credential. (Not ARGOCD_APP_SOURCE_REPO_URL: a repository URL may carry
+// one.) Any other name must be listed in
+// HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST: a deny-list of names that
+// look like credentials let DATABASE_URL, CI_JOB_JWT or GITHUB_PAT through.
+var DefaultURLVariables = []string{
+	"HELM_NAMESPACE",
+	"ARGOCD_APP_NAME", "ARGOCD_APP_NAMESPACE", "ARGOCD_APP_PROJECT_NAME",
+	"ARGOCD_APP_REVISION", "ARGOCD_APP_REVISION_SHORT",
+	"ARGOCD_APP_SOURCE_PATH", "ARGOCD_APP_SOURCE_TARGET_REVISION",
+	"KUBE_VERSION",
 }
 
-// SensitiveVariable reports whether an environment variable name looks
-// like it holds a credential (SOPS_*, VAULT_*, AWS_*, GOOGLE_*, AZURE_*,
-// HELM_SECRETS_*, *TOKEN*, *KEY*, *SECRET*, *PASS*, *CREDENTIAL*, *AUTH*):
-// such names expand in a URL only when listed in
-// HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST.
-func SensitiveVariable(name string) bool {
-	n := strings.ToUpper(name)
-	for _, p := range []string{"SOPS_", "VAULT_", "AWS_", "GOOGLE_", "AZURE_", "HELM_SECRETS_", "GNUPG"} {
-		if strings.HasPrefix(n, p) {
-			return true
-		}
-	}
-	for _, s := range []string{"TOKEN", "KEY", "SECRET", "PASS", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
+// expandable reports whether ${name} may be expanded in a URL: listed in
+// DefaultURLVariables or URLVariableAllowlist.
+func (o Options) expandable(name string) bool {
+	return slices.Contains(DefaultURLVariables, name) || slices.Contains(o.URLVariableAllowlist, name)
 }
 
 var urlVarRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)

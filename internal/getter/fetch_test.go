@@ -276,6 +276,7 @@ func TestFetchHTTP(t *testing.T) {
 		t.Fatal("expansion off: want failure")
 	}
 	t.Setenv("HELM_SECRETS_URL_VARIABLE_EXPANSION", "true")
+	t.Setenv("HELM_SECRETS_URL_VARIABLE_EXPANSION_ALLOWLIST", "GETTER_PATH")
 	if got, err := fetch(t, "secrets+age-import://"+f.keyFile+"?"+withVar); err != nil || !strings.Contains(got, getterCanary) {
 		t.Fatalf("expansion on: %q, %v", got, err)
 	}

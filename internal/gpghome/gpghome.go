@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 )
 
@@ -63,7 +64,9 @@ func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(
 		release = r
 	}
 	cmd := exec.CommandContext(ctx, gpg, "--batch", "--no-permission-warning", "--quiet", "--homedir", home, "--import")
-	setDeathSignal(cmd)
+	// The kernel kills gpg when we die (even by SIGKILL), so it stops
+	// writing into a home the guard is removing.
+	lifecycle.Child(cmd)
 	cmd.Env = append(os.Environ(), "GNUPGHOME="+home)
 	cmd.Stdin = bytes.NewReader(key)
 	var stderr bytes.Buffer

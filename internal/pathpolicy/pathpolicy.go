@@ -158,6 +158,21 @@ func WithinPrefix(prefix, path string) bool {
 	return Under(p, f)
 }
 
+// LeavesTree reports whether path lies in the directory root as written
+// (both made absolute and cleaned, no symlink followed) but not once both
+// are resolved through their symlinks: a symlink inside the tree that
+// points out of it. A path written outside root is not "leaving" it (the
+// user named it). Commands that rewrite a file for the recipients of the
+// tree's .sops.yaml (updatekeys, rotate -i) refuse such a path.
+func LeavesTree(root, path string) bool {
+	r, err1 := filepath.Abs(root)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil || !Under(r, p) {
+		return false
+	}
+	return !WithinPrefix(root, path)
+}
+
 // Under reports whether the cleaned path f equals dir or lies below it,
 // component-wise (never a string prefix).
 func Under(dir, f string) bool {

@@ -184,3 +184,46 @@ func TestUnder(t *testing.T) {
 		}
 	}
 }
+
+// TestLeavesTree: a symlink in the tree to a file (or folder) outside it
+// leaves the tree; a link within the tree, a plain file and a path written
+// outside the tree do not.
+func TestLeavesTree(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlinks need privileges on Windows")
+	}
+	base := t.TempDir()
+	tree, outside := filepath.Join(base, "repo"), filepath.Join(base, "home")
+	for _, d := range []string{filepath.Join(tree, "sub"), outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(tree, "sub", "in.yaml"), filepath.Join(outside, "prod.yaml")} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{
+		"out.yaml": filepath.Join(outside, "prod.yaml"), "rel-out.yaml": "../home/prod.yaml",
+		"outdir": outside, "in-link.yaml": "sub/in.yaml",
+	} {
+		if err := os.Symlink(target, filepath.Join(tree, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for path, want := range map[string]bool{
+		filepath.Join(tree, "out.yaml"):              true,
+		filepath.Join(tree, "rel-out.yaml"):          true,
+		filepath.Join(tree, "outdir", "prod.yaml"):   true,
+		filepath.Join(tree, "in-link.yaml"):          false,
+		filepath.Join(tree, "sub", "in.yaml"):        false,
+		filepath.Join(outside, "prod.yaml"):          false, // named outside: the user's choice
+		filepath.Join(tree, "missing.yaml"):          false,
+		filepath.Join(tree, "outdir", "missing.yml"): true,
+	} {
+		if got := LeavesTree(tree, path); got != want {
+			t.Errorf("LeavesTree(%s) = %v, want %v", path, got, want)
+		}
+	}
+}

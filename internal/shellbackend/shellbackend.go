@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
 	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
@@ -105,6 +106,8 @@ func (s *Script) callIn(ctx context.Context, dir string, stdin io.Reader, intera
 		}
 	}
 	cmd := exec.CommandContext(ctx, sh, append([]string{"-c", prelude, script, fn}, args...)...)
+	// The script's shell dies with us (Linux), as the context kills it.
+	lifecycle.Child(cmd)
 	quiet := "false"
 	if s.Quiet {
 		quiet = "true"

@@ -357,7 +357,7 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 		b := def
 		name, rest := backend.SplitPrefix(value)
 		if name != "" {
-			if b, err = p.o.Backends.Get(name); err != nil {
+			if b, err = p.o.Backends.GetReferenced(name, p.o.DefaultBackend); err != nil {
 				return nil, err
 			}
 		}
@@ -423,11 +423,10 @@ func (p *preparer) resolve(it *item) (*fileJob, error) {
 
 // backendOf is the backend of a source: its NAME! prefix, else the default.
 func (p *preparer) backendOf(it *item) (backend.Backend, error) {
-	name := it.Backend
-	if name == "" {
-		name = p.o.DefaultBackend
+	if it.Backend != "" {
+		return p.o.Backends.GetReferenced(it.Backend, p.o.DefaultBackend)
 	}
-	return p.o.Backends.Get(name)
+	return p.o.Backends.Get(p.o.DefaultBackend)
 }
 
 // fetchAll fetches the URL sources concurrently and decrypts what is
