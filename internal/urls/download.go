@@ -16,7 +16,8 @@ import (
 // caller's client has no timeout of its own.
 const Timeout = 2 * time.Minute
 
-// Download fetches an http(s) URL (basic auth from the URL) with client
+// Download fetches an http(s) URL (basic auth from the URL, else from the
+// .netrc file: NETRC, ~/.netrc) with client
 // (nil: a client with Timeout), refusing a non-2xx status and bodies over
 // limit bytes (0: no limit) or over what is left of the run's input budget
 // (limits.BudgetFrom(ctx), charged as the body is read). Errors do not
@@ -29,6 +30,7 @@ func Download(ctx context.Context, client *http.Client, src string, limit int64)
 	if err != nil {
 		return nil, unwrapURLError(err)
 	}
+	setNetrcAuth(req)
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, unwrapURLError(err)
