@@ -17,7 +17,7 @@ import (
 const Timeout = 2 * time.Minute
 
 // Download fetches an http(s) URL (basic auth from the URL, else from the
-// .netrc file: NETRC, ~/.netrc) with client
+// .netrc file NETRC names) with client
 // (nil: a client with Timeout), refusing a non-2xx status and bodies over
 // limit bytes (0: no limit) or over what is left of the run's input budget
 // (limits.BudgetFrom(ctx), charged as the body is read). Errors do not

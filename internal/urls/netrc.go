@@ -3,8 +3,6 @@ package urls
 import (
 	"net/http"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/regularfile"
@@ -13,22 +11,10 @@ import (
 // maxNetrcSize bounds the .netrc file read for a download.
 const maxNetrcSize = 1 << 20
 
-// netrcFile is the file curl and wget read: $NETRC, else ~/.netrc
-// (~/_netrc on Windows).
-func netrcFile() string {
-	if p := os.Getenv("NETRC"); p != "" {
-		return p
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
-	}
-	name := ".netrc"
-	if runtime.GOOS == "windows" {
-		name = "_netrc"
-	}
-	return filepath.Join(home, name)
-}
+// netrcFile is the file NETRC names, as the shell plugin passes it to
+// curl (--netrc-file) and wget; unset: none (curl reads no ~/.netrc by
+// default either).
+func netrcFile() string { return os.Getenv("NETRC") }
 
 // netrcLogin returns the login and password of the first `machine HOST`
 // entry of netrc text. A `default` entry is ignored: it would send its
