@@ -25,6 +25,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/handoff"
 	"github.com/helm-secrets/helm-secrets/internal/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/leanwrap"
+	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/nodump"
 	"github.com/helm-secrets/helm-secrets/internal/settings"
 )
@@ -32,6 +33,10 @@ import (
 const prefix = "[helm-secrets] "
 
 func main() {
+	// End with helm (the plugin's parent): its helm child, which helmrun
+	// starts with a parent-death signal, then stops too; across a hand-off
+	// the full binary binds itself again.
+	lifecycle.BindToParent()
 	// No core file of a process holding plaintext (inherited by helm).
 	// Not non-dumpable: helm opens the served pipes through /proc/<our
 	// pid>/fd (internal/nodump).

@@ -23,7 +23,7 @@ func TestLeanImports(t *testing.T) {
 		"golang.org/x/term", "go.yaml.in/yaml/v3", "github.com/Microsoft/go-winio",
 	}
 	for _, p := range []string{"sopslite", "pathpolicy", "yamlcheck", "limits", "regularfile", "nodump", "fastpath",
-		"handoff", "helmargs", "helmrun", "delivery", "delivery/boundary", "leanwrap", "parallel", "settings", "commalist"} {
+		"handoff", "helmargs", "helmrun", "delivery", "delivery/boundary", "leanwrap", "parallel", "settings", "commalist", "lifecycle"} {
 		allowed = append(allowed, "github.com/helm-secrets/helm-secrets/internal/"+p)
 	}
 	testenv.CheckImports(t, "the lean wrapper", append(allowed, "github.com/helm-secrets/helm-secrets/cmd/helm-secrets-wrapper"))
