@@ -94,7 +94,67 @@ func TestRebaseAndCherryPickTenCommits(t *testing.T) {
 		t.Fatalf("rebase: exit %d\n%s", code, out)
 	}
 	check("rebase")
+
+	// Reverting one of the replayed commits (k4) goes through the driver
+	// too, and keeps the later commits' changes.
+	if out, code := r.gitCode("revert", "--no-edit", "HEAD~5"); code != 0 {
+		t.Fatalf("revert: exit %d\n%s", code, out)
+	}
+	wantFeature["k4"] = "canary-base-4"
+	if got := decryptYAML(t, r.sopsDecrypt("secrets.yaml")); !yamlEqual(got, want) {
+		t.Errorf("revert: decrypted to %v, want %v", got, want)
+	}
 	r.assertNoPlaintext("canary-main-pw", "canary-f0", "canary-f5", "canary-f9", "canary-base-pw")
+}
+
+// A rebase that meets a real conflict stops at that commit with the file
+// encrypted and both values between markers; resolved with an edit and
+// git add, git rebase --continue replays the remaining commits.
+func TestRebaseConflictContinue(t *testing.T) {
+	r := newRepo(t)
+	r.encryptTo("secrets.yaml", baseDoc)
+	r.commitAll("base")
+	r.git("checkout", "-q", "-b", "feature")
+	r.edit("secrets.yaml", func(s string) string { return strings.Replace(s, "canary-base-pw", "canary-feature-pw", 1) })
+	r.commitAll("feature: password")
+	r.edit("secrets.yaml", func(s string) string { return strings.Replace(s, "canary-base-token", "canary-feature-token", 1) })
+	r.commitAll("feature: token")
+	r.git("checkout", "-q", "main")
+	r.edit("secrets.yaml", func(s string) string { return strings.Replace(s, "canary-base-pw", "canary-main-pw", 1) })
+	r.commitAll("main: password")
+	r.git("checkout", "-q", "feature")
+
+	out, code := r.gitCode("rebase", "main")
+	if code == 0 {
+		t.Fatalf("rebase went through a conflict:\n%s", out)
+	}
+	if !strings.Contains(out, "db.password") || strings.Contains(out, "canary") {
+		t.Errorf("the driver's message should name db.password and no value:\n%s", out)
+	}
+	plain, err := r.eng.Decrypt(context.Background(), r.read("secrets.yaml"), encrypt.FormatYAML)
+	if err != nil {
+		t.Fatalf("the conflicted file does not decrypt: %v", err)
+	}
+	if !strings.Contains(string(plain), "<<<<<<< ours") || !strings.Contains(string(plain), "canary-main-pw") || !strings.Contains(string(plain), "canary-feature-pw") {
+		t.Errorf("the conflicted file holds:\n%s", plain)
+	}
+	r.edit("secrets.yaml", func(string) string {
+		return "db:\n    user: app\n    password: canary-resolved-pw\napi:\n    token: canary-base-token\nport: 5432\n"
+	})
+	r.git("add", "secrets.yaml")
+	if out, code := r.gitCode("rebase", "--continue"); code != 0 {
+		t.Fatalf("rebase --continue: exit %d\n%s", code, out)
+	}
+	got := decryptYAML(t, r.sopsDecrypt("secrets.yaml"))
+	want := map[string]any{
+		"db":   map[string]any{"user": "app", "password": "canary-resolved-pw"},
+		"api":  map[string]any{"token": "canary-feature-token"},
+		"port": 5432,
+	}
+	if !yamlEqual(got, want) {
+		t.Fatalf("rebased to %v, want %v", got, want)
+	}
+	r.assertNoPlaintext("canary-main-pw", "canary-feature-pw", "canary-resolved-pw", "canary-feature-token")
 }
 
 // git stash pop of a work tree change to an encrypted file, onto a branch
