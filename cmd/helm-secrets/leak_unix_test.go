@@ -25,7 +25,7 @@ import (
 const leakCanary = "CANARY-leak-e41a"
 
 // debugModes are the environments a leak test runs each case under: none,
-// each debug switch alone (docs/compatibility.md §1.1: HELM_SECRETS_DEBUG set
+// each debug switch alone (docs/cli.md, environment variables: HELM_SECRETS_DEBUG set
 // to anything, HELM_DEBUG=1|true as `helm --debug` sets it), and everything
 // at once with sops' own verbose log (-a --verbose).
 var debugModes = [][]string{

@@ -8,7 +8,7 @@ import (
 )
 
 // globalOptions are the options placed before the command, as the shell
-// plugin reads them (docs/compatibility.md §1.2).
+// plugin reads them (docs/cli.md, global options).
 type globalOptions struct {
 	backend                        string // name of the default backend
 	backendArgs                    string // accepted; the sops backend runs in process

@@ -112,7 +112,7 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	}
 	backends := backend.Selector{Engine: o.Engine, Allowed: o.AllowedBackends, Scripts: o.Scripts, Vals: o.Vals}
 	// The shell plugin loads the default backend first, so an allow-list
-	// without it fails every URL (docs/compatibility.md §1.1).
+	// without it fails every URL (docs/compatibility.md, protocols).
 	b, err := backends.Get(o.DefaultBackend)
 	if err != nil {
 		return nil, err

@@ -176,7 +176,7 @@ func mustRead(t *testing.T, p string) string {
 }
 
 // TestFetchRefusals checks every refusal and its exact wording
-// (docs/compatibility.md §4.3, §4.4).
+// (docs/compatibility.md, protocols).
 func TestFetchRefusals(t *testing.T) {
 	f := newGetterFixture(t)
 	abs := f.write(t, "secrets.yaml", "password: x\n", encrypt.FormatYAML)

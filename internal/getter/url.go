@@ -8,7 +8,7 @@ import (
 )
 
 // The downloader (getter) protocols that plain helm and Argo CD use
-// (docs/compatibility.md §4):
+// (docs/cli.md and docs/compatibility.md, protocols):
 //
 //	secrets://[?][NAME!]PATH_OR_URL
 //	secrets+age-import://[?][NAME!]KEYFILE?PATH_OR_URL
