@@ -257,6 +257,9 @@ func TestDiffKeysRenameHistory(t *testing.T) {
 // the prod file to the prod rule's recipients is accepted, a branch that
 // moves the dev file to the prod rule's recipients is refused.
 func TestMergeTwoDirectoriesTwoRules(t *testing.T) {
+	// The subtests use the repository's sops (r.t is this test): find it
+	// here, so a missing one fails this test, not a subtest through it.
+	testenv.Tool(t, "SOPS_BIN", "sops")
 	r := newRepo(t)
 	kDev, kProd, kOld := testenv.AgeKey(t), testenv.AgeKey(t), testenv.AgeKey(t)
 	t.Setenv("SOPS_AGE_KEY", strings.Join([]string{kDev.String(), kProd.String(), kOld.String()}, "\n"))

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -110,19 +110,11 @@ func parseDocs(data []byte) ([]*yaml.Node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("not a valid document: %s", encrypt.ParseErrorText(err, data))
-		}
-		docs = append(docs, &n)
+	docs, err := yamlwalk.Documents(data)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid document: %s", encrypt.ParseErrorText(err, data))
 	}
+	return docs, nil
 }
 
 func root(doc *yaml.Node) *yaml.Node {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/redact"
+	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 )
 
 // Rule identifies a kind of finding (stable: JSON, SARIF rule ids, the
@@ -308,7 +309,7 @@ func (s *scan) document(n int, d chunk) {
 		if top.Kind == yaml.MappingNode {
 			r.kind = s.clean(scalar(top, "kind"))
 			r.apiVersion = scalar(top, "apiVersion")
-			if md := child(top, "metadata"); md != nil {
+			if md := yamlwalk.Child(top, "metadata"); md != nil {
 				r.name = s.clean(scalar(md, "name"))
 				r.namespace = s.clean(scalar(md, "namespace"))
 			}
@@ -614,20 +615,8 @@ func (s *scan) fieldPath(path []step) string {
 
 // scalar is the value of key in mapping m, "" when absent or not a scalar.
 func scalar(m *yaml.Node, key string) string {
-	if c := child(m, key); c != nil && c.Kind == yaml.ScalarNode {
+	if c := yamlwalk.Child(m, key); c != nil && c.Kind == yaml.ScalarNode {
 		return c.Value
 	}
 	return ""
-}
-
-func child(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }

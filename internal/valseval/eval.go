@@ -3,7 +3,6 @@ package valseval
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/settings"
 	"github.com/helm-secrets/helm-secrets/internal/valsproto"
+	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 )
 
 // Evaluator is one vals runtime, with its cache: repeated references to
@@ -168,7 +168,7 @@ func (e *Evaluator) Document(source, format string, data []byte) (out []byte, no
 	if !valsproto.HasRef(data) {
 		return nil, true, nil
 	}
-	docs, err := decodeAll(data)
+	docs, err := yamlwalk.Documents(data)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", orDocument(source), err)
 	}
@@ -246,23 +246,6 @@ func replace(n *yaml.Node, v any) error {
 	}
 	n.HeadComment, n.LineComment, n.FootComment = head, line, foot
 	return nil
-}
-
-// decodeAll parses a YAML stream into its documents.
-func decodeAll(data []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, &n)
-	}
 }
 
 // encodeAll prints documents as a YAML stream.

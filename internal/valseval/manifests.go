@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/valsproto"
+	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 )
 
 // Manifests evaluates the expressions in rendered manifests (a YAML stream,
@@ -28,7 +29,7 @@ func (e *Evaluator) Manifests(data []byte, decodeSecrets bool) (out []byte, noRe
 			b.Write(chunk)
 			continue
 		}
-		docs, err := decodeAll(chunk)
+		docs, err := yamlwalk.Documents(chunk)
 		if err != nil {
 			return nil, false, fmt.Errorf("manifest %d: %w", i+1, err)
 		}
@@ -106,7 +107,7 @@ func location(i int, d *yaml.Node) string {
 	}
 	m := d.Content[0]
 	kind, name := field(m, "kind"), ""
-	if meta := child(m, "metadata"); meta != nil {
+	if meta := yamlwalk.Child(m, "metadata"); meta != nil {
 		name = field(meta, "name")
 	}
 	if kind != "" || name != "" {
@@ -126,20 +127,8 @@ func location(i int, d *yaml.Node) string {
 	return s
 }
 
-func child(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 func field(m *yaml.Node, key string) string {
-	if c := child(m, key); c != nil && c.Kind == yaml.ScalarNode {
+	if c := yamlwalk.Child(m, key); c != nil && c.Kind == yaml.ScalarNode {
 		return c.Value
 	}
 	return ""
@@ -154,7 +143,7 @@ func (e *Evaluator) secretData(d *yaml.Node, at func(string) string) error {
 	if field(m, "kind") != "Secret" {
 		return nil
 	}
-	data := child(m, "data")
+	data := yamlwalk.Child(m, "data")
 	if data == nil || data.Kind != yaml.MappingNode {
 		return nil
 	}
