@@ -215,7 +215,10 @@ type attack struct {
 	// refused: the run must fail, name input in its error and not start
 	// helm. Otherwise check decides.
 	refused bool
-	check   func(t *testing.T, m *matrixEnv, entry string, r cellResult)
+	// names, when set, are what the refusal may name instead of the input
+	// (a budget, a variable, a configuration file).
+	names []string
+	check func(t *testing.T, m *matrixEnv, entry string, r cellResult)
 }
 
 // billionLaughs is a plain YAML stream whose second document expands
@@ -332,6 +335,81 @@ func attacks() []attack {
 				}
 			},
 		},
+		func() attack {
+			// A literal (secrets+literal://): it goes to helm as helm's
+			// value (a bare ENC[...] without sops metadata is not
+			// encrypted to the shell plugin either, and passes as it
+			// is); neither it nor anything of it may reach the audit log
+			// or a message.
+			var lit string
+			return attack{
+				name:    "literal in the audit log",
+				entries: []string{"downloader", "lean-getter"},
+				setup: func(t *testing.T, m *matrixEnv) (string, []string) {
+					enc := m.keys.encrypt(t, "password: "+matrixCanary+"\n", encrypt.FormatYAML)
+					lit = strings.TrimSpace(strings.SplitN(strings.SplitN(enc, "password: ", 2)[1], "\n", 2)[0])
+					return "secrets+literal://" + lit, nil
+				},
+				check: func(t *testing.T, m *matrixEnv, entry string, r cellResult) {
+					auditLog, _ := os.ReadFile(m.audit)
+					if r.code != 0 {
+						t.Errorf("exit %d: %s", r.code, tail(r.stderr))
+					}
+					for _, c := range []string{lit, matrixCanary, "ENC["} {
+						if strings.Contains(string(auditLog), c) || strings.Contains(r.stderr, c) {
+							t.Errorf("%.20q… in the audit log or on stderr", c)
+						}
+					}
+				},
+			}
+		}(),
+		{
+			name:    "remote values over the run's input budget",
+			entries: []string{"full-wrapper"},
+			refused: true,
+			setup: func(t *testing.T, m *matrixEnv) (string, []string) {
+				big := strings.Repeat("k: "+strings.Repeat("x", 1000)+"\n", 30<<10) // ~30 MiB
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(big)) }))
+				t.Cleanup(srv.Close)
+				// helm's -f takes a comma list: three files of ~30 MiB.
+				return srv.URL + "/a.yaml," + srv.URL + "/b.yaml," + srv.URL + "/c.yaml", nil
+			},
+			names: []string{"budget", "input"},
+		},
+		{
+			name:    "URL variable expansion sends a credential",
+			entries: []string{"downloader", "lean-getter"},
+			env:     []string{"HELM_SECRETS_URL_VARIABLE_EXPANSION=true", "DATABASE_URL=postgres://u:" + matrixCanary + "@db/x"},
+			refused: true,
+			setup: func(t *testing.T, m *matrixEnv) (string, []string) {
+				var hits int
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+				t.Cleanup(func() {
+					srv.Close()
+					if hits > 0 {
+						t.Errorf("the URL was fetched with the variable expanded (%d requests)", hits)
+					}
+				})
+				return "secrets://" + srv.URL + "/${DATABASE_URL}.yaml", []string{matrixCanary}
+			},
+			names: []string{"DATABASE_URL"},
+		},
+		{
+			name:    "huge path_regex in .sops.yaml",
+			entries: []string{"check", "decrypt"},
+			refused: true,
+			setup: func(t *testing.T, m *matrixEnv) (string, []string) {
+				testenv.WriteFile(t, m.dir, ".sops.yaml", "creation_rules:\n  - path_regex: '"+strings.Repeat("(a|b)*", 150000)+"'\n    age: "+m.keys.id.Recipient().String()+"\n")
+				testenv.WriteFile(t, m.dir, "s.yaml", m.keys.encrypt(t, "a: 1\n", encrypt.FormatYAML))
+				return "s.yaml", nil
+			},
+			names: []string{".sops.yaml", "path_regex"},
+			check: func(t *testing.T, m *matrixEnv, entry string, r cellResult) {
+				if r.elapsed > 5*time.Second {
+					t.Errorf("took %s", r.elapsed)
+				}
+			},
+		},
 		{
 			name:    "backend script named by a values reference",
 			entries: []string{"downloader", "lean-getter"},
@@ -430,7 +508,10 @@ func TestAttackMatrix(t *testing.T) {
 					if e == "post-renderer" {
 						names = []string{"ConfigMap"}
 					}
-					if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(r.stderr, n) }) {
+					if a.names != nil {
+						names = a.names
+					}
+					if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(r.stderr+r.stdout, n) }) {
 						t.Errorf("the refusal names none of %q: %s", names, tail(r.stderr))
 					}
 					if ran, saw := m.helmRan(); ran {
