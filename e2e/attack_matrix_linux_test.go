@@ -406,6 +406,22 @@ func attacks() []attack {
 			},
 		},
 		{
+			// Argo CD mode adds nothing to helm's output: with redaction
+			// on and a value too short to mask, no notice either.
+			name:    "Argo CD mode stays silent",
+			entries: []string{"lean-wrapper", "full-wrapper"},
+			env:     []string{"ARGOCD_APP_NAME=app", "HELM_SECRETS_REDACT=true"},
+			setup: func(t *testing.T, m *matrixEnv) (string, []string) {
+				testenv.WriteFile(t, m.dir, "short.yaml", m.keys.encrypt(t, "a: ab\nb: "+matrixCanary+"\n", encrypt.FormatYAML))
+				return "short.yaml", nil
+			},
+			check: func(t *testing.T, m *matrixEnv, entry string, r cellResult) {
+				if r.code != 0 || r.stderr != "" || r.stdout != "fake-helm-ran\n" {
+					t.Errorf("helm's output changed in Argo CD mode: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+				}
+			},
+		},
+		{
 			name:    "backend script named by a values reference",
 			entries: []string{"downloader", "lean-getter"},
 			refused: true,
