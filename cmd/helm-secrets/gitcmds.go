@@ -21,7 +21,8 @@ helm secrets [ OPTIONS ] diff-keys [ --output text|json ] [ REV..REV | REV ] [ P
 
 Git integration for SOPS-encrypted files (see docs/git.md)
 
-git setup registers a merge driver and a diff driver in the repository's git
+git setup registers a merge driver, a diff driver and a merge tool (git
+mergetool --tool=helm-secrets runs helm secrets edit) in the repository's git
 config and adds ".gitattributes" lines (PATTERN merge=helm-secrets
 diff=helm-secrets) for the files the .sops.yaml creation rules match, or for
 secrets*.yaml, secrets*.yml and secrets*.json. Running it again changes nothing.
@@ -30,7 +31,7 @@ merge-driver is what git runs to merge an encrypted file both branches changed:
 it decrypts the three versions in memory, merges them key by key and writes
 the result encrypted with our data key and recipients. A key changed on both
 sides holds both values between conflict markers, still encrypted; resolve it
-with helm secrets edit. A branch that changed the recipients (and the
+with helm secrets edit (or git mergetool --tool=helm-secrets). A branch that changed the recipients (and the
 .sops.yaml rule does not give them) or whose MAC does not verify is refused.
 
 git textconv prints a file decrypted, for git diff (a one-line note when you

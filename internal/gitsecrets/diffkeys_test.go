@@ -135,8 +135,15 @@ func TestSetupIdempotent(t *testing.T) {
 	if !strings.Contains(out.String(), "already set up") || !strings.Contains(out.String(), `"(a|b)\\.yaml" has no git pattern`) {
 		t.Errorf("second run said:\n%s", out.String())
 	}
-	if v := strings.TrimSpace(r.git("config", "merge.helm-secrets.driver")); v != "helm secrets merge-driver %O %A %B %P" {
-		t.Errorf("driver = %q", v)
+	for k, want := range map[string]string{
+		"merge.helm-secrets.driver":            "helm secrets merge-driver %O %A %B %P",
+		"mergetool.helm-secrets.cmd":           `helm secrets edit "$MERGED"`,
+		"mergetool.helm-secrets.trustExitCode": "true",
+	} {
+		// --get-all: a second run must not have added a second value.
+		if v := strings.TrimSpace(r.git("config", "--get-all", k)); v != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
 	}
 }
 

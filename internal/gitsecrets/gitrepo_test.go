@@ -47,13 +47,13 @@ func newRepo(t *testing.T) *repo {
 		t.Setenv(k, v)
 	}
 	r.git("init", "-q", "-b", "main")
-	testenv.WriteFile(t, r.dir, ".sops.yaml", "creation_rules:\n  - path_regex: secrets.*\\.(yaml|json|env)$\n    age: "+key.Recipient().String()+"\n")
+	testenv.WriteFile(t, r.dir, ".sops.yaml", "creation_rules:\n  - path_regex: secrets.*\\.(yaml|json|env|ini)$\n    age: "+key.Recipient().String()+"\n")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := RunSetup(context.Background(), SetupOptions{Dir: r.dir, Command: "'" + exe + "'", Patterns: []string{"secrets*.yaml", "secrets*.json", "secrets*.env"}, Stdout: &out}); err != nil {
+	if err := RunSetup(context.Background(), SetupOptions{Dir: r.dir, Command: "'" + exe + "'", Patterns: []string{"secrets*.yaml", "secrets*.json", "secrets*.env", "secrets*.ini"}, Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}
 	r.git("add", ".")

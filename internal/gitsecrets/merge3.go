@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"gopkg.in/ini.v1"
 
 	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -36,8 +37,9 @@ func HasConflictMarkers(text []byte) bool {
 	return bytes.Contains(text, []byte(MarkerOurs)) || bytes.Contains(text, []byte(MarkerTheirs))
 }
 
-// merge3 merges the plaintexts of base, ours and theirs (YAML or JSON, as
-// sops emits them) key by key. base may be nil (the file was added on
+// merge3 merges the plaintexts of base, ours and theirs (YAML, JSON,
+// dotenv or INI, as sops emits them) key by key; an INI file merges by
+// section and key. base may be nil (the file was added on
 // both sides). It returns the merged plaintext, in the same format, and
 // the key paths that conflict (their values replaced by conflict markers).
 func merge3(format encrypt.Format, base, ours, theirs []byte) ([]byte, []string, error) {
@@ -46,6 +48,8 @@ func merge3(format encrypt.Format, base, ours, theirs []byte) ([]byte, []string,
 	case encrypt.FormatYAML, encrypt.FormatJSON:
 	case encrypt.FormatDotenv:
 		parse = parseDotenv
+	case encrypt.FormatINI:
+		parse = parseINI
 	default:
 		return nil, nil, fmt.Errorf("%w: %s files", errCannotMerge, format)
 	}
@@ -83,6 +87,10 @@ func merge3(format encrypt.Format, base, ours, theirs []byte) ([]byte, []string,
 	var buf bytes.Buffer
 	if format == encrypt.FormatDotenv {
 		writeDotenv(&buf, root(out[0]))
+	} else if format == encrypt.FormatINI {
+		if err := writeINI(&buf, root(out[0])); err != nil {
+			return nil, nil, err
+		}
 	} else if m.json {
 		if len(out) != 1 {
 			return nil, nil, fmt.Errorf("%w: a JSON file holds one document", errCannotMerge)
@@ -384,4 +392,64 @@ func writeDotenv(w *bytes.Buffer, m *yaml.Node) {
 		}
 		w.WriteString(m.Content[i].Value + "=" + strings.ReplaceAll(m.Content[i+1].Value, "\n", "\\n") + "\n")
 	}
+}
+
+// parseINI reads sops' plaintext INI form, with the INI library and options
+// sops' INI store uses, as one mapping of sections (the unnamed section is
+// DEFAULT), each a mapping of strings. Comments go with their section or
+// key. A section name that occurs twice cannot be merged by name.
+func parseINI(data []byte) ([]*yaml.Node, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	f, err := ini.LoadSources(ini.LoadOptions{AllowNonUniqueSections: true}, data)
+	if err != nil {
+		// The library's errors may quote the line.
+		return nil, errors.New("not a valid INI document")
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	seen := map[string]bool{}
+	for _, sec := range f.Sections() {
+		if seen[sec.Name()] {
+			return nil, fmt.Errorf("%w: section %s occurs more than once", errCannotMerge, keyPath([]string{sec.Name()}))
+		}
+		seen[sec.Name()] = true
+		s := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range sec.Keys() {
+			s.Content = append(s.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.Name(), HeadComment: k.Comment},
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.Value()})
+		}
+		m.Content = append(m.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sec.Name(), HeadComment: sec.Comment}, s)
+	}
+	return []*yaml.Node{{Kind: yaml.DocumentNode, Content: []*yaml.Node{m}}}, nil
+}
+
+// writeINI writes a mapping of sections as sops' plaintext INI form, the
+// way sops' INI store emits it. A section that ended as a conflict (deleted
+// on one side, changed on the other) cannot be written key by key.
+func writeINI(w *bytes.Buffer, m *yaml.Node) error {
+	f := ini.Empty(ini.LoadOptions{AllowNonUniqueSections: true})
+	f.DeleteSection(ini.DefaultSection)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		name, s := m.Content[i], m.Content[i+1]
+		if !isMap(s) {
+			return fmt.Errorf("%w: section %s is deleted on one side and changed on the other", errCannotMerge, keyPath([]string{name.Value}))
+		}
+		sec, err := f.NewSection(name.Value)
+		if err != nil {
+			return fmt.Errorf("%w: section %s cannot be written", errCannotMerge, keyPath([]string{name.Value}))
+		}
+		sec.Comment = name.HeadComment
+		for j := 0; j+1 < len(s.Content); j += 2 {
+			k, err := sec.NewKey(s.Content[j].Value, s.Content[j+1].Value)
+			if err != nil {
+				return fmt.Errorf("%w: key %s cannot be written", errCannotMerge, keyPath([]string{name.Value, s.Content[j].Value}))
+			}
+			k.Comment = s.Content[j].HeadComment
+		}
+	}
+	_, err := f.WriteTo(w)
+	return err
 }

@@ -1,6 +1,7 @@
 package gitsecrets
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -33,6 +34,14 @@ func TestMerge3(t *testing.T) {
 		{"json conflict", encrypt.FormatJSON, `{"a": "x"}`, `{"a": "y"}`, `{"a": "z"}`, "{\n    \"a\": \"<<<<<<< ours\\ny\\n=======\\nz\\n>>>>>>> theirs\"\n}\n", []string{"a"}},
 		{"dotenv", encrypt.FormatDotenv, "#c\nA=1\nB=2\n", "#c\nA=10\nB=2\n", "#c\nA=1\nB=20\nC=x\\ny\n", "#c\nA=10\nB=20\nC=x\\ny\n", nil},
 		{"dotenv conflict", encrypt.FormatDotenv, "A=1\n", "A=2\n", "A=3\n", "A=<<<<<<< ours\\n2\\n=======\\n3\\n>>>>>>> theirs\n", []string{"A"}},
+		{"ini different keys and sections", encrypt.FormatINI, "[a]\nx = 1\ny = 2\n[b]\nz = 3\n", "[a]\nx = 10\ny = 2\n[b]\nz = 3\n", "[a]\nx = 1\ny = 20\n[b]\nz = 30\nw = 4\n[c]\nq = 5\n",
+			"[a]\nx = 10\ny = 20\n\n[b]\nz = 30\nw = 4\n\n[c]\nq = 5\n", nil},
+		{"ini key order of ours", encrypt.FormatINI, "[a]\nx = 1\ny = 2\n", "[a]\ny = 2\nx = 1\nn = 0\n", "[a]\nx = 1\ny = 3\n", "[a]\ny = 3\nx = 1\nn = 0\n", nil},
+		{"ini default section and comments", encrypt.FormatINI, "top = 1\n; sc\n[a]\n; kc\nx = 1\n", "top = 2\n; sc\n[a]\n; kc\nx = 1\n", "top = 1\n; sc\n[a]\n; kc\nx = 3\n",
+			"top = 2\n\n; sc\n[a]\n; kc\nx = 3\n", nil},
+		{"ini deleted key", encrypt.FormatINI, "[a]\nx = 1\ny = 1\n", "[a]\ny = 1\n", "[a]\nx = 1\ny = 2\n", "[a]\ny = 2\n", nil},
+		{"ini conflict", encrypt.FormatINI, "[a]\nx = 1\ny = 1\n", "[a]\nx = 2\ny = 1\n", "[a]\nx = 3\ny = 2\n", "[a]\nx = \"\"\"" + conflict("2", "3") + "\"\"\"\ny = 2\n", []string{"a.x"}},
+		{"ini same key in two sections", encrypt.FormatINI, "[a]\nx = 1\n[b]\nx = 1\n", "[a]\nx = 2\n[b]\nx = 1\n", "[a]\nx = 1\n[b]\nx = 3\n", "[a]\nx = 2\n\n[b]\nx = 3\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var base []byte
@@ -54,8 +63,13 @@ func TestMerge3(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := merge3(encrypt.FormatINI, nil, []byte("[a]\nb=1\n"), []byte("[a]\nb=2\n")); err == nil {
-		t.Error("INI merged")
+	for name, v := range map[string][3]string{
+		"section deleted and changed": {"[a]\nx = 1\n[b]\ny = 1\n", "[b]\ny = 1\n", "[a]\nx = 2\n[b]\ny = 1\n"},
+		"duplicate section":           {"[a]\nx = 1\n", "[a]\nx = 2\n[a]\nz = 1\n", "[a]\nx = 3\n"},
+	} {
+		if _, _, err := merge3(encrypt.FormatINI, []byte(v[0]), []byte(v[1]), []byte(v[2])); !errors.Is(err, errCannotMerge) {
+			t.Errorf("INI %s: %v, want a whole-file conflict", name, err)
+		}
 	}
 	if _, _, err := merge3(encrypt.FormatYAML, nil, []byte("- 1\n"), []byte("- 2\n")); err == nil {
 		t.Error("a list document merged")

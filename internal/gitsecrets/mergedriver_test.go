@@ -293,6 +293,61 @@ func TestMergeDotenv(t *testing.T) {
 	r.assertNoPlaintext("canary-a2", "canary-b2", "canary-c")
 }
 
+// An INI file merges by section and key: changes to different keys of one
+// section and of different sections merge; the same key changed to
+// different values is a conflict, kept encrypted with both values between
+// markers, the rest merged.
+func TestMergeINI(t *testing.T) {
+	r := newRepo(t)
+	r.encryptTo("secrets.ini", "[db]\nuser = canary-user\npassword = canary-pw\n\n[api]\ntoken = canary-token\n")
+	r.commitAll("base")
+	r.git("checkout", "-q", "-b", "feature")
+	r.edit("secrets.ini", func(s string) string {
+		s = strings.Replace(s, "canary-pw", "canary-pw-theirs", 1)
+		return strings.Replace(s, "canary-token", "canary-token-theirs", 1) + "\n[cache]\nkey = canary-cache\n"
+	})
+	r.commitAll("theirs")
+	r.git("checkout", "-q", "main")
+	r.edit("secrets.ini", func(s string) string { return strings.Replace(s, "canary-user", "canary-user-ours", 1) })
+	r.commitAll("ours")
+	if out, code := r.gitCode("merge", "--no-edit", "feature"); code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, out)
+	}
+	want := "[db]\nuser = canary-user-ours\npassword = canary-pw-theirs\n\n[api]\ntoken = canary-token-theirs\n\n[cache]\nkey = canary-cache\n"
+	// sops aligns the '=' of a section's keys.
+	iniText := func(s string) string { return regexp.MustCompile(` +=`).ReplaceAllString(s, " =") }
+	if got := iniText(r.sopsDecrypt("secrets.ini")); got != want {
+		t.Fatalf("merged to %q, want %q", got, want)
+	}
+	r.assertNoPlaintext("canary-user-ours", "canary-pw-theirs", "canary-token-theirs", "canary-cache")
+
+	// The same key changed on both sides.
+	r.git("checkout", "-q", "-b", "feature2")
+	r.edit("secrets.ini", func(s string) string { return strings.Replace(s, "canary-pw-theirs", "canary-pw-2", 1) })
+	r.commitAll("theirs 2")
+	r.git("checkout", "-q", "main")
+	r.edit("secrets.ini", func(s string) string {
+		s = strings.Replace(s, "canary-pw-theirs", "canary-pw-1", 1)
+		return strings.Replace(s, "canary-cache", "canary-cache-1", 1)
+	})
+	r.commitAll("ours 2")
+	out, code := r.gitCode("merge", "--no-edit", "feature2")
+	if code == 0 {
+		t.Fatalf("merge succeeded despite a conflict:\n%s", out)
+	}
+	if !strings.Contains(out, "db.password") || strings.Contains(out, "canary-pw-") {
+		t.Errorf("the driver's message should name db.password and no value:\n%s", out)
+	}
+	if !encrypt.IsEncrypted(r.read("secrets.ini"), encrypt.FormatINI) {
+		t.Fatal("the conflicted file is not encrypted")
+	}
+	want = "[db]\nuser = canary-user-ours\npassword = \"\"\"" + MarkerOurs + "\ncanary-pw-1\n" + MarkerSep + "\ncanary-pw-2\n" + MarkerTheirs + "\"\"\"\n\n[api]\ntoken = canary-token-theirs\n\n[cache]\nkey = canary-cache-1\n"
+	if got := iniText(r.sopsDecrypt("secrets.ini")); got != want {
+		t.Fatalf("conflicted merge decrypts to %q, want %q", got, want)
+	}
+	r.assertNoPlaintext("canary-pw-1", "canary-pw-2", "canary-cache-1")
+}
+
 // Our branch added a recipient the way it should (a new .sops.yaml rule,
 // then updatekeys); their branch changed a value: the merge goes through,
 // with our recipients.

@@ -35,9 +35,10 @@ type SetupOptions struct {
 }
 
 // RunSetup registers the drivers in the repository: the git config
-// entries merge.helm-secrets.{name,driver} and diff.helm-secrets.{textconv,
+// entries merge.helm-secrets.{name,driver}, diff.helm-secrets.{textconv,
 // cachetextconv=false} (the textconv output is plaintext: git must never
-// store it), and one .gitattributes line per pattern at the top of the
+// store it) and mergetool.helm-secrets.{cmd,trustExitCode} (git mergetool
+// --tool=helm-secrets resolves a conflicted file with edit), and one .gitattributes line per pattern at the top of the
 // work tree. The patterns come from Patterns, else from the path_regex of
 // the top-level .sops.yaml's creation rules where they translate to git
 // patterns, else DefaultPatterns. Running it again changes nothing.
@@ -62,6 +63,12 @@ func RunSetup(ctx context.Context, o SetupOptions) error {
 		{"merge." + DriverName + ".driver", command + " merge-driver %O %A %B %P"},
 		{"diff." + DriverName + ".textconv", command + " git textconv"},
 		{"diff." + DriverName + ".cachetextconv", "false"},
+		// git mergetool --tool=helm-secrets: edit decrypts the conflicted
+		// file in memory, refuses to save while conflict markers remain
+		// and exits non-zero when nothing was saved, so its exit code says
+		// whether the file is resolved.
+		{"mergetool." + DriverName + ".cmd", command + ` edit "$MERGED"`},
+		{"mergetool." + DriverName + ".trustExitCode", "true"},
 	} {
 		if _, err := git(ctx, top, "config", "--local", kv[0], kv[1]); err != nil {
 			return err
