@@ -7,6 +7,7 @@ require (
 	cloud.google.com/go/kms v1.36.1
 	filippo.io/age v1.3.2
 	github.com/Microsoft/go-winio v0.6.2
+	github.com/a8m/envsubst v1.4.3
 	github.com/getsops/sops/v3 v3.13.3
 	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510
 	github.com/helmfile/vals v0.46.1
@@ -15,6 +16,7 @@ require (
 	github.com/sirupsen/logrus v1.9.4
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v3 v3.0.5
+	golang.org/x/crypto v0.58.0
 	golang.org/x/oauth2 v0.37.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
@@ -76,7 +78,6 @@ require (
 	github.com/Masterminds/sprig/v3 v3.3.0 // indirect
 	github.com/Masterminds/squirrel v1.5.4 // indirect
 	github.com/ProtonMail/go-crypto v1.4.1 // indirect
-	github.com/a8m/envsubst v1.4.3 // indirect
 	github.com/antchfx/jsonquery v1.3.7 // indirect
 	github.com/antchfx/xpath v1.3.8 // indirect
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect
@@ -286,7 +287,6 @@ require (
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.uber.org/atomic v1.9.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.61.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
