@@ -79,6 +79,12 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		}
 	}
 
+	if exists {
+		if err := a.remergeRawConflict(ctx, file, target); err != nil {
+			return err
+		}
+	}
+
 	sweepStaleEditDirs()
 	tmpDir, err := os.MkdirTemp("", editDirPrefix)
 	if err != nil {
@@ -184,6 +190,28 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		return a.errorf("%v", err)
 	}
 	a.debugf("wrote %s", file)
+	return nil
+}
+
+// remergeRawConflict turns a file that git merged without the merge
+// driver (git's own conflict markers around ciphertext) into the merge
+// driver's result, from the versions in git's index: an encrypted file
+// whose conflicting values hold both sides between markers, which the
+// edit then opens (docs/git.md). Only ciphertext is written.
+func (a *app) remergeRawConflict(ctx context.Context, file, target string) error {
+	raw, err := a.engine.ReadRaw(target)
+	if err != nil || !gitsecrets.HasGitMarkers(raw) {
+		return nil // the edit reports unreadable files as before
+	}
+	conflict, err := gitsecrets.RemergeFromIndex(ctx, a.engine, target, a.streams.Stderr)
+	if err != nil {
+		return a.errorf("%v", err)
+	}
+	if conflict {
+		a.infof("%s held git's conflict markers around encrypted text: merged again with the merge driver; the conflicting values hold both sides between markers", file)
+	} else {
+		a.infof("%s held git's conflict markers around encrypted text: merged again with the merge driver, without conflicts", file)
+	}
 	return nil
 }
 

@@ -29,6 +29,10 @@ type MergeOptions struct {
 	Stderr io.Writer
 	// Decrypt, when set, replaces Engine.Decrypt for the three versions.
 	Decrypt DecryptFunc
+
+	// refused, when set, is set to true when the merge is refused (the
+	// result is not a merge, only ours left as it was).
+	refused *bool
 }
 
 // Exit codes of RunMerge: git takes any non-zero code as a conflict.
@@ -52,6 +56,9 @@ func RunMerge(ctx context.Context, o MergeOptions) int {
 		o.Stderr = io.Discard
 	}
 	refuse := func(format string, args ...any) int {
+		if o.refused != nil {
+			*o.refused = true
+		}
 		fmt.Fprintf(o.Stderr, "helm-secrets merge-driver: %s: %s; %s is left as our version (still encrypted) and marked as conflicted\n",
 			o.Path, fmt.Sprintf(format, args...), o.Path)
 		return ExitConflict
