@@ -114,3 +114,59 @@ func TestRemergeNoStages(t *testing.T) {
 		t.Fatalf("outside a repository: err = %v", err)
 	}
 }
+
+// The merge from the index makes the driver's checks: a side that added a
+// recipient the .sops.yaml rule does not give is refused, and the file
+// with git's markers is left as it is.
+func TestRemergeRefusesRecipientChange(t *testing.T) {
+	r := newRepo(t)
+	r.git("config", "--remove-section", "merge.helm-secrets")
+	r.encryptTo("secrets.yaml", baseDoc)
+	r.commitAll("base")
+	r.git("checkout", "-q", "-b", "feature")
+	attacker := testenv.AgeKey(t)
+	plain, err := r.eng.Decrypt(context.Background(), r.read("secrets.yaml"), encrypt.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.eng.Encrypt(context.Background(), []byte(strings.Replace(string(plain), "canary-base-pw", "canary-theirs-pw", 1)),
+		encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{Age: []string{r.key.Recipient().String(), attacker.Recipient().String()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFile(t, r.dir, "secrets.yaml", string(out))
+	r.commitAll("theirs")
+	r.git("checkout", "-q", "main")
+	r.edit("secrets.yaml", func(s string) string { return strings.Replace(s, "canary-base-pw", "canary-ours-pw", 1) })
+	r.commitAll("ours")
+	if out, code := r.gitCode("merge", "--no-edit", "feature"); code == 0 {
+		t.Fatalf("git merged without a conflict:\n%s", out)
+	}
+	raw := r.read("secrets.yaml")
+	if !HasGitMarkers(raw) {
+		t.Fatalf("no git markers:\n%s", raw)
+	}
+	var stderr bytes.Buffer
+	_, err = RemergeFromIndex(context.Background(), r.eng, filepath.Join(r.dir, "secrets.yaml"), &stderr)
+	if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(stderr.String(), "changes the recipients") {
+		t.Fatalf("err = %v\n%s", err, stderr.String())
+	}
+	if !bytes.Equal(raw, r.read("secrets.yaml")) {
+		t.Error("the file changed")
+	}
+	r.assertNoPlaintext("canary-ours-pw", "canary-theirs-pw", "canary-base-pw")
+}
+
+func TestHasGitMarkers(t *testing.T) {
+	for text, want := range map[string]bool{
+		"<<<<<<< HEAD\na: 1\n=======\na: 2\n>>>>>>> feature\n":                             true,
+		"<<<<<<< HEAD\r\na: 1\r\n||||||| base\r\na: 0\r\n=======\r\na: 2\r\n>>>>>>> x\r\n": true,
+		"a: |\n    <<<<<<< ours\n    1\n    =======\n    2\n    >>>>>>> theirs\n":          false,
+		"=======\n<<<<<<< HEAD\n>>>>>>> x\n":                                               false,
+		"a: ENC[AES256_GCM,data:x]\n":                                                      false,
+	} {
+		if got := HasGitMarkers([]byte(text)); got != want {
+			t.Errorf("HasGitMarkers(%q) = %v", text, got)
+		}
+	}
+}
