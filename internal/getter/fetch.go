@@ -151,7 +151,9 @@ func Fetch(ctx context.Context, rawURL string, o Options) ([]byte, error) {
 	ignore := o.IgnoreMissing || u.IgnoreMissing
 
 	if scheme == SchemeLiteral {
-		plain, err := b.DecryptLiteral(ctx, "secrets+literal://", u.Source)
+		// "secrets+literal", not the URL: the one redactor hides all that
+		// follows secrets+literal://, which would take the reason along.
+		plain, err := b.DecryptLiteral(ctx, "secrets+literal", u.Source)
 		if errors.Is(err, encrypt.ErrNotEncrypted) {
 			return []byte(u.Source), nil
 		}
