@@ -21,9 +21,10 @@ import (
 // longer quoted string.
 func textForms(s string) []string {
 	if plainASCII(s) {
-		// No escaper changes s but the URL ones: the same set of
-		// forms, without building the others (many values, one run).
-		return []string{s, url.QueryEscape(s), url.PathEscape(s)}
+		// No escaper changes s but the URL ones and the js one (which
+		// escapes =): the same set of forms, without building the
+		// others (many values, one run).
+		return []string{s, url.QueryEscape(s), url.PathEscape(s), template.JSEscapeString(s)}
 	}
 	return allTextForms(s)
 }
