@@ -62,8 +62,13 @@ var Rules = []RuleInfo{
 }
 
 // levelOf returns the severity of rule r.
-func levelOf(r Rule) Level {
-	for _, ri := range Rules {
+func levelOf(r Rule) Level { return LevelOf(Rules, r) }
+
+// LevelOf returns the severity rules give r (LevelError for a rule they
+// do not list): the one look-up of every report that uses these types
+// (check, placement).
+func LevelOf(rules []RuleInfo, r Rule) Level {
+	for _, ri := range rules {
 		if ri.ID == r {
 			return ri.Level
 		}

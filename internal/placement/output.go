@@ -59,21 +59,17 @@ func WriteJSON(w io.Writer, r *Report) error {
 // names ("# Source:"), else manifest (the stream's name); version is the
 // tool's version.
 func WriteSARIF(w io.Writer, r *Report, manifest, version string) error {
-	rules := make([]check.RuleInfo, 0, len(Rules))
-	for _, ri := range Rules {
-		rules = append(rules, check.RuleInfo{ID: check.Rule(ri.ID), Level: check.Level(ri.Level), Description: ri.Description})
-	}
 	results := make([]check.SARIFResult, 0, len(r.Findings))
 	for _, f := range r.Findings {
 		file := f.Template
 		if file == "" {
 			file = manifest
 		}
-		results = append(results, check.SARIFResult{Rule: check.Rule(f.Rule), Level: check.Level(f.Level), Message: f.Message, File: file})
+		results = append(results, check.SARIFResult{Rule: f.Rule, Level: f.Level, Message: f.Message, File: file})
 	}
 	return check.WriteSARIFLog(w, check.SARIFTool{
 		Name:           "helm-secrets placement",
 		InformationURI: "https://github.com/helm-secrets/helm-secrets/blob/main/docs/placement.md",
 		Version:        version,
-	}, rules, results)
+	}, Rules, results)
 }

@@ -12,14 +12,16 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/check"
 	"github.com/helm-secrets/helm-secrets/internal/limits"
 	"github.com/helm-secrets/helm-secrets/internal/redact"
 	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 )
 
 // Rule identifies a kind of finding (stable: JSON, SARIF rule ids, the
-// exception file).
-type Rule string
+// exception file). The report types are check's, so both commands' SARIF
+// and JSON share one shape.
+type Rule = check.Rule
 
 // The rules.
 const (
@@ -33,42 +35,31 @@ const (
 	RuleSecretEnv     Rule = "secret-env"     // a Secret holding a decrypted value is read as environment variables
 )
 
-// Level is a finding's severity (SARIF's names).
-type Level string
+// Level is a finding's severity (SARIF's names), check's.
+type Level = check.Level
 
 // The severities.
 const (
-	LevelError   Level = "error"
-	LevelWarning Level = "warning"
+	LevelError   = check.LevelError
+	LevelWarning = check.LevelWarning
 )
 
-// RuleInfo describes a rule.
-type RuleInfo struct {
-	ID          Rule
-	Level       Level
-	Description string
-}
+// RuleInfo describes a rule, as check's do.
+type RuleInfo = check.RuleInfo
 
 // Rules lists every rule, in a fixed order.
 var Rules = []RuleInfo{
-	{RuleConfigMap, LevelError, "A decrypted value is in a ConfigMap (use a Secret)"},
-	{RuleEnvLiteral, LevelError, "A decrypted value is an env[].value literal (use a Secret, mounted as a volume)"},
-	{RuleContainerArgs, LevelError, "A decrypted value is in a container's args or command"},
-	{RuleMetadata, LevelError, "A decrypted value is in metadata annotations or labels"},
-	{RuleOtherField, LevelError, "A decrypted value is in a field that is not a Secret's data or stringData"},
-	{RuleNotes, LevelError, "A decrypted value is in the chart's notes"},
-	{RuleUnparsed, LevelError, "A decrypted value is in text outside any field (a comment, a document that is not YAML)"},
-	{RuleSecretEnv, LevelWarning, "A Secret holding a decrypted value is read as environment variables (prefer a volume mount)"},
+	{ID: RuleConfigMap, Level: LevelError, Description: "A decrypted value is in a ConfigMap (use a Secret)"},
+	{ID: RuleEnvLiteral, Level: LevelError, Description: "A decrypted value is an env[].value literal (use a Secret, mounted as a volume)"},
+	{ID: RuleContainerArgs, Level: LevelError, Description: "A decrypted value is in a container's args or command"},
+	{ID: RuleMetadata, Level: LevelError, Description: "A decrypted value is in metadata annotations or labels"},
+	{ID: RuleOtherField, Level: LevelError, Description: "A decrypted value is in a field that is not a Secret's data or stringData"},
+	{ID: RuleNotes, Level: LevelError, Description: "A decrypted value is in the chart's notes"},
+	{ID: RuleUnparsed, Level: LevelError, Description: "A decrypted value is in text outside any field (a comment, a document that is not YAML)"},
+	{ID: RuleSecretEnv, Level: LevelWarning, Description: "A Secret holding a decrypted value is read as environment variables (prefer a volume mount)"},
 }
 
-func levelOf(r Rule) Level {
-	for _, ri := range Rules {
-		if ri.ID == r {
-			return ri.Level
-		}
-	}
-	return LevelError
-}
+func levelOf(r Rule) Level { return check.LevelOf(Rules, r) }
 
 func describe(r Rule) string {
 	for _, ri := range Rules {
