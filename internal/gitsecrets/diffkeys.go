@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/helm-secrets/helm-secrets/internal/regularfile"
 	"github.com/helm-secrets/helm-secrets/internal/yamlwalk"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -171,8 +173,9 @@ func parseRange(ctx context.Context, dir string, args []string) (from, to string
 // tree when rev is "". A file that does not exist there is nil.
 func version(ctx context.Context, top, rev, name string) ([]byte, error) {
 	if rev == "" {
-		data, err := os.ReadFile(filepath.Join(top, filepath.FromSlash(name)))
-		if os.IsNotExist(err) {
+		// The work tree's file: regular only, bounded like git's output.
+		data, err := regularfile.ReadAll(filepath.Join(top, filepath.FromSlash(name)), maxGitOutput)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return data, err
