@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/version"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/version"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -17,7 +17,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -568,11 +568,11 @@ var matrixExempt = map[string]string{
 // the manifests.
 var matrixProtocols = map[string]string{
 	"secrets":                       "every getter cell",
-	"secrets+literal":               "same parser and gate as secrets:// (internal/getter)",
-	"secrets+age-import":            "key path checked by HELM_SECRETS_KEY_LOCATION_PREFIX (internal/getter hardening tests)",
-	"secrets+age-import-kubernetes": "key read from the API server (internal/getter TestFetchKubernetesSecret)",
-	"secrets+gpg-import":            "key path checked by HELM_SECRETS_KEY_LOCATION_PREFIX (internal/getter hardening tests)",
-	"secrets+gpg-import-kubernetes": "key read from the API server (internal/getter TestFetchKubernetesSecret)",
+	"secrets+literal":               "same parser and gate as secrets:// (internal/remote/getter)",
+	"secrets+age-import":            "key path checked by HELM_SECRETS_KEY_LOCATION_PREFIX (internal/remote/getter hardening tests)",
+	"secrets+age-import-kubernetes": "key read from the API server (internal/remote/getter TestFetchKubernetesSecret)",
+	"secrets+gpg-import":            "key path checked by HELM_SECRETS_KEY_LOCATION_PREFIX (internal/remote/getter hardening tests)",
+	"secrets+gpg-import-kubernetes": "key read from the API server (internal/remote/getter TestFetchKubernetesSecret)",
 }
 
 // TestAttackMatrixCoversEveryInput: every command `helm secrets --help`

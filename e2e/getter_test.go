@@ -14,8 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/version"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/version"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/version"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/version"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // installPackages installs the three Helm 4 packages from base (a

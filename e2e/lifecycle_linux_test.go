@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // stopWithin is how soon a stopped or orphaned process of ours must be gone

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // diskScan finds a canary in the regular files under some directories. It

@@ -15,8 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/helm-secrets/helm-secrets/internal/fakevault"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/fakevault"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // Values the vals tests fetch: from the fake Vault and from a Secret in

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/fakevault"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/fakevault"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // TestVaultTransitEndToEnd: hc_vault keys (a .sops.yaml
 // hc_vault_transit_uri rule) through real helm and the installed plugin,
-// against the transit engine's HTTP API (internal/fakevault) reached by
+// against the transit engine's HTTP API (internal/testsupport/fakevault) reached by
 // sops' real Vault client, in a Vault namespace: `helm secrets encrypt -i`
 // makes a file the sops CLI decrypts; `helm secrets template` with two
 // such files and a copy of one (the wrapper hands hc_vault files to the

@@ -97,7 +97,7 @@ cmd_push() {
 	local oras="${ORAS_BIN:-$(tool_dir oras "${ORAS_VERSION}")/oras}"
 	[[ -x "${oras}" ]] || oras="$(go_install_pinned oras "oras.land/oras/cmd/oras@${ORAS_VERSION}")"
 	local version pkg name files
-	version="$(tr -d '[:space:]' <"${HELM_SECRETS_SCRIPTS_DIR}/../internal/version/VERSION")"
+	version="$(tr -d '[:space:]' <"${HELM_SECRETS_SCRIPTS_DIR}/../internal/foundation/version/VERSION")"
 	for name in secrets secrets-getter secrets-post-renderer; do
 		pkg="${name}-${version}.tgz"
 		[[ -f "${rel}/${pkg}" ]] || die "${rel}/${pkg} is missing (run scripts/release.sh ${version} ${rel})"

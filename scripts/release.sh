@@ -28,7 +28,7 @@
 #                                 also holds the helm shim (scripts/wrapper)
 #   SHA256SUMS                    sha256sum lines of every file above but .prov
 #
-# VERSION must equal internal/version/VERSION (the one version; bump it
+# VERSION must equal internal/foundation/version/VERSION (the one version; bump it
 # there first). Environment:
 #   HELM_SECRETS_SIGNING_KEYRING  a GnuPG secret keyring file (gpg
 #                                 --export-secret-keys) to sign with; without it
@@ -48,9 +48,9 @@ source scripts/lib.sh
 
 [[ $# -ge 1 && $# -le 2 ]] || die "usage: scripts/release.sh VERSION [OUTDIR]"
 version="${1#v}"
-want="$(tr -d '[:space:]' <internal/version/VERSION)"
+want="$(tr -d '[:space:]' <internal/foundation/version/VERSION)"
 [[ "${version}" == "${want}" ]] ||
-	die "VERSION ${version} is not internal/version/VERSION (${want}): change that file (and the manifests) first"
+	die "VERSION ${version} is not internal/foundation/version/VERSION (${want}): change that file (and the manifests) first"
 out="${2:-dist/${version}}"
 platforms="${HELM_SECRETS_RELEASE_PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64}"
 helm4="${HELM4_BIN:-$(command -v helm || true)}"

@@ -70,7 +70,7 @@ fi
 log "release files for $release_platforms (scripts/release.sh)"
 release_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}" HELM4_BIN="$HELM4_BIN" \
-    HELM_SECRETS_RELEASE_PLATFORMS="$release_platforms" scripts/release.sh "$(cat internal/version/VERSION)" "$release_dir" >&2
+    HELM_SECRETS_RELEASE_PLATFORMS="$release_platforms" scripts/release.sh "$(cat internal/foundation/version/VERSION)" "$release_dir" >&2
 rm -rf "$release_dir"
 for platform in $check_platforms; do
     case " $release_platforms " in *" $platform "*) continue ;; esac
@@ -98,9 +98,9 @@ if [ "$*" = "./..." ] && [ -n "${HELM_SECRETS_FUZZTIME:-}" ]; then
         cat "$fuzz_log" >&2
         return "$rc"
     }
-    for target in ./pkg/encrypt:FuzzDecrypt ./internal/wrapper:FuzzFindSlotsRebuild ./internal/getter:FuzzParseURL \
-        ./internal/sopslite:FuzzDecryptYAML ./internal/sopslite:FuzzNamesOtherKeyTypes \
-        ./internal/sopslite:FuzzSplitValue ./internal/redact:FuzzRedact ./internal/leanwrap:FuzzSameAsFullWrapper; do
+    for target in ./pkg/encrypt:FuzzDecrypt ./internal/helm/wrapper:FuzzFindSlotsRebuild ./internal/remote/getter:FuzzParseURL \
+        ./internal/lean/sopslite:FuzzDecryptYAML ./internal/lean/sopslite:FuzzNamesOtherKeyTypes \
+        ./internal/lean/sopslite:FuzzSplitValue ./internal/helm/redact:FuzzRedact ./internal/lean/leanwrap:FuzzSameAsFullWrapper; do
         log "fuzz ${target#*:} for $HELM_SECRETS_FUZZTIME"
         fuzz_once "$target" || {
             # Go 1.26's fuzz coordinator can report "context deadline

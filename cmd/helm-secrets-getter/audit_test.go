@@ -14,8 +14,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/audit"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -7,7 +7,7 @@
 // milliseconds to start, where the full helm-secrets binary links sops and
 // the Helm SDK and needs ~70 ms). It decrypts the common case itself: a
 // local secrets:// YAML file whose data key is wrapped for age, with the
-// age identities of the environment (internal/sopslite, MAC verified,
+// age identities of the environment (internal/lean/sopslite, MAC verified,
 // output byte for byte that of `sops --decrypt`). Every other case, and
 // every failure, is handed unchanged to `helm-secrets downloader` next to
 // it, which gives the authoritative output or error: this binary never
@@ -23,15 +23,15 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/audit"
-	"github.com/helm-secrets/helm-secrets/internal/fastpath"
-	"github.com/helm-secrets/helm-secrets/internal/handoff"
-	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
-	"github.com/helm-secrets/helm-secrets/internal/nodump"
-	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/settings"
-	"github.com/helm-secrets/helm-secrets/internal/sopslite"
-	"github.com/helm-secrets/helm-secrets/internal/version"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/version"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/nodump"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/lean/fastpath"
+	"github.com/helm-secrets/helm-secrets/internal/lean/handoff"
+	"github.com/helm-secrets/helm-secrets/internal/lean/sopslite"
 )
 
 func main() {
@@ -92,7 +92,7 @@ func fastPath(args []string) ([]byte, bool) {
 }
 
 // recordAudit writes the audit event of a fast-path decryption
-// (internal/audit) when HELM_SECRETS_AUDIT_LOG is set. The keys named are
+// (internal/foundation/audit) when HELM_SECRETS_AUDIT_LOG is set. The keys named are
 // the recipients of the available age identities that the file lists.
 func recordAudit(path string, data []byte, ids []age.Identity) error {
 	l, err := audit.Open(settings.Load().AuditLog)

@@ -11,7 +11,7 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -108,13 +108,13 @@ func TestLeanImports(t *testing.T) {
 	allowed := []string{
 		"filippo.io/age", "filippo.io/edwards25519", "filippo.io/hpke", "golang.org/x/crypto/", "golang.org/x/sys/",
 		"go.yaml.in/yaml/v3", "gopkg.in/yaml.v3",
-		"github.com/helm-secrets/helm-secrets/internal/sopslite", "github.com/helm-secrets/helm-secrets/internal/pathpolicy",
-		"github.com/helm-secrets/helm-secrets/internal/yamlcheck", "github.com/helm-secrets/helm-secrets/internal/delivery/boundary",
-		"github.com/helm-secrets/helm-secrets/internal/limits", "github.com/helm-secrets/helm-secrets/internal/regularfile",
-		"github.com/helm-secrets/helm-secrets/internal/nodump", "github.com/helm-secrets/helm-secrets/internal/fastpath",
-		"github.com/helm-secrets/helm-secrets/internal/handoff", "github.com/helm-secrets/helm-secrets/internal/settings", "github.com/helm-secrets/helm-secrets/internal/commalist",
-		"github.com/helm-secrets/helm-secrets/internal/lifecycle",
-		"github.com/helm-secrets/helm-secrets/internal/version", "github.com/helm-secrets/helm-secrets/internal/audit",
+		"github.com/helm-secrets/helm-secrets/internal/lean/sopslite", "github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy",
+		"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck", "github.com/helm-secrets/helm-secrets/internal/lean/delivery/boundary",
+		"github.com/helm-secrets/helm-secrets/internal/foundation/limits", "github.com/helm-secrets/helm-secrets/internal/foundation/regularfile",
+		"github.com/helm-secrets/helm-secrets/internal/hardening/nodump", "github.com/helm-secrets/helm-secrets/internal/lean/fastpath",
+		"github.com/helm-secrets/helm-secrets/internal/lean/handoff", "github.com/helm-secrets/helm-secrets/internal/foundation/settings", "github.com/helm-secrets/helm-secrets/internal/foundation/commalist",
+		"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle",
+		"github.com/helm-secrets/helm-secrets/internal/foundation/version", "github.com/helm-secrets/helm-secrets/internal/foundation/audit",
 		"github.com/helm-secrets/helm-secrets/cmd/helm-secrets-getter",
 	}
 	testenv.CheckImports(t, "the lean getter", allowed)

@@ -3,7 +3,7 @@
 // library and its provider SDKs, so that helm-secrets and the getter start
 // without them. helm-secrets starts it once per run as
 // `helm-secrets-vals serve` and exchanges JSON lines with it over stdin and
-// stdout (internal/valsproto); values never travel in argv or the
+// stdout (internal/backends/valsproto); values never travel in argv or the
 // environment. It is not meant to be run by hand.
 package main
 
@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
-	"github.com/helm-secrets/helm-secrets/internal/nodump"
-	"github.com/helm-secrets/helm-secrets/internal/valseval"
-	"github.com/helm-secrets/helm-secrets/internal/version"
+	"github.com/helm-secrets/helm-secrets/internal/backends/valseval"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/version"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/nodump"
 )
 
 func main() {

@@ -6,7 +6,7 @@
 // library (about a millisecond to start, where the full helm-secrets
 // binary links sops, its key-service clients and the Helm SDK and needs
 // tens of milliseconds). It runs the common case itself
-// (internal/leanwrap): `helm secrets install|upgrade|template ...` with
+// (internal/lean/leanwrap): `helm secrets install|upgrade|template ...` with
 // local YAML values files whose data keys are wrapped for the
 // environment's age identities, and plain --set values. It decrypts them
 // (MAC verified), serves the plaintext through in-memory pipes, prints the
@@ -22,12 +22,12 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/helm-secrets/helm-secrets/internal/handoff"
-	"github.com/helm-secrets/helm-secrets/internal/helmrun"
-	"github.com/helm-secrets/helm-secrets/internal/leanwrap"
-	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
-	"github.com/helm-secrets/helm-secrets/internal/nodump"
-	"github.com/helm-secrets/helm-secrets/internal/settings"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/nodump"
+	"github.com/helm-secrets/helm-secrets/internal/helm/helmrun"
+	"github.com/helm-secrets/helm-secrets/internal/lean/handoff"
+	"github.com/helm-secrets/helm-secrets/internal/lean/leanwrap"
 )
 
 const prefix = "[helm-secrets] "
@@ -39,7 +39,7 @@ func main() {
 	lifecycle.BindToParent()
 	// No core file of a process holding plaintext (inherited by helm).
 	// Not non-dumpable: helm opens the served pipes through /proc/<our
-	// pid>/fd (internal/nodump).
+	// pid>/fd (internal/hardening/nodump).
 	_ = nodump.LimitCore()
 	args := os.Args[1:]
 	if r, ok := leanwrap.Prepare(args); ok {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/helm-secrets/helm-secrets/internal/audit"
-	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
-	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
+	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

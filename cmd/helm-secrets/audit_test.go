@@ -19,9 +19,9 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/audit"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
+	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/check"
+	"github.com/helm-secrets/helm-secrets/internal/repo/check"
 )
 
 // checkOptions are the flags of check.

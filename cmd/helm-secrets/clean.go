@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/settings"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 )
 
 // newCleanCmd: helm-secrets 3.x "clean DIR" removed the decrypted files it

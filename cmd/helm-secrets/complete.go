@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
 	"github.com/spf13/cobra"
 )
 

@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

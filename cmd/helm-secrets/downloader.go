@@ -4,10 +4,10 @@ import (
 	"context"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/getter"
-	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
-	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
-	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
+	"github.com/helm-secrets/helm-secrets/internal/remote/getter"
+	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

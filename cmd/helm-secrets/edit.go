@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
-	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/gitsecrets"
+	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/repo/gitsecrets"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

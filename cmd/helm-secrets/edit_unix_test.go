@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // TestEditSignals: SIGTERM or SIGHUP while the editor runs stops the

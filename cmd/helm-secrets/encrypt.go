@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/backends/shellbackend"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

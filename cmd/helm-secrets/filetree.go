@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/helm-secrets/helm-secrets/internal/parallel"
-	"github.com/helm-secrets/helm-secrets/internal/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/parallel"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -51,7 +51,7 @@ type treeResult struct {
 
 // runTree applies op to every encrypted file of args (files, and below
 // directories) in parallel, and writes each changed file atomically
-// (internal/atomicfile): a crash leaves every file old or new. Files named
+// (internal/foundation/atomicfile): a crash leaves every file old or new. Files named
 // directly must be encrypted; those found below a directory that are not
 // are skipped. It prints, in file order, what happened to each file, then
 // a summary; any failure (the others are still done) makes the run fail.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // TestFormatFromContentSopsCLI: files the sops CLI encrypted, renamed so

@@ -7,12 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/gitsecrets"
+	"github.com/helm-secrets/helm-secrets/internal/repo/gitsecrets"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 // The git integration (docs/git.md): the commands only parse arguments;
-// internal/gitsecrets does the work.
+// internal/repo/gitsecrets does the work.
 
 const gitUsage = `helm secrets [ OPTIONS ] git setup [ --command CMD ] [ --pattern GLOB ]...
 helm secrets [ OPTIONS ] git textconv FILE

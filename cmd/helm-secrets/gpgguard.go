@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 
-	"github.com/helm-secrets/helm-secrets/internal/gpghome"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
 )
 
 // The gpg guard removes the private GNUPGHOME of a key import (the private

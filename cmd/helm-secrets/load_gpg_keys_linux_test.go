@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // TestLoadGPGKeysEveryCommand: HELM_SECRETS_LOAD_GPG_KEYS (a key file or a

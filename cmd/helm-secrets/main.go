@@ -15,13 +15,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/gpghome"
-	"github.com/helm-secrets/helm-secrets/internal/lifecycle"
-	"github.com/helm-secrets/helm-secrets/internal/nodump"
-	hsversion "github.com/helm-secrets/helm-secrets/internal/version"
+	hsversion "github.com/helm-secrets/helm-secrets/internal/foundation/version"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/nodump"
 )
 
-// version is the plugin version: internal/version, the one source of it.
+// version is the plugin version: internal/foundation/version, the one source of it.
 var version = hsversion.String()
 
 func main() {

@@ -19,9 +19,9 @@ import (
 	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // TestMain makes this test binary double as the helm-secrets command (and

@@ -19,7 +19,7 @@ import (
 // outside (prlimit; as `ulimit -c unlimited` would have): they leave no
 // core, because they are non-dumpable, and their own limit is 0. (Before,
 // `GOTRACEBACK=crash` with `ulimit -c unlimited` left a core holding the
-// plaintext; internal/nodump's test shows a control core with the canary.)
+// plaintext; internal/hardening/nodump's test shows a control core with the canary.)
 func TestNoCoreDumpOfPlaintextHolders(t *testing.T) {
 	bin, err := exec.LookPath("helm-secrets") // installed by testscript.Main
 	if err != nil {

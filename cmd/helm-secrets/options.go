@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/settings"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 )
 
 // globalOptions are the options placed before the command, as the shell

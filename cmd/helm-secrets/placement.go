@@ -10,11 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/placement"
-	"github.com/helm-secrets/helm-secrets/internal/redact"
-	"github.com/helm-secrets/helm-secrets/internal/regularfile"
-	"github.com/helm-secrets/helm-secrets/internal/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/helm/placement"
+	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
+	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

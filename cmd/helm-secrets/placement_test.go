@@ -10,8 +10,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -113,7 +113,7 @@ func TestPlacementCommand(t *testing.T) {
 
 func testdataDir(t *testing.T) string {
 	t.Helper()
-	d, err := filepath.Abs("../../internal/placement/testdata")
+	d, err := filepath.Abs("../../internal/helm/placement/testdata")
 	if err != nil {
 		t.Fatal(err)
 	}

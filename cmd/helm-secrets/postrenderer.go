@@ -18,14 +18,14 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/delivery"
-	"github.com/helm-secrets/helm-secrets/internal/helmplugin"
-	"github.com/helm-secrets/helm-secrets/internal/limitbuf"
-	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
-	"github.com/helm-secrets/helm-secrets/internal/redact"
-	"github.com/helm-secrets/helm-secrets/internal/settings"
-	"github.com/helm-secrets/helm-secrets/internal/valsproto"
+	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/backends/valsproto"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
+	"github.com/helm-secrets/helm-secrets/internal/helm/helmplugin"
+	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
+	"github.com/helm-secrets/helm-secrets/internal/lean/delivery"
 )
 
 // valsSession is the run's helm-secrets-vals process (started on first

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 // TestPreCommitHooks runs the repository's .pre-commit-hooks.yaml with the

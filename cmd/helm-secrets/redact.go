@@ -3,9 +3,9 @@ package main
 import (
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/redact"
-	"github.com/helm-secrets/helm-secrets/internal/urls"
-	"github.com/helm-secrets/helm-secrets/internal/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
+	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 )
 
 // redactByDefault reports whether helm's output is masked when neither

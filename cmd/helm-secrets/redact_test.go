@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/redact"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
+	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
 func TestRedactByDefault(t *testing.T) {

@@ -10,18 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/audit"
-	"github.com/helm-secrets/helm-secrets/internal/backend"
-	"github.com/helm-secrets/helm-secrets/internal/gpghome"
-	"github.com/helm-secrets/helm-secrets/internal/pluginenv"
-	"github.com/helm-secrets/helm-secrets/internal/settings"
-	"github.com/helm-secrets/helm-secrets/internal/shellbackend"
-	"github.com/helm-secrets/helm-secrets/internal/urls"
+	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/backends/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
+	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 // notDumpable makes the process non-dumpable once it is known not to be the
-// wrapper (internal/nodump). main sets it; in-process tests of run leave it
+// wrapper (internal/hardening/nodump). main sets it; in-process tests of run leave it
 // a no-op, since it changes the whole test process for good (the
 // subprocess tests, through main, check it).
 var notDumpable = func() error { return nil }
@@ -172,7 +172,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 	if c := findCommand(root, p.command); c != nil {
 		// Not the wrapper: helm opens the wrapper's memfds through
 		// /proc/<our pid>/fd, which a non-dumpable process closes to
-		// other processes (internal/nodump).
+		// other processes (internal/hardening/nodump).
 		_ = notDumpable()
 		a.debugf("command %s", p.command)
 		c.DisableFlagParsing = c.Annotations[shellArgsAnnotation] == "true"

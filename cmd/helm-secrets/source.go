@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/helm-secrets/helm-secrets/internal/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
 )
 
 // requireFile checks that file names an existing regular file, printing

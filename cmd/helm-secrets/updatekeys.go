@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/check"
-	"github.com/helm-secrets/helm-secrets/internal/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/sopslite"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/lean/sopslite"
+	"github.com/helm-secrets/helm-secrets/internal/repo/check"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/helm-secrets/helm-secrets/internal/valseval"
+	"github.com/helm-secrets/helm-secrets/internal/backends/valseval"
 )
 
 // valsMain is cmd/helm-secrets-vals for test scripts: the test binary

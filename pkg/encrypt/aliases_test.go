@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/yamlcheck/yamlchecktest"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck/yamlchecktest"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -29,7 +29,7 @@ func fastAndSopsOnly(tb testing.TB) (fast, sopsOnly *encrypt.Engine, enc []byte)
 
 // TestFastPathSameAsSops: the engine's default (fast path for age-keyed
 // YAML) and SopsOnly give the same bytes, and the same refusal for a
-// tampered file (internal/sopslite's tests cover this exhaustively).
+// tampered file (internal/lean/sopslite's tests cover this exhaustively).
 func TestFastPathSameAsSops(t *testing.T) {
 	fast, sopsOnly, enc := fastAndSopsOnly(t)
 	ctx := context.Background()

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/fakekms"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/fakekms"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

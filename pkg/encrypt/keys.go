@@ -8,7 +8,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 
-	"github.com/helm-secrets/helm-secrets/internal/sopslite"
+	"github.com/helm-secrets/helm-secrets/internal/lean/sopslite"
 )
 
 // Keys are the private keys and credentials the engine may use to decrypt

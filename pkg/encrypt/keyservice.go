@@ -14,7 +14,7 @@ import (
 	"github.com/getsops/sops/v3/keyservice"
 	"github.com/getsops/sops/v3/pgp"
 
-	"github.com/helm-secrets/helm-secrets/internal/sopslite"
+	"github.com/helm-secrets/helm-secrets/internal/lean/sopslite"
 )
 
 // keyServer is a sops key service that applies the engine's keys to each

@@ -7,8 +7,8 @@ import (
 
 	"github.com/getsops/sops/v3/config"
 
-	"github.com/helm-secrets/helm-secrets/internal/limits"
-	"github.com/helm-secrets/helm-secrets/internal/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
 )
 
 // Bounds on what input files can make the engine do (docs/security.md,

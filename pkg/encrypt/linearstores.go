@@ -16,7 +16,7 @@ import (
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/yamlcheck"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck"
 )
 
 // sops' YAML and JSON stores take time quadratic in the number of keys of
@@ -24,7 +24,7 @@ import (
 // keys (yaml.v3), and the JSON store builds its output by string
 // concatenation. linearStore returns the same results in linear time: the
 // YAML store with LoadPlainFile and LoadEncryptedFile mirrored from sops
-// (v3.13.3) with internal/yamlcheck as the duplicate-key check, the JSON
+// (v3.13.3) with internal/foundation/yamlcheck as the duplicate-key check, the JSON
 // store with its emitter mirrored onto a buffer. Every other method, and
 // every other format, is sops' own. linearstores_test.go compares both
 // with sops' stores on a corpus and under fuzzing.

@@ -15,8 +15,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/yamlcheck/yamlchecktest"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck/yamlchecktest"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -11,7 +11,7 @@ import (
 	sopsjson "github.com/getsops/sops/v3/stores/json"
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 
-	"github.com/helm-secrets/helm-secrets/internal/yamlcheck/yamlchecktest"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck/yamlchecktest"
 )
 
 // outcome runs f and describes its result: the value, or the error's

@@ -15,7 +15,7 @@ import (
 	"github.com/getsops/sops/v3/hcvault"
 	"github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/pgp"
-	"github.com/helm-secrets/helm-secrets/internal/commalist"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/commalist"
 )
 
 // Recipients say who can decrypt a file and which values are encrypted:

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/fakevault"
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/fakevault"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -36,7 +36,7 @@ func startTransit(t *testing.T, namespace string) (*fakevault.Server, string) {
 }
 
 // TestVaultTransitMatchesSopsCLI: hc_vault keys through sops' real Vault
-// client against the transit engine's HTTP API (internal/fakevault: real
+// client against the transit engine's HTTP API (internal/testsupport/fakevault: real
 // AES-GCM, key versions, token, namespaces): encrypt following a
 // .sops.yaml hc_vault_transit_uri rule, decrypt, the sops CLI both ways
 // (byte for byte), rotate after the Vault key was rotated (vault:v2:),

@@ -17,7 +17,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"sigs.k8s.io/yaml"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv/sdktest"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv/sdktest"
 	"github.com/helm-secrets/helm-secrets/pkg/helm"
 )
 

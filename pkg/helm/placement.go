@@ -1,6 +1,6 @@
 package helm
 
-import "github.com/helm-secrets/helm-secrets/internal/placement"
+import "github.com/helm-secrets/helm-secrets/internal/helm/placement"
 
 // SecretValues is one source of decrypted values for CheckPlacement:
 // Name names it in findings (the values file), Document is its decrypted

@@ -3,8 +3,8 @@ package helm
 import (
 	"context"
 
-	"github.com/helm-secrets/helm-secrets/internal/literals/helm3"
-	"github.com/helm-secrets/helm-secrets/internal/valuesmerge"
+	"github.com/helm-secrets/helm-secrets/internal/helm/literals/helm3"
+	"github.com/helm-secrets/helm-secrets/internal/helm/valuesmerge"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 

@@ -18,7 +18,7 @@ import (
 	"helm.sh/helm/v4/pkg/storage"
 	"helm.sh/helm/v4/pkg/storage/driver"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv/sdktest"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv/sdktest"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 	"github.com/helm-secrets/helm-secrets/pkg/helm4"
 )

@@ -8,8 +8,8 @@ import (
 	"helm.sh/helm/v4/pkg/cli/values"
 	"helm.sh/helm/v4/pkg/getter"
 
-	"github.com/helm-secrets/helm-secrets/internal/testenv"
-	"github.com/helm-secrets/helm-secrets/internal/testenv/sdktest"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
+	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv/sdktest"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 	"github.com/helm-secrets/helm-secrets/pkg/helm4"
 )

@@ -1,0 +1,19 @@
+// Package helm3 supplies Helm 4's strvals parser to package literals.
+package helm4
+
+import (
+	"helm.sh/helm/v4/pkg/strvals"
+
+	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
+)
+
+// Parser is Helm 4's strvals parser.
+var Parser = literals.Parser{
+	ParseInto:        strvals.ParseInto,
+	ParseIntoString:  strvals.ParseIntoString,
+	ParseJSON:        strvals.ParseJSON,
+	ParseLiteralInto: strvals.ParseLiteralInto,
+	ParseIntoFile: func(s string, dest map[string]interface{}, reader func([]rune) (interface{}, error)) error {
+		return strvals.ParseIntoFile(s, dest, reader)
+	},
+}
