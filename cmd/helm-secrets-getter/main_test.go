@@ -110,7 +110,7 @@ func TestLeanImports(t *testing.T) {
 		"go.yaml.in/yaml/v3", "gopkg.in/yaml.v3",
 		"github.com/helm-secrets/helm-secrets/internal/lean/sopslite", "github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy",
 		"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck", "github.com/helm-secrets/helm-secrets/internal/lean/delivery/boundary",
-		"github.com/helm-secrets/helm-secrets/internal/foundation/limits", "github.com/helm-secrets/helm-secrets/internal/foundation/regularfile",
+		"github.com/helm-secrets/helm-secrets/internal/foundation/bounds",
 		"github.com/helm-secrets/helm-secrets/internal/hardening/nodump", "github.com/helm-secrets/helm-secrets/internal/lean/fastpath",
 		"github.com/helm-secrets/helm-secrets/internal/lean/handoff", "github.com/helm-secrets/helm-secrets/internal/foundation/settings", "github.com/helm-secrets/helm-secrets/internal/foundation/commalist",
 		"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle",

@@ -22,8 +22,10 @@ func TestLeanImports(t *testing.T) {
 		"filippo.io/age", "filippo.io/edwards25519", "filippo.io/hpke", "golang.org/x/crypto/", "golang.org/x/sys/",
 		"golang.org/x/term", "go.yaml.in/yaml/v3", "github.com/Microsoft/go-winio",
 	}
-	for _, p := range []string{"sopslite", "pathpolicy", "yamlcheck", "limits", "regularfile", "nodump", "fastpath",
-		"handoff", "helmargs", "helmrun", "delivery", "delivery/boundary", "leanwrap", "parallel", "settings", "commalist", "lifecycle"} {
+	for _, p := range []string{"lean/sopslite", "hardening/pathpolicy", "foundation/yamlcheck", "foundation/bounds",
+		"hardening/nodump", "lean/fastpath", "lean/handoff", "helm/helmargs", "helm/helmrun", "lean/delivery",
+		"lean/delivery/boundary", "lean/leanwrap", "foundation/parallel", "foundation/settings", "foundation/commalist",
+		"hardening/lifecycle"} {
 		allowed = append(allowed, "github.com/helm-secrets/helm-secrets/internal/"+p)
 	}
 	testenv.CheckImports(t, "the lean wrapper", append(allowed, "github.com/helm-secrets/helm-secrets/cmd/helm-secrets-wrapper"))

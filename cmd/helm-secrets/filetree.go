@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/parallel"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -131,8 +131,8 @@ func encryptedFiles(args []string) (files []string, skipped int, err error) {
 			case !d.Type().IsRegular():
 				return nil
 			}
-			data, err := regularfile.ReadAll(p, encrypt.DefaultMaxInputSize)
-			if err != nil && !errors.Is(err, regularfile.ErrTooLarge) {
+			data, err := bounds.ReadFile(p, encrypt.DefaultMaxInputSize)
+			if err != nil && !errors.Is(err, bounds.ErrTooLarge) {
 				return err
 			}
 			if err == nil && encrypt.IsEncrypted(data, encrypt.DetectFormat(p, data)) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/helm/placement"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
@@ -90,7 +90,7 @@ func (a *app) runPlacement(ctx context.Context, o *placementOptions, args []stri
 			err = fmt.Errorf("over %d MiB", maxManifest>>20)
 		}
 	} else {
-		manifest, err = regularfile.ReadAll(name, maxManifest)
+		manifest, err = bounds.ReadFile(name, maxManifest)
 	}
 	if err != nil {
 		return usage("placement: reading the manifest %s: %v", name, err)

@@ -21,7 +21,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
 	"github.com/helm-secrets/helm-secrets/internal/backends/valsproto"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
@@ -195,7 +195,7 @@ func (a *app) runFirst(ctx context.Context, u userPostRenderer, manifests []byte
 		c = exec.CommandContext(ctx, u.program, u.args...)
 	}
 	c.Stdin = bytes.NewReader(manifests)
-	out := &limitbuf.Buffer{Limit: valsproto.MaxMessage}
+	out := &bounds.Buffer{Limit: valsproto.MaxMessage}
 	c.Stdout, c.Stderr = out, a.streams.Stderr
 	if err := c.Run(); err != nil {
 		if out.Over() {

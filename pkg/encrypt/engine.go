@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/getsops/sops/v3/logging"
 	"github.com/sirupsen/logrus"
+
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // DefaultMaxInputSize is the default cap on the size of one input file: far
@@ -136,21 +139,17 @@ func (e *Engine) readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && e.tooLarge(st.Size()) {
-		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, st.Size(), e.opts.MaxInputSize)
+	max := e.opts.MaxInputSize
+	if max <= 0 {
+		max = -1
 	}
-	r := io.Reader(f)
-	if e.opts.MaxInputSize > 0 {
-		r = io.LimitReader(f, e.opts.MaxInputSize+1)
+	data, err := bounds.ReadCapped(f, max)
+	if errors.Is(err, bounds.ErrTooLarge) {
+		// bounds says "file exceeds the size limit (…)": the same detail
+		// under the engine's own sentinel.
+		return nil, fmt.Errorf("%w%s", ErrTooLarge, strings.TrimPrefix(err.Error(), bounds.ErrTooLarge.Error()))
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	if e.tooLarge(int64(len(data))) {
-		return nil, fmt.Errorf("%w (limit %d bytes)", ErrTooLarge, e.opts.MaxInputSize)
-	}
-	return data, nil
+	return data, err
 }
 
 func (e *Engine) tooLarge(n int64) bool {

@@ -7,8 +7,7 @@ import (
 
 	"github.com/getsops/sops/v3/config"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // Bounds on what input files can make the engine do (docs/security.md,
@@ -22,17 +21,17 @@ const DefaultMaxTotalInputSize int64 = 64 << 20
 // MaxDepth is the deepest nesting of mappings and lists the engine
 // accepts in a document (encrypted or plain), checked by a linear scan
 // before parsing: sops' work and output grow with size × depth.
-const MaxDepth = limits.MaxDepth
+const MaxDepth = bounds.MaxDepth
 
 // MaxConfigSize is the largest .sops.yaml the engine reads.
-const MaxConfigSize = limits.MaxConfigSize
+const MaxConfigSize = bounds.MaxConfigSize
 
 // ErrTooDeep means a document nests deeper than MaxDepth.
-var ErrTooDeep = limits.ErrTooDeep
+var ErrTooDeep = bounds.ErrTooDeep
 
 // openRegular opens an input file: only regular files (and the explicit
 // descriptor paths /dev/stdin, /dev/fd/N), without blocking on a FIFO.
-func openRegular(path string) (*os.File, error) { return regularfile.Open(path) }
+func openRegular(path string) (*os.File, error) { return bounds.Open(path) }
 
 // checkInput applies the per-document bounds: size, then depth.
 func (e *Engine) checkInput(data []byte, format Format) error {
@@ -47,9 +46,9 @@ func (e *Engine) checkInput(data []byte, format Format) error {
 func checkDepth(data []byte, format Format) error {
 	switch format {
 	case FormatJSON:
-		return limits.CheckJSONDepth(data)
+		return bounds.CheckJSONDepth(data)
 	case FormatYAML, FormatAuto:
-		return limits.CheckYAMLDepth(data)
+		return bounds.CheckYAMLDepth(data)
 	}
 	return nil
 }
@@ -68,13 +67,13 @@ func (e *Engine) checkOutput(out []byte, err error) ([]byte, error) {
 }
 
 // budget is the total input one DecryptFiles/ReadFiles call may read:
-// the run's (limits.WithBudget on the context: the wrapper's, shared with
+// the run's (bounds.WithBudget on the context: the wrapper's, shared with
 // its downloads and literals), else one of Options.MaxTotalInputSize for
 // this call.
-type budget struct{ run *limits.Budget }
+type budget struct{ run *bounds.Budget }
 
 func (e *Engine) newBudget(ctx context.Context) *budget {
-	if run := limits.BudgetFrom(ctx); run != nil {
+	if run := bounds.BudgetFrom(ctx); run != nil {
 		return &budget{run}
 	}
 	limit := e.opts.MaxTotalInputSize
@@ -84,7 +83,7 @@ func (e *Engine) newBudget(ctx context.Context) *budget {
 	if limit < 0 {
 		return nil
 	}
-	return &budget{limits.NewBudget(limit)}
+	return &budget{bounds.NewBudget(limit)}
 }
 
 // take charges n bytes, failing once the total is over the limit.
@@ -118,7 +117,7 @@ func (b *budget) precheck(paths map[string]int) error {
 
 // loadStoresConfig reads the stores section of the .sops.yaml at conf,
 // refusing a file over MaxConfigSize, not regular, or with an indentation
-// outside the range limits.CheckIndent allows. One sops cannot parse
+// outside the range bounds.CheckIndent allows. One sops cannot parse
 // gives the defaults (nil), as it always did.
 func loadStoresConfig(conf string) (*config.StoresConfig, error) {
 	if err := checkConfigFile(conf); err != nil {
@@ -136,7 +135,7 @@ func loadStoresConfig(conf string) (*config.StoresConfig, error) {
 		{"stores.json.indent", sc.JSON.Indent, -1},
 		{"stores.json_binary.indent", sc.JSONBinary.Indent, -1},
 	} {
-		if err := limits.CheckIndent(conf, c.setting, c.n, c.min); err != nil {
+		if err := bounds.CheckIndent(conf, c.setting, c.n, c.min); err != nil {
 			return nil, err
 		}
 	}
@@ -146,6 +145,6 @@ func loadStoresConfig(conf string) (*config.StoresConfig, error) {
 // checkConfigFile refuses a .sops.yaml that is not a regular file of at
 // most MaxConfigSize bytes, before sops' loaders read it.
 func checkConfigFile(conf string) error {
-	_, err := limits.ReadConfig(conf)
+	_, err := bounds.ReadConfig(conf)
 	return err
 }

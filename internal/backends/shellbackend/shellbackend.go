@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
 )
@@ -119,7 +119,7 @@ func (s *Script) callIn(ctx context.Context, dir string, stdin io.Reader, intera
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
-	out := &limitbuf.Buffer{Limit: s.Limit}
+	out := &bounds.Buffer{Limit: s.Limit}
 	switch {
 	case interactive:
 		cmd.Stdin, cmd.Stdout = s.Stdin, s.Stdout

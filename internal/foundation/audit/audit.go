@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // MaxLine is the largest line written, newline included: PIPE_BUF on
@@ -252,10 +254,5 @@ func hexOnly(s string) string {
 // readSmall reads a git metadata file of at most 1 MiB (packed-refs can be
 // large; more is not a real repository's).
 func readSmall(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 1<<20))
+	return bounds.ReadFile(p, 1<<20)
 }

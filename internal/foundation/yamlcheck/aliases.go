@@ -6,7 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // The YAML library limits alias expansion only in a decode into Go values
@@ -26,7 +26,7 @@ var ErrAliases = errors.New("YAML aliases expand too much")
 // weight of the stream with every alias replaced by a copy of its node
 // may be at most twice the weight of the stream as written plus
 // ExpansionAllowance: linear in the input. Expanded, no document may
-// nest deeper than limits.MaxDepth (the text scan of limits cannot see
+// nest deeper than bounds.MaxDepth (the text scan of limits cannot see
 // the nesting an alias adds).
 const (
 	NodeWeight         = 16
@@ -52,7 +52,7 @@ type expansion struct {
 // Document adds doc (a document of the stream, as the YAML decoder gives
 // it) to the stream's totals. It returns an error wrapping ErrAliases when
 // an alias refers to a node that contains it, when an expanded document
-// nests deeper than limits.MaxDepth, or when the stream so far expands
+// nests deeper than bounds.MaxDepth, or when the stream so far expands
 // beyond the bound; the error names the line, never a value.
 func (a *Aliases) Document(doc *yaml.Node) error {
 	if a.memo == nil {
@@ -81,8 +81,8 @@ func (a *Aliases) walk(n *yaml.Node, level int) (expansion, error) {
 		}
 		return *e, nil
 	}
-	if level > limits.MaxDepth+2 {
-		return expansion{}, fmt.Errorf("%w: nesting deeper than %d levels at line %d", ErrAliases, limits.MaxDepth, n.Line)
+	if level > bounds.MaxDepth+2 {
+		return expansion{}, fmt.Errorf("%w: nesting deeper than %d levels at line %d", ErrAliases, bounds.MaxDepth, n.Line)
 	}
 	var e expansion
 	if n.Anchor != "" {
@@ -117,8 +117,8 @@ func (a *Aliases) walk(n *yaml.Node, level int) (expansion, error) {
 			e.depth++
 		}
 	}
-	if e.depth > limits.MaxDepth {
-		return expansion{}, fmt.Errorf("%w: with aliases expanded, the document nests deeper than %d levels (line %d)", ErrAliases, limits.MaxDepth, n.Line)
+	if e.depth > bounds.MaxDepth {
+		return expansion{}, fmt.Errorf("%w: with aliases expanded, the document nests deeper than %d levels (line %d)", ErrAliases, bounds.MaxDepth, n.Line)
 	}
 	if n.Anchor != "" {
 		a.memo[n] = &e

@@ -11,7 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlcheck/yamlchecktest"
 )
 
@@ -45,7 +45,7 @@ func TestAliasesRefuses(t *testing.T) {
 		"second document":           "a: 1\n---\n" + bomb(),
 		"tenth document":            strings.Repeat("a: 1\n---\n", 9) + bomb(),
 		"chain of 3000":             "a: 1\n---\n" + chain(3000),
-		"chain just over the depth": chain(limits.MaxDepth + 1),
+		"chain just over the depth": chain(bounds.MaxDepth + 1),
 		"across documents":          cross,
 		"cycle":                     "a: 1\n---\nb: &x [*x]\n",
 		"cycle in a mapping":        "a: 1\n---\nb: &x {c: *x}\n",
@@ -82,7 +82,7 @@ func TestAliasesAccepts(t *testing.T) {
 		"large, 3 documents":   big.String() + "---\n" + big.String() + "---\n" + big.String(),
 		"merges":               merges.String(),
 		"merges in document 2": "a: 1\n---\n" + merges.String(),
-		"chain within depth":   chain(limits.MaxDepth - 2),
+		"chain within depth":   chain(bounds.MaxDepth - 2),
 		"alias to document 1":  "a: &a {b: c}\n---\nd: *a\n",
 		"empty":                "",
 	} {

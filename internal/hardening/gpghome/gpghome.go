@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
 )
 
@@ -136,8 +136,8 @@ func ReadKeyFiles(paths []string) ([]byte, error) {
 // ReadKeyFile reads a key file: a regular file (a FIFO or device must not
 // block the run) of at most MaxKeySize bytes.
 func ReadKeyFile(p string) ([]byte, error) {
-	b, err := regularfile.ReadAll(p, MaxKeySize)
-	if errors.Is(err, regularfile.ErrTooLarge) {
+	b, err := bounds.ReadFile(p, MaxKeySize)
+	if errors.Is(err, bounds.ErrTooLarge) {
 		return nil, fmt.Errorf("key file %s: over %d bytes", p, MaxKeySize)
 	}
 	if err != nil {

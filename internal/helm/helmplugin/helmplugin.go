@@ -7,13 +7,14 @@ package helmplugin
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // PostRendererType is the plugin type `helm --post-renderer NAME` looks
@@ -67,17 +68,12 @@ type manifest struct {
 
 func readManifest(dir string) (manifest, error) {
 	var m manifest
-	f, err := os.Open(filepath.Join(dir, "plugin.yaml"))
-	if err != nil {
-		return m, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
-	if err != nil {
-		return m, err
-	}
-	if len(b) > maxManifest {
+	b, err := bounds.ReadFile(filepath.Join(dir, "plugin.yaml"), maxManifest)
+	if errors.Is(err, bounds.ErrTooLarge) {
 		return m, fmt.Errorf("%s: plugin.yaml is larger than %d bytes", dir, maxManifest)
+	}
+	if err != nil {
+		return m, err
 	}
 	if err := yaml.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("%s: plugin.yaml: %w", dir, err)

@@ -12,7 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlwalk"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
 	"github.com/helm-secrets/helm-secrets/internal/repo/check"
@@ -270,7 +270,7 @@ func (s *scan) document(n int, d chunk) {
 		res.template = s.clean(strings.TrimSpace(string(m[1])))
 	}
 	var nodes []*yaml.Node
-	err := limits.CheckYAMLDepth(d.text)
+	err := bounds.CheckYAMLDepth(d.text)
 	if err == nil {
 		dec := yaml.NewDecoder(bytes.NewReader(d.text))
 		for {

@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // PolicyFile is the exception file's name, looked for in the current
@@ -45,7 +45,7 @@ type Exception struct {
 // LoadPolicy reads and validates an exception file (a regular file, at
 // most MaxPolicySize bytes).
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := regularfile.ReadAll(path, MaxPolicySize)
+	data, err := bounds.ReadFile(path, MaxPolicySize)
 	if err != nil {
 		return nil, fmt.Errorf("placement exceptions %s: %w", path, err)
 	}

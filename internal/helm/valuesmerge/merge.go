@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // Sources are the values sources of a helm command line, with the same
@@ -205,8 +205,8 @@ func unwrapOnce(err error) error {
 func (m *merger) read(source string) ([]byte, error) {
 	if strings.TrimSpace(source) == "-" {
 		// Standard input, bounded like every other source.
-		data, err := io.ReadAll(io.LimitReader(os.Stdin, encrypt.DefaultMaxInputSize+1))
-		if err == nil && int64(len(data)) > encrypt.DefaultMaxInputSize {
+		data, err := bounds.ReadAll(os.Stdin, encrypt.DefaultMaxInputSize)
+		if errors.Is(err, bounds.ErrTooLarge) {
 			err = fmt.Errorf("standard input: %w (limit %d bytes)", encrypt.ErrTooLarge, encrypt.DefaultMaxInputSize)
 		}
 		return data, err

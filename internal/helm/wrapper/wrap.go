@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmrun"
@@ -156,9 +156,9 @@ func Prepare(ctx context.Context, o Options) (*Run, error) {
 		return nil, err
 	}
 	// One input budget for the run: local files, downloads and literals
-	// all draw from it (limits.Budget).
-	if limits.BudgetFrom(ctx) == nil {
-		ctx = limits.WithBudget(ctx, limits.NewBudget(limits.MaxRunInput))
+	// all draw from it (bounds.Budget).
+	if bounds.BudgetFrom(ctx) == nil {
+		ctx = bounds.WithBudget(ctx, bounds.NewBudget(bounds.MaxRunInput))
 	}
 	p := &preparer{o: o}
 	if err := p.prepare(ctx, slots); err != nil {
@@ -345,7 +345,7 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 		return err
 	}
 	kind := literalKind(s.Kind)
-	if err := limits.BudgetFrom(ctx).Take(int64(len(s.Value))); err != nil {
+	if err := bounds.BudgetFrom(ctx).Take(int64(len(s.Value))); err != nil {
 		return fmt.Errorf("%s: %w", kind.Flag(), err)
 	}
 	// The decrypted literals, for the audit trail: Extract calls dec one

@@ -9,8 +9,7 @@ import (
 	"filippo.io/age"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/lean/delivery/boundary"
 	"github.com/helm-secrets/helm-secrets/internal/lean/sopslite"
@@ -21,7 +20,7 @@ import (
 // run (encrypt.DefaultMaxTotalInputSize).
 const (
 	MaxInputSize      = 32 << 20
-	MaxTotalInputSize = limits.MaxRunInput
+	MaxTotalInputSize = bounds.MaxRunInput
 )
 
 // IsYAMLPath reports whether path names a YAML file by its extension, the
@@ -35,8 +34,8 @@ func IsYAMLPath(path string) bool {
 // file (a FIFO does not block: the open is non-blocking) under the cap,
 // nested no deeper than the engine accepts. ok is false for anything else.
 func ReadFile(path string) (data []byte, ok bool) {
-	data, err := regularfile.ReadAll(path, MaxInputSize)
-	if err != nil || limits.CheckYAMLDepth(data) != nil {
+	data, err := bounds.ReadFile(path, MaxInputSize)
+	if err != nil || bounds.CheckYAMLDepth(data) != nil {
 		return nil, false
 	}
 	return data, true
@@ -80,7 +79,7 @@ func StoresConfigured(path string) bool {
 	if conf == "" {
 		return false
 	}
-	b, err := limits.ReadConfig(conf)
+	b, err := bounds.ReadConfig(conf)
 	if err != nil {
 		return true
 	}

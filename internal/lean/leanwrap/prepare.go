@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/parallel"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
@@ -171,7 +171,7 @@ func (p *preparer) file(it *helmargs.Item) bool {
 // (fastpath.PaceGC): this package runs in the lean wrapper's process only.
 func (p *preparer) readAll() bool {
 	var failed atomic.Bool
-	budget := limits.NewBudget(fastpath.MaxTotalInputSize) // the run's: the fast path takes no download
+	budget := bounds.NewBudget(fastpath.MaxTotalInputSize) // the run's: the fast path takes no download
 	parallel.Do(len(p.files), runtime.GOMAXPROCS(0), func(i int) {
 		if failed.Load() {
 			return

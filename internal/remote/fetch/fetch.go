@@ -17,9 +17,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limitbuf"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmplugin"
 	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 )
@@ -101,7 +99,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src string) ([]byte, error) {
 		// A getter plugin's output is capped by Limit as it is read, and
 		// then charged to the run's input budget.
 		if data, err = f.runPlugin(ctx, f.plugins()[s], src); err == nil {
-			err = limits.BudgetFrom(ctx).Take(int64(len(data)))
+			err = bounds.BudgetFrom(ctx).Take(int64(len(data)))
 		}
 	default:
 		err = fmt.Errorf("no getter for the scheme %q", s)
@@ -132,7 +130,7 @@ func (f *Fetcher) loadPlugins() {
 			dir := filepath.Join(root, e.Name())
 			// Capped while reading, and only a regular file, as
 			// internal/helm/helmplugin reads a plugin.yaml.
-			b, err := regularfile.ReadAll(filepath.Join(dir, "plugin.yaml"), 1<<20)
+			b, err := bounds.ReadFile(filepath.Join(dir, "plugin.yaml"), 1<<20)
 			if err != nil {
 				continue
 			}
@@ -226,7 +224,7 @@ func (f *Fetcher) runPlugin(ctx context.Context, d downloader, src string) ([]by
 	}
 	cmd := exec.CommandContext(ctx, prog, append(args, "", "", "", src)...)
 	cmd.Env = env
-	out := &limitbuf.Buffer{Limit: f.Limit}
+	out := &bounds.Buffer{Limit: f.Limit}
 	cmd.Stdout = out
 	cmd.Stderr = f.Stderr
 	cmd.WaitDelay = 5 * time.Second

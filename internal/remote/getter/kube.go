@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 var errNoSuchKey = errors.New("no such key in the secret")
@@ -74,7 +75,7 @@ func (k KubeOptions) secretKey(ctx context.Context, ref KubeSecretRef) ([]byte, 
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	body, err := bounds.ReadAll(resp.Body, 16<<20)
 	if err != nil {
 		return nil, err
 	}

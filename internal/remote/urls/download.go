@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // Timeout bounds one download (connection, headers and body) when the
@@ -20,7 +19,7 @@ const Timeout = 2 * time.Minute
 // .netrc file NETRC names) with client
 // (nil: a client with Timeout), refusing a non-2xx status and bodies over
 // limit bytes (0: no limit) or over what is left of the run's input budget
-// (limits.BudgetFrom(ctx), charged as the body is read). Errors do not
+// (bounds.BudgetFrom(ctx), charged as the body is read). Errors do not
 // quote the URL, which may hold credentials.
 func Download(ctx context.Context, client *http.Client, src string, limit int64) ([]byte, error) {
 	if client == nil {
@@ -42,22 +41,18 @@ func Download(ctx context.Context, client *http.Client, src string, limit int64)
 	if limit > 0 && resp.ContentLength > limit {
 		return nil, fmt.Errorf("%d bytes is over the limit of %d", resp.ContentLength, limit)
 	}
-	run := limits.BudgetFrom(ctx)
+	run := bounds.BudgetFrom(ctx)
 	if resp.ContentLength > run.Left() {
-		return nil, fmt.Errorf("%d bytes: %w of %d bytes", resp.ContentLength, limits.ErrBudget, run.Limit())
+		return nil, fmt.Errorf("%d bytes: %w of %d bytes", resp.ContentLength, bounds.ErrBudget, run.Limit())
 	}
-	r := run.Reader(resp.Body)
-	if limit > 0 {
-		r = io.LimitReader(r, limit+1)
+	if limit <= 0 {
+		limit = -1
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	if limit > 0 && int64(len(data)) > limit {
+	data, err := bounds.ReadAll(run.Reader(resp.Body), limit)
+	if errors.Is(err, bounds.ErrTooLarge) {
 		return nil, fmt.Errorf("over the limit of %d bytes", limit)
 	}
-	return data, nil
+	return data, err
 }
 
 func unwrapURLError(err error) error {

@@ -5,7 +5,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // maxNetrcSize bounds the .netrc file read for a download.
@@ -78,7 +78,7 @@ func setNetrcAuth(req *http.Request) {
 	if p == "" {
 		return
 	}
-	b, err := regularfile.ReadAll(p, maxNetrcSize)
+	b, err := bounds.ReadFile(p, maxNetrcSize)
 	if err != nil {
 		return
 	}

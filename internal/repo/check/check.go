@@ -9,8 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/parallel"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -292,7 +292,7 @@ func (c *checker) read(abs, rel string, must bool, res *fileResult) ([]byte, boo
 		}
 		return nil, false
 	}
-	f, err := regularfile.Open(abs)
+	f, err := bounds.Open(abs)
 	if err != nil {
 		res.add(rel, RuleUnreadable, "%v", err)
 		return nil, false
@@ -302,9 +302,9 @@ func (c *checker) read(abs, rel string, must bool, res *fileResult) ([]byte, boo
 		res.add(rel, RuleUnreadable, "changed while being checked")
 		return nil, false
 	}
-	data, err := regularfile.ReadCapped(f, c.o.MaxFileSize)
+	data, err := bounds.ReadCapped(f, c.o.MaxFileSize)
 	if err != nil {
-		if errors.Is(err, regularfile.ErrTooLarge) {
+		if errors.Is(err, bounds.ErrTooLarge) {
 			if must {
 				res.add(rel, RuleTooLarge, "over the limit of %d bytes: not checked", c.o.MaxFileSize)
 			}
@@ -320,7 +320,7 @@ func describeMode(m os.FileMode) string {
 	if m&os.ModeSymlink != 0 {
 		return "a symbolic link"
 	}
-	return regularfile.Kind(m)
+	return bounds.Kind(m)
 }
 
 // drift compares the file's recipients with its creation rule's.

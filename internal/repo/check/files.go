@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // MaxListOutput caps what `git ls-files` may print (file names): far above
@@ -118,7 +118,7 @@ func gitFiles(ctx context.Context, git, root, rel string) ([]string, error) {
 	}
 	cmd := exec.CommandContext(ctx, git, "-c", "core.quotepath=off", "ls-files", "-z", "-c", "-o", "--exclude-standard", "--", rel)
 	cmd.Dir = root
-	stdout := limitbuf.Buffer{Limit: MaxListOutput}
+	stdout := bounds.Buffer{Limit: MaxListOutput}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

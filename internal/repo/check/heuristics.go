@@ -14,8 +14,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlwalk"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // MaxDocuments caps the YAML documents scanned in one file.
@@ -145,7 +144,7 @@ func highEntropy(v string) bool {
 // plaintextSecrets scans an unencrypted YAML or JSON file for values that
 // look like secrets. Findings name the key path and line, never the value.
 func (c *checker) plaintextSecrets(rel string, data []byte) []Finding {
-	if err := limits.CheckYAMLDepth(data); err != nil {
+	if err := bounds.CheckYAMLDepth(data); err != nil {
 		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -192,7 +191,7 @@ type allowEntry struct{ file, key string }
 
 // LoadAllowList reads an allow-list file (at most MaxAllowListSize bytes).
 func LoadAllowList(file string) (*AllowList, error) {
-	data, err := regularfile.ReadAll(file, MaxAllowListSize)
+	data, err := bounds.ReadFile(file, MaxAllowListSize)
 	if err != nil {
 		return nil, fmt.Errorf("allow-list %s: %w", file, err)
 	}

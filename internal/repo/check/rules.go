@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limits"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/lean/sopslite"
 )
 
@@ -74,15 +74,15 @@ func (c *ruleCache) forFile(abs string) *creationRules {
 }
 
 // loadRules parses the creation rules of the .sops.yaml at conf (at most
-// limits.MaxConfigSize bytes, a regular file).
+// bounds.MaxConfigSize bytes, a regular file).
 func loadRules(conf string) *creationRules {
 	r := &creationRules{dir: filepath.Dir(conf)}
-	data, err := limits.ReadConfig(conf)
+	data, err := bounds.ReadConfig(conf)
 	if err != nil {
 		r.err = err
 		return r
 	}
-	if err := limits.CheckYAMLDepth(data); err != nil {
+	if err := bounds.CheckYAMLDepth(data); err != nil {
 		r.err = fmt.Errorf("%s: %w", conf, err)
 		return r
 	}

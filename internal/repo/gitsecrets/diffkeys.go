@@ -16,7 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlwalk"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -174,7 +174,7 @@ func parseRange(ctx context.Context, dir string, args []string) (from, to string
 func version(ctx context.Context, top, rev, name string) ([]byte, error) {
 	if rev == "" {
 		// The work tree's file: regular only, bounded like git's output.
-		data, err := regularfile.ReadAll(filepath.Join(top, filepath.FromSlash(name)), maxGitOutput)
+		data, err := bounds.ReadFile(filepath.Join(top, filepath.FromSlash(name)), maxGitOutput)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}

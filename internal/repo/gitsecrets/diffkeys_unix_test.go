@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // TestWorkTreeVersionBounded: diff-keys reads a work-tree file only if it
@@ -26,7 +26,7 @@ func TestWorkTreeVersionBounded(t *testing.T) {
 	go func() { _, err := version(context.Background(), dir, "", "fifo.yaml"); done <- err }()
 	select {
 	case err := <-done:
-		if !errors.Is(err, regularfile.ErrNotRegular) {
+		if !errors.Is(err, bounds.ErrNotRegular) {
 			t.Errorf("FIFO: %v, want ErrNotRegular", err)
 		}
 	case <-time.After(5 * time.Second):
@@ -43,7 +43,7 @@ func TestWorkTreeVersionBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := version(context.Background(), dir, "", "big.yaml"); !errors.Is(err, regularfile.ErrTooLarge) {
+	if _, err := version(context.Background(), dir, "", "big.yaml"); !errors.Is(err, bounds.ErrTooLarge) {
 		t.Errorf("over the bound: %v, want ErrTooLarge", err)
 	}
 }

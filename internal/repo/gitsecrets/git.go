@@ -6,7 +6,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/limitbuf"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // maxGitOutput bounds what we read from one git command (a listing, or one
@@ -18,8 +18,8 @@ const maxGitOutput = 64 << 20
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
-	out := &limitbuf.Buffer{Limit: maxGitOutput}
-	errb := &limitbuf.Buffer{Limit: 4096}
+	out := &bounds.Buffer{Limit: maxGitOutput}
+	errb := &bounds.Buffer{Limit: 4096}
 	cmd.Stdout, cmd.Stderr = out, errb
 	if err := cmd.Run(); err != nil {
 		if out.Over() {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -101,7 +102,7 @@ func RemergeFromIndex(ctx context.Context, eng *encrypt.Engine, file string, std
 	if refused {
 		return false, fmt.Errorf("%s: the merge driver refused to merge the versions of this conflict (see above); %s was not changed", file, file)
 	}
-	out, err := os.ReadFile(o.Ours)
+	out, err := bounds.ReadFile(o.Ours, encrypt.DefaultMaxInputSize)
 	if err != nil {
 		return false, err
 	}

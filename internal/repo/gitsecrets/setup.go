@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // DriverName is the name of the merge and diff drivers in git's
@@ -89,7 +90,7 @@ func RunSetup(ctx context.Context, o SetupOptions) error {
 		}
 	}
 	attrFile := filepath.Join(top, ".gitattributes")
-	old, err := os.ReadFile(attrFile)
+	old, err := bounds.ReadFile(attrFile, 1<<20)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
@@ -130,8 +131,8 @@ func RunSetup(ctx context.Context, o SetupOptions) error {
 // rulePatterns reads the path_regex of every creation rule of a .sops.yaml
 // and translates those it can into git patterns; skipped lists the others.
 func rulePatterns(conf string) (patterns, skipped []string) {
-	data, err := os.ReadFile(conf)
-	if err != nil || len(data) > 1<<20 {
+	data, err := bounds.ReadFile(conf, bounds.MaxConfigSize)
+	if err != nil {
 		return nil, nil
 	}
 	var c struct {

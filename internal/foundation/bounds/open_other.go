@@ -1,6 +1,6 @@
 //go:build !unix && !windows
 
-package regularfile
+package bounds
 
 import "os"
 

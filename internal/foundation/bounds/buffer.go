@@ -1,4 +1,4 @@
-package limitbuf
+package bounds
 
 import (
 	"bytes"

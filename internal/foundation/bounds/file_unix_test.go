@@ -1,6 +1,6 @@
 //go:build unix
 
-package regularfile
+package bounds
 
 import (
 	"errors"
@@ -28,7 +28,7 @@ func TestRefusesNonRegularWithoutBlocking(t *testing.T) {
 	}
 	for path, want := range map[string]string{fifo: "a FIFO", "/dev/zero": "a device", link: "a device", d: "a directory"} {
 		done := make(chan error, 1)
-		go func() { _, err := ReadAll(path, 1<<20); done <- err }()
+		go func() { _, err := ReadFile(path, 1<<20); done <- err }()
 		select {
 		case err := <-done:
 			if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), want) {
@@ -42,10 +42,10 @@ func TestRefusesNonRegularWithoutBlocking(t *testing.T) {
 	if err := os.WriteFile(reg, []byte("a: b\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := ReadAll(reg, 10); err != nil || string(b) != "a: b\n" {
+	if b, err := ReadFile(reg, 10); err != nil || string(b) != "a: b\n" {
 		t.Fatalf("regular file: %q, %v", b, err)
 	}
-	if _, err := ReadAll(reg, 2); !errors.Is(err, ErrTooLarge) {
+	if _, err := ReadFile(reg, 2); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("cap: %v", err)
 	}
 	r, w, err := os.Pipe()
@@ -54,7 +54,7 @@ func TestRefusesNonRegularWithoutBlocking(t *testing.T) {
 	}
 	go func() { _, _ = w.WriteString("from a pipe"); w.Close() }()
 	fd := "/dev/fd/" + strconv.Itoa(int(r.Fd()))
-	if b, err := ReadAll(fd, 100); err != nil || string(b) != "from a pipe" {
+	if b, err := ReadFile(fd, 100); err != nil || string(b) != "from a pipe" {
 		t.Fatalf("%s: %q, %v", fd, b, err)
 	}
 	for _, p := range []string{"/dev/stdin", "/dev/fd/0", "/proc/self/fd/3"} {

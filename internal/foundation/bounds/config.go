@@ -1,11 +1,9 @@
-package limits
+package bounds
 
 import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/helm-secrets/helm-secrets/internal/foundation/regularfile"
 )
 
 // MaxConfigSize caps a .sops.yaml: real ones are a few KB; sops reads the
@@ -28,7 +26,7 @@ const MaxPathRegex = 4096
 // path_regex is longer than MaxPathRegex. (A file that does not parse is
 // returned as it is: its readers report that as they always did.)
 func ReadConfig(path string) ([]byte, error) {
-	b, err := regularfile.ReadAll(path, MaxConfigSize)
+	b, err := ReadFile(path, MaxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -1,4 +1,4 @@
-package regularfile
+package bounds
 
 import (
 	"errors"
@@ -11,7 +11,8 @@ import (
 // ErrNotRegular means the path names a FIFO, socket, device or directory.
 var ErrNotRegular = errors.New("not a regular file")
 
-// ErrTooLarge means the file exceeds the cap given to ReadAll.
+// ErrTooLarge means an input exceeds the cap given to ReadFile, ReadCapped
+// or ReadAll.
 var ErrTooLarge = errors.New("file exceeds the size limit")
 
 // descriptor matches the explicit descriptor paths a user may pass on
@@ -63,10 +64,10 @@ func kind(m os.FileMode) string {
 	return "type " + m.Type().String()
 }
 
-// ReadAll reads the regular file at path, refusing it when it is over max
+// ReadFile reads the regular file at path, refusing it when it is over max
 // bytes (max < 0: no cap) before reading it, or when it grows past max
 // while being read (or is a descriptor path that delivers more).
-func ReadAll(path string, max int64) ([]byte, error) {
+func ReadFile(path string, max int64) ([]byte, error) {
 	f, err := Open(path)
 	if err != nil {
 		return nil, err
@@ -84,7 +85,16 @@ func ReadCapped(f *os.File, max int64) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > max {
 		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, st.Size(), max)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	return ReadAll(f, max)
+}
+
+// ReadAll reads r to its end, refusing more than max bytes (max < 0: no
+// cap) with ErrTooLarge. It never reads more than max+1 bytes of r.
+func ReadAll(r io.Reader, max int64) ([]byte, error) {
+	if max < 0 {
+		return io.ReadAll(r)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
 	}
