@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -192,6 +193,9 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.tls = httptest.NewUnstartedServer(http.HandlerFunc(s.serveTLS))
+	// Clients that give up on a connection (the proxy closing it) are
+	// not the fake's errors.
+	s.tls.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.tls.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}}
 	s.tls.StartTLS()
 	s.proxy = httptest.NewServer(http.HandlerFunc(s.serveProxy))
