@@ -116,7 +116,7 @@ func TestAzureKeyVaultMatchesSopsCLI(t *testing.T) {
 	if got, err := sopsAzure(t, dir, env, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
 		t.Fatalf("sops -d of our file: %v\n%s", err, got)
 	}
-	before, tokens := az.Calls("decrypt", "hs-kv", "sops"), az.TokenRequests("sops-app")
+	before := az.Calls("decrypt", "hs-kv", "sops")
 	if got, err := newEngine().Decrypt(ctx, enc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
 		t.Fatalf("decrypt: %v\n%s", err, got)
 	}
@@ -133,7 +133,8 @@ func TestAzureKeyVaultMatchesSopsCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.WriteFile(t, dir, "secrets-port.yaml", string(portEnc))
-	before, tokens = az.Calls("decrypt", "hs-kv", "sops"), az.TokenRequests("sops-app")
+	before = az.Calls("decrypt", "hs-kv", "sops")
+	tokens := az.TokenRequests("sops-app")
 	ctxRec, rec := encrypt.RecordKeys(ctx)
 	res, err := newEngine().DecryptFiles(ctxRec, []string{path, copyPath, port})
 	if err != nil || string(res[0].Plaintext) != keyTypesPlain || string(res[1].Plaintext) != keyTypesPlain || string(res[2].Plaintext) != "port: 8443\n" {
