@@ -32,6 +32,11 @@ const AuthorityHost = "login.microsoftonline.com"
 // VaultURL("x") is https://x.vault.azure.net.
 const VaultSuffix = ".vault.azure.net"
 
+// AttackerSuffix is the DNS suffix of the hosts the fake serves as a
+// server an attacker controls, named by a tampered file's vault_url
+// (see AttackerRequests).
+const AttackerSuffix = ".attacker.test"
+
 // Resource is Key Vault's resource identifier: tokens for the scope
 // Resource+"/.default" are the only ones a vault accepts.
 const Resource = "https://vault.azure.net"
@@ -55,6 +60,7 @@ type Server struct {
 	proxy   *httptest.Server
 	proxyMu sync.Mutex
 	refused []string // CONNECT destinations the proxy refused
+	attack  []AttackerRequest
 }
 
 type client struct {
@@ -182,7 +188,7 @@ func (s *Server) Start() error {
 	leafTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: AuthorityHost},
-		DNSNames:     []string{AuthorityHost, "*" + VaultSuffix},
+		DNSNames:     []string{AuthorityHost, "*" + VaultSuffix, "*.kv" + AttackerSuffix},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -252,7 +258,7 @@ func (s *Server) Transport() *http.Transport {
 func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 	host, port, err := net.SplitHostPort(r.Host)
 	host = strings.ToLower(host)
-	if r.Method != http.MethodConnect || err != nil || port != "443" || !(host == AuthorityHost || strings.HasSuffix(host, VaultSuffix)) {
+	if r.Method != http.MethodConnect || err != nil || port != "443" || !(host == AuthorityHost || strings.HasSuffix(host, VaultSuffix) || strings.HasSuffix(host, AttackerSuffix)) {
 		s.proxyMu.Lock()
 		s.refused = append(s.refused, r.Method+" "+r.Host)
 		s.proxyMu.Unlock()
@@ -302,6 +308,8 @@ func (s *Server) serveTLS(w http.ResponseWriter, r *http.Request) {
 		s.serveAAD(w, r)
 	case strings.HasSuffix(host, VaultSuffix):
 		s.serveVault(w, r, host)
+	case strings.HasSuffix(host, AttackerSuffix):
+		s.serveAttacker(w, r, host)
 	default:
 		http.NotFound(w, r)
 	}

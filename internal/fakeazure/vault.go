@@ -181,3 +181,39 @@ func (s *Server) serveVault(w http.ResponseWriter, r *http.Request, host string)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"kid": kid, "value": b64.EncodeToString(out)})
 }
+
+// AttackerRequest is one request that reached a host under
+// AttackerSuffix: whether it carried an Authorization header (a token)
+// and how many body bytes (the data key to wrap) it had.
+type AttackerRequest struct {
+	Host, Method, Path string
+	Authorized         bool
+	BodyBytes          int
+}
+
+// AttackerRequests lists the requests that reached the attacker's hosts.
+func (s *Server) AttackerRequests() []AttackerRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]AttackerRequest(nil), s.attack...)
+}
+
+// serveAttacker plays a server an attacker controls (HOST.kv.attacker.test)
+// that a tampered file names as its vault: it records each request and
+// answers with a Key Vault challenge. For own.kv.attacker.test the
+// challenge names a resource of the attacker's own domain
+// (https://kv.attacker.test), which the client's domain check accepts and
+// Entra ID has no principal for; for any other host it names Key Vault's
+// resource (https://vault.azure.net), which the client's check refuses.
+func (s *Server) serveAttacker(w http.ResponseWriter, r *http.Request, host string) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	s.mu.Lock()
+	s.attack = append(s.attack, AttackerRequest{Host: host, Method: r.Method, Path: r.URL.Path, Authorized: r.Header.Get("Authorization") != "", BodyBytes: len(body)})
+	s.mu.Unlock()
+	resource := Resource
+	if strings.HasPrefix(host, "own.") {
+		resource = "https://kv" + AttackerSuffix
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer authorization="https://%s/%s", resource="%s"`, AuthorityHost, s.tenant, resource))
+	vaultError(w, http.StatusUnauthorized, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.")
+}

@@ -115,7 +115,12 @@ type azureError struct {
 func (e *azureError) Error() string { return e.msg }
 func (e *azureError) Unwrap() error { return e.err }
 
-var aadCode = regexp.MustCompile(`AADSTS\d+: [^.]{0,300}\.`)
+// aadCode is Entra ID's error code and first sentence.
+var aadCode = regexp.MustCompile(`AADSTS\d+: [^\n]{0,300}?\.(?:\s|$)`)
+
+// challengeMismatch is azkeys' refusal of a challenge whose resource the
+// vault URL's host is not under (no token is sent).
+var challengeMismatch = regexp.MustCompile(`challenge resource "[^"]{0,200}" doesn't match the requested domain`)
 
 // azureHint turns a failed Key Vault request into an azureError when the
 // failure is recognised; others pass unchanged. The credential's secret is
@@ -144,8 +149,11 @@ func (s *keyServer) azureHint(op string, k *keyservice.AzureKeyVaultKey, err err
 		case http.StatusUnauthorized:
 			hint = "Azure Key Vault refused the token: check that AZURE_TENANT_ID is the vault's tenant"
 		}
+	case challengeMismatch.MatchString(msg):
+		said = challengeMismatch.FindString(msg)
+		hint = "the vault URL does not point at Azure Key Vault; no token was sent"
 	case aadCode.MatchString(msg):
-		said = "Entra ID: " + aadCode.FindString(msg)
+		said = "Entra ID: " + strings.TrimSpace(aadCode.FindString(msg))
 		switch code := aadCode.FindString(msg); {
 		case strings.HasPrefix(code, "AADSTS7000215:"), strings.HasPrefix(code, "AADSTS7000218:"):
 			hint = "Entra ID refused the client secret from " + from
@@ -153,6 +161,8 @@ func (s *keyServer) azureHint(op string, k *keyservice.AzureKeyVaultKey, err err
 			hint = "the client secret from " + from + " has expired; create a new one"
 		case strings.HasPrefix(code, "AADSTS700016:"):
 			hint = "Entra ID knows no such application: check AZURE_CLIENT_ID and AZURE_TENANT_ID"
+		case strings.HasPrefix(code, "AADSTS500011:"):
+			hint = "the vault asked for a token for a resource Entra ID does not know: the vault URL does not point at Azure Key Vault"
 		case strings.HasPrefix(code, "AADSTS90002:"):
 			hint = "Entra ID knows no such tenant: check AZURE_TENANT_ID"
 		default:

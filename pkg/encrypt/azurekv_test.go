@@ -303,3 +303,70 @@ func TestAzureKeyVaultCredentialPerEngine(t *testing.T) {
 		t.Fatalf("the environment's credential was used %d times", n)
 	}
 }
+
+// TestAzureVaultURLFromFileGetsNoToken: a file's azure_kv entries name
+// their own vault URL, and the metadata is not covered by the MAC, so an
+// attacker who can change the file can point an entry at a server of
+// theirs. The Key Vault client sends a request without a token (and
+// without its body) first, and a token only after the server's challenge
+// names a resource whose domain the URL's host is under and Entra ID
+// issued a token for that resource. Two tampered entries placed before
+// the real one: one whose challenge names Key Vault's resource (the
+// client refuses it: the host is not under vault.azure.net), one whose
+// challenge names the attacker's own domain (Entra ID has no such
+// resource). Decrypt opens the file with the real key; rotate, which
+// wraps the new data key for every entry, fails naming the tampered URL.
+// The attacker's server never sees a token or a data key.
+func TestAzureVaultURLFromFileGetsNoToken(t *testing.T) {
+	testenv.Isolate(t)
+	az, copts, _ := startAzure(t)
+	v := az.NewKeyVersion("hs-kv", "sops")
+	az.Grant("sops-app", "hs-kv", "sops")
+	t.Setenv("AZURE_TENANT_ID", azTenant)
+	t.Setenv("AZURE_CLIENT_ID", "sops-app")
+	t.Setenv("AZURE_CLIENT_SECRET", azSecret)
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{AzureKeyVault: &encrypt.AzureKeyVaultOptions{ClientOptions: &azkeys.ClientOptions{ClientOptions: copts}}}})
+	ctx := context.Background()
+	enc, err := eng.Encrypt(ctx, []byte(keyTypesPlain), encrypt.EncryptOptions{Format: encrypt.FormatYAML,
+		Recipients: &encrypt.Recipients{AzureKV: []string{fakeazure.VaultURL("hs-kv") + "/keys/sops/" + v}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Copy the entry (from "- created_at" to the line before
+	// "lastmodified") twice, pointing at the attacker's hosts, before it.
+	s := string(enc)
+	start := strings.Index(s, "        - created_at:")
+	end := strings.Index(s, "    lastmodified:")
+	if start < 0 || end < start {
+		t.Fatalf("unexpected layout:\n%s", s)
+	}
+	entry := s[start:end]
+	var tampered []string
+	for _, host := range []string{"own.kv" + fakeazure.AttackerSuffix, "steal.kv" + fakeazure.AttackerSuffix} {
+		tampered = append(tampered, strings.Replace(entry, "https://hs-kv"+fakeazure.VaultSuffix, "https://"+host, 1))
+	}
+	bad := []byte(s[:start] + strings.Join(tampered, "") + s[start:])
+	if got, err := eng.Decrypt(ctx, bad, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("decrypt with the real key after the tampered ones: %v", err)
+	}
+	_, err = eng.Rotate(ctx, bad, encrypt.FormatYAML)
+	reqs := az.AttackerRequests()
+	if len(reqs) == 0 {
+		t.Fatal("the attacker's hosts were never contacted: the test proves nothing")
+	}
+	hosts := map[string]bool{}
+	for _, r := range reqs {
+		hosts[r.Host] = true
+		if r.Authorized || r.BodyBytes > 0 {
+			t.Fatalf("the attacker got a token or a body: %+v", r)
+		}
+	}
+	if len(hosts) != 2 {
+		t.Fatalf("attacker hosts contacted: %v", hosts)
+	}
+	if err == nil || !strings.Contains(err.Error(), "'https://own.kv"+fakeazure.AttackerSuffix) || !strings.Contains(err.Error(), "'https://steal.kv"+fakeazure.AttackerSuffix) ||
+		strings.Count(err.Error(), "the vault URL does not point at Azure Key Vault") != 2 || strings.Contains(err.Error(), azSecret) {
+		t.Fatalf("rotate of the tampered file: %v", err)
+	}
+	t.Logf("rotate: %v", err)
+}
