@@ -170,12 +170,37 @@ func (s *keyServer) azureHint(op string, k *keyservice.AzureKeyVaultKey, err err
 		}
 	case !injected && !azureEnvCredentials() && strings.Contains(msg, "DefaultAzureCredential"):
 		said = "no Azure credential found"
+		if tried := credentialsTried(msg); tried != "" {
+			said += " (" + tried + ")"
+		}
 		hint = "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), use a workload or managed identity, or log in with az login"
 	default:
 		return err
 	}
 	url := k.VaultUrl + "/keys/" + k.Name + "/" + k.Version
 	return &azureError{msg: fmt.Sprintf("failed to %s sops data key with Azure Key Vault key '%s': %s (%s)", op, url, said, hint), err: err}
+}
+
+// credentialLine is one credential's line in DefaultAzureCredential's
+// error ("AzureCLICredential: Azure CLI not found on path").
+var credentialLine = regexp.MustCompile(`(?m)^\s*([A-Za-z]+Credential)[: ]\s*(.*)$`)
+
+// credentialsTried is the first line of each credential's reason in
+// DefaultAzureCredential's error, joined with "; " and bounded: a user of
+// az login whose session expired sees why.
+func credentialsTried(msg string) string {
+	var out []string
+	for _, m := range credentialLine.FindAllStringSubmatch(msg, 8) {
+		if m[1] == "DefaultAzureCredential" {
+			continue
+		}
+		reason := strings.TrimSpace(m[2])
+		if len(reason) > 160 {
+			reason = reason[:160] + "…"
+		}
+		out = append(out, m[1]+": "+reason)
+	}
+	return strings.Join(out, "; ")
 }
 
 // keyVaultMessage is the first two lines of Key Vault's error message
