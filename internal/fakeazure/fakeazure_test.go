@@ -21,7 +21,8 @@ const tenant = "11111111-2222-3333-4444-555555555555"
 // TestRealClients: the real azidentity client-secret credential and azkeys
 // client, through the fake's proxy: the challenge, a token for
 // vault.azure.net, GetKey (kid with the version), encrypt/decrypt with
-// RSA-OAEP-256 on the newest and an older version, a 403 for a client not
+// RSA-OAEP-256 on the newest and an older version, wrapkey/unwrapkey, a
+// 404 for an unknown key, one token for all of it, a 403 for a client not
 // granted the key, AADSTS7000215 for a wrong secret, and a refused
 // destination for any other host.
 func TestRealClients(t *testing.T) {
@@ -74,6 +75,17 @@ func TestRealClients(t *testing.T) {
 		if _, err := c.Decrypt(ctx, "k", v1, params(enc.Result), nil); (err == nil) != (want == v1) {
 			t.Fatalf("decrypt with another version: %v", err)
 		}
+	}
+	wrapped, err := c.WrapKey(ctx, "k", v1, azkeys.KeyOperationParameters{Algorithm: to.Ptr(azkeys.EncryptionAlgorithmRSAOAEP256), Value: []byte("dek")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if un, err := c.UnwrapKey(ctx, "k", v1, azkeys.KeyOperationParameters{Algorithm: to.Ptr(azkeys.EncryptionAlgorithmRSAOAEP256), Value: wrapped.Result}, nil); err != nil || string(un.Result) != "dek" {
+		t.Fatalf("unwrapkey: %v", err)
+	}
+	s.Grant("app-a", "kv1", "missing") // granted (RBAC on the key's scope), but absent
+	if _, err := c.GetKey(ctx, "missing", "", nil); !errors.As(err, new(*azcore.ResponseError)) || !strings.Contains(err.Error(), "KeyNotFound") {
+		t.Fatalf("unknown key: %v", err)
 	}
 	if n := s.TokenRequests("app-a"); n != 1 {
 		t.Fatalf("%d token requests", n)
