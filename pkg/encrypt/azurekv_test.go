@@ -236,7 +236,8 @@ func TestAzureKeyVaultMatchesSopsCLI(t *testing.T) {
 		os.Unsetenv(v)
 	}
 	t.Setenv("AZURE_TOKEN_CREDENTIALS", "prod") // no az/azd runs
-	fails("no credential", "no Azure credential found (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET")
+	fails("no credential", "no Azure credential found (EnvironmentCredential: missing environment variable AZURE_TENANT_ID; ")
+	fails("no credential", ") (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET")
 }
 
 // TestAzureKeyVaultCredentialPerEngine: Keys.AzureKeyVault.Credential is
