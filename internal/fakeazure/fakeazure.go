@@ -262,6 +262,15 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 		s.proxyMu.Lock()
 		s.refused = append(s.refused, r.Method+" "+r.Host)
 		s.proxyMu.Unlock()
+		// A plain request (the managed identity endpoint,
+		// http://169.254.169.254) fails as an unreachable host does:
+		// the connection closes without an answer.
+		if hj, ok := w.(http.Hijacker); ok && r.Method != http.MethodConnect {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
 		http.Error(w, "fakeazure proxy: destination not served", http.StatusForbidden)
 		return
 	}
