@@ -34,4 +34,14 @@
 // unknown application, AADSTS90002 for an unknown tenant). Tokens carry
 // their audience (the scope's resource) and are accepted by the vault only
 // for https://vault.azure.net.
+//
+// Hosts under .kv.attacker.test play a server an attacker controls, named
+// by a tampered file's vault URL: they record every request (whether it
+// carried a token, how many body bytes) and answer with a challenge, for
+// Key Vault's resource or (own.kv.attacker.test) for the attacker's own
+// domain (AttackerRequests).
+//
+// The proxy refuses CONNECT to any other host and drops plain HTTP
+// requests (the managed identity endpoint) without an answer, as an
+// unreachable host would (Refused lists both).
 package fakeazure
