@@ -19,7 +19,8 @@ import (
 // secret from the environment: `helm secrets encrypt -i` makes files the
 // sops CLI decrypts; `helm secrets template` with two such files and a
 // copy of one (the lean wrapper declines azure_kv, the full binary
-// decrypts) renders them with one decrypt call per data key; plain helm
+// decrypts) renders them with one decrypt call per data key and one
+// token; plain helm
 // with secrets:// renders the same; `rotate -i` wraps a new data key;
 // `check` reports the drift after the rule gained a key, `updatekeys`
 // fixes it. A wrong, expired or missing secret stops the run before helm
@@ -89,13 +90,16 @@ func TestAzureKeyVaultEndToEnd(t *testing.T) {
 			}
 
 			testenv.WriteFile(t, h.work, "secrets-copy.yaml", string(enc))
-			before := az.Calls("decrypt", "hs-e2e", key)
+			before, tokens := az.Calls("decrypt", "hs-e2e", key), az.TokenRequests("hs-e2e")
 			out := run(env, "secrets", "template", "rel", chart(), "-f", "secrets.yaml", "-f", "secrets-port.yaml", "-f", "secrets-copy.yaml")
 			if !strings.Contains(out, canary+"-azure") || !strings.Contains(out, `port: "8443"`) {
 				t.Fatalf("helm secrets template:\n%s", out)
 			}
 			if n := az.Calls("decrypt", "hs-e2e", key) - before; n != 2 {
 				t.Fatalf("%d decrypt calls for two data keys (three files, one a copy) in one run", n)
+			}
+			if n := az.TokenRequests("hs-e2e") - tokens; n != 1 {
+				t.Fatalf("%d tokens fetched in one run", n)
 			}
 			// Without the audit log (which the lean wrapper leaves to the
 			// full binary) the lean wrapper sees the files first, declines
