@@ -61,6 +61,7 @@ type Engine struct {
 	opts   Options
 	envAge ageIdentitySource
 	gcp    gcpKMS
+	azure  azureCredential
 }
 
 // New returns an Engine with the given options.

@@ -15,7 +15,7 @@ import (
 // data keys (and the KMS credentials it may use to encrypt them). The zero
 // value means: find keys where the sops CLI finds them (SOPS_AGE_KEY,
 // SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, SSH keys, the user's
-// sops/age/keys.txt, GNUPGHOME or ~/.gnupg, GOOGLE_* credentials), so
+// sops/age/keys.txt, GNUPGHOME or ~/.gnupg, GOOGLE_* and AZURE_* credentials), so
 // existing setups work unchanged.
 type Keys struct {
 	// AgeIdentities, when non-empty, are the only age identities used.
@@ -35,6 +35,13 @@ type Keys struct {
 	// metadata may name when its data key is re-wrapped (rotate); wrapping
 	// runs age-plugin-NAME. Others are refused with ErrAgePluginNotAllowed.
 	AgePlugins []string
+	// AzureKeyVault configures the Azure Key Vault client for
+	// azure_keyvault master keys; nil means the environment's credential
+	// (as the sops CLI). A key URL without a version (in .sops.yaml or
+	// Recipients) is resolved by sops with the environment's credential:
+	// give the version when the credential is injected.
+	AzureKeyVault *AzureKeyVaultOptions
+
 	// NoEnvironment stops the engine from looking for age identities in the
 	// environment and home directory: only AgeIdentities are used, and an
 	// empty list fails instead of silently falling back.

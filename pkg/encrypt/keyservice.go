@@ -18,8 +18,8 @@ import (
 )
 
 // keyServer is a sops key service that applies the engine's keys to each
-// request. age, PGP and GCP KMS keys are handled here with injected keys and
-// the caller's context; every other key type (AWS KMS, Azure Key Vault,
+// request. age, PGP, GCP KMS and Azure Key Vault keys are handled here with
+// injected keys and the caller's context; every other key type (AWS KMS,
 // HashiCorp Vault, HuaweiCloud KMS) goes to sops' own local server, which
 // reads its credentials from the environment as the sops CLI does.
 type keyServer struct {
@@ -30,6 +30,9 @@ type keyServer struct {
 	gcp     *GCPKMSOptions
 	gcpKMS  *gcpKMS  // the engine's shared client, for decryption
 	vault   []string // allowed Vault addresses
+
+	azure    *AzureKeyVaultOptions
+	azureEnv *azureCredential // the engine's shared environment credential
 }
 
 var errNoAgeIdentity = errors.New("no age identity configured")
@@ -37,6 +40,7 @@ var errNoAgeIdentity = errors.New("no age identity configured")
 func (e *Engine) keyServices(ctx context.Context) []keyservice.KeyServiceClient {
 	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, gcpKMS: &e.gcp, ageOnly: e.opts.Keys.NoEnvironment,
 		vault: allowedVaultAddresses(e.opts.Keys)}
+	ks.azure, ks.azureEnv = e.opts.Keys.AzureKeyVault, &e.azure
 	ids := e.opts.Keys.AgeIdentities
 	if len(ids) == 0 && !e.opts.Keys.NoEnvironment {
 		ids = e.envAge.get()
@@ -127,6 +131,8 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 		if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
 			out = mk.EncryptedDataKey()
 		}
+	case *keyservice.Key_AzureKeyvaultKey:
+		out, err = s.azureEncrypt(k.AzureKeyvaultKey, req.Plaintext)
 	case *keyservice.Key_VaultKey:
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err
@@ -178,6 +184,8 @@ func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) 
 		return mk.DecryptContext(s.ctx)
 	case *keyservice.Key_GcpKmsKey:
 		return s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
+	case *keyservice.Key_AzureKeyvaultKey:
+		return s.azureDecrypt(k.AzureKeyvaultKey, req.Ciphertext)
 	case *keyservice.Key_VaultKey:
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err

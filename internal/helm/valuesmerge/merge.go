@@ -10,9 +10,9 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
-	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 )
 
 // Sources are the values sources of a helm command line, with the same
