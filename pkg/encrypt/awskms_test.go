@@ -1,0 +1,244 @@
+package encrypt_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/helm-secrets/helm-secrets/internal/fakekms"
+	"github.com/helm-secrets/helm-secrets/internal/testenv"
+	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+)
+
+// AWS credentials of the tests; the secrets must appear in no message.
+const (
+	awsKeyID  = "AKIAHELMSECRETSTEST1"
+	awsSecret = "aws-secret-NEVER-PRINTED-0b7e"
+)
+
+// awsKMSEnv isolates the AWS SDK (a fresh HOME with empty shared files, no
+// instance metadata, no other credential source) and points KMS at the
+// server with AWS_ENDPOINT_URL_KMS (or AWS_ENDPOINT_URL when general).
+func awsKMSEnv(t *testing.T, a *fakekms.AWS, general bool) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials"))
+	for _, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS"} {
+		t.Setenv(n, "")
+		os.Unsetenv(n)
+	}
+	if general {
+		t.Setenv("AWS_ENDPOINT_URL", a.URL)
+	} else {
+		t.Setenv("AWS_ENDPOINT_URL_KMS", a.URL)
+	}
+	return home
+}
+
+// kmsRule writes a .sops.yaml whose rule has one key group with the kms
+// keys (YAML list items with arn, context, aws_profile; already indented
+// for the group).
+func kmsRule(t *testing.T, dir, kmsItems string) {
+	t.Helper()
+	testenv.WriteFile(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: secrets[^/]*\\.yaml$\n    key_groups:\n      - kms:\n"+kmsItems)
+}
+
+// TestAWSKMSMatchesSopsCLI: kms keys through sops' real AWS client (the AWS
+// SDK v2) against an AWS KMS endpoint on 127.0.0.1 (local-kms behind a
+// SigV4-checking front, internal/fakekms), credentials and endpoint given
+// as users give them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY with
+// AWS_ENDPOINT_URL_KMS, or a shared credentials file profile named by the
+// rule's aws_profile with AWS_ENDPOINT_URL. A rule with arn, encryption
+// context and aws_profile: encrypt following it (the context and profile
+// recorded), decrypt, the sops CLI both ways (byte for byte), copies and
+// repeated documents unwrapped with one Decrypt call per data key, rotate
+// (one Encrypt call), recipients compared with the rule (drift when the
+// context changes), updatekeys back to the rule.
+func TestAWSKMSMatchesSopsCLI(t *testing.T) {
+	testenv.Tool(t, "SOPS_BIN", "sops")
+	for _, mode := range []string{"env", "profile"} {
+		t.Run(mode, func(t *testing.T) {
+			testenv.Isolate(t)
+			a := fakekms.StartAWS(t)
+			arn, err := a.CreateKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.AddUser(awsKeyID, awsSecret, arn)
+			home := awsKMSEnv(t, a, mode == "profile")
+			item := "          - arn: " + arn + "\n            context:\n              app: web\n              env: prod\n"
+			if mode == "env" {
+				t.Setenv("AWS_ACCESS_KEY_ID", awsKeyID)
+				t.Setenv("AWS_SECRET_ACCESS_KEY", awsSecret)
+			} else {
+				testenv.WriteFile(t, filepath.Join(home, ".aws"), "credentials",
+					"[default]\naws_access_key_id = AKIAWRONGDEFAULT\naws_secret_access_key = wrong\n\n[tenant]\naws_access_key_id = "+awsKeyID+"\naws_secret_access_key = "+awsSecret+"\n")
+				item += "            aws_profile: tenant\n"
+			}
+			ctx := context.Background()
+			dir := t.TempDir()
+			kmsRule(t, dir, item)
+			path := filepath.Join(dir, "secrets.yaml")
+			eng := encrypt.New(encrypt.Options{})
+			enc, err := eng.Encrypt(ctx, []byte(keyTypesPlain), encrypt.EncryptOptions{Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"arn: " + arn, "app: web", "env: prod"} {
+				if !bytes.Contains(enc, []byte(want)) {
+					t.Fatalf("%q not in the file:\n%s", want, enc)
+				}
+			}
+			if mode == "profile" && !bytes.Contains(enc, []byte("aws_profile: tenant")) {
+				t.Fatalf("no aws_profile in the file:\n%s", enc)
+			}
+			if n := a.Calls("Encrypt", arn); n != 1 {
+				t.Fatalf("%d Encrypt calls for one data key", n)
+			}
+			testenv.WriteFile(t, dir, "secrets.yaml", string(enc))
+			if got, err := sopsCLI(t, dir, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
+				t.Fatalf("sops -d of our file: %v\n%s", err, got)
+			}
+			before := a.Calls("Decrypt", arn)
+			if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, enc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+				t.Fatalf("decrypt: %v\n%s", err, got)
+			}
+			if n := a.Calls("Decrypt", arn) - before; n != 1 {
+				t.Fatalf("%d Decrypt calls for one file", n)
+			}
+
+			// Copies share the data key: one call in one run.
+			copyPath := testenv.WriteFile(t, dir, "secrets-copy.yaml", string(enc))
+			before = a.Calls("Decrypt", arn)
+			ctxRec, rec := encrypt.RecordKeys(ctx)
+			res, err := encrypt.New(encrypt.Options{}).DecryptFiles(ctxRec, []string{path, copyPath, path})
+			if err != nil || string(res[0].Plaintext) != keyTypesPlain || string(res[1].Plaintext) != keyTypesPlain {
+				t.Fatalf("DecryptFiles: %v", err)
+			}
+			if n := a.Calls("Decrypt", arn) - before; n != 1 {
+				t.Fatalf("%d Decrypt calls for one data key in one run", n)
+			}
+			if !slices.Contains(rec.Unwrapped(), "kms "+arn) {
+				t.Fatalf("keys recorded: %v", rec.Unwrapped())
+			}
+			before = a.Calls("Decrypt", arn)
+			docs := encrypt.New(encrypt.Options{}).DecryptDocuments(ctx, []encrypt.Document{{Data: enc}, {Data: enc}, {Path: copyPath}})
+			for _, r := range docs {
+				if r.Err != nil || string(r.Plaintext) != keyTypesPlain {
+					t.Fatalf("DecryptDocuments: %v", r.Err)
+				}
+			}
+			if n := a.Calls("Decrypt", arn) - before; n != 1 {
+				t.Fatalf("%d Decrypt calls in one DecryptDocuments", n)
+			}
+
+			testenv.WriteFile(t, dir, "secrets-sops.yaml", keyTypesPlain)
+			sopsEnc, err := sopsCLI(t, dir, "-e", "secrets-sops.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := eng.Decrypt(ctx, sopsEnc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+				t.Fatalf("decrypt of sops' file: %v\n%s", err, got)
+			}
+
+			before = a.Calls("Encrypt", arn)
+			rotated, err := eng.Rotate(ctx, enc, encrypt.FormatYAML)
+			if err != nil || bytes.Equal(rotated, enc) {
+				t.Fatalf("rotate: %v", err)
+			}
+			if n := a.Calls("Encrypt", arn) - before; n != 1 {
+				t.Fatalf("rotate: %d Encrypt calls", n)
+			}
+			testenv.WriteFile(t, dir, "secrets-rotated.yaml", string(rotated))
+			if got, err := sopsCLI(t, dir, "-d", "secrets-rotated.yaml"); err != nil || string(got) != keyTypesPlain {
+				t.Fatalf("sops -d of the rotated file: %v\n%s", err, got)
+			}
+
+			// The recipients match the rule; a changed encryption context
+			// is drift, and updatekeys follows the rule again.
+			md, err := encrypt.Inspect(enc, encrypt.FormatYAML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, err := encrypt.RuleKeyGroups(path)
+			if err != nil || fmt.Sprint(md.KeyGroups) != fmt.Sprint(want) {
+				t.Fatalf("file %v, rule %v (%v)", md.KeyGroups, want, err)
+			}
+			kmsRule(t, dir, strings.Replace(item, "env: prod", "env: staging", 1))
+			if want, _, _ = encrypt.RuleKeyGroups(path); fmt.Sprint(md.KeyGroups) == fmt.Sprint(want) {
+				t.Fatalf("no drift after the context changed: %v", want)
+			}
+			updated, changed, err := eng.UpdateKeysFile(ctx, path)
+			if err != nil || !changed || !bytes.Contains(updated, []byte("env: staging")) {
+				t.Fatalf("updatekeys: %t %v\n%s", changed, err, updated)
+			}
+			testenv.WriteFile(t, dir, "secrets-updated.yaml", string(updated))
+			if got, err := sopsCLI(t, dir, "-d", "secrets-updated.yaml"); err != nil || string(got) != keyTypesPlain {
+				t.Fatalf("sops -d of the updated file: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
+// TestAWSKMSMigrationFromPGP: updatekeys moves a PGP-only file to age +
+// AWS KMS (the rule changed); afterwards each new key alone opens it, with
+// the engine and with the sops CLI, and the PGP key no longer does.
+func TestAWSKMSMigrationFromPGP(t *testing.T) {
+	testenv.Tool(t, "SOPS_BIN", "sops")
+	testenv.Isolate(t)
+	gnupg, fpr := pgpHome(t)
+	a := fakekms.StartAWS(t)
+	arn, err := a.CreateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.AddUser(awsKeyID, awsSecret, arn)
+	awsKMSEnv(t, a, false)
+	t.Setenv("GNUPGHOME", gnupg)
+	ctx := context.Background()
+	dir := t.TempDir()
+	testenv.WriteFile(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: secrets[^/]*\\.yaml$\n    pgp: "+fpr+"\n")
+	path := filepath.Join(dir, "secrets.yaml")
+	enc, err := encrypt.New(encrypt.Options{}).Encrypt(ctx, []byte(keyTypesPlain), encrypt.EncryptOptions{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFile(t, dir, "secrets.yaml", string(enc))
+
+	id := testenv.AgeKey(t)
+	testenv.WriteFile(t, dir, ".sops.yaml", "creation_rules:\n  - path_regex: secrets[^/]*\\.yaml$\n    kms: "+arn+"\n    age: "+id.Recipient().String()+"\n")
+	// The PGP key opens the file for updatekeys; the KMS key is wrapped.
+	t.Setenv("AWS_ACCESS_KEY_ID", awsKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", awsSecret)
+	updated, changed, err := encrypt.New(encrypt.Options{}).UpdateKeysFile(ctx, path)
+	if err != nil || !changed || bytes.Contains(updated, []byte(fpr)) || !bytes.Contains(updated, []byte(arn)) {
+		t.Fatalf("updatekeys: %t %v\n%s", changed, err, updated)
+	}
+	testenv.WriteFile(t, dir, "secrets.yaml", string(updated))
+	t.Setenv("GNUPGHOME", t.TempDir())
+
+	// KMS alone.
+	if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, updated, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("KMS alone: %v", err)
+	}
+	if got, err := sopsCLI(t, dir, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("sops -d with KMS: %v\n%s", err, got)
+	}
+	// age alone (KMS credentials gone).
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+	t.Setenv("SOPS_AGE_KEY", id.String())
+	if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, updated, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("age alone: %v", err)
+	}
+	if got, err := sopsCLI(t, dir, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("sops -d with age: %v\n%s", err, got)
+	}
+}
