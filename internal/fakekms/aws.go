@@ -121,21 +121,21 @@ func (a *AWS) Close() {
 	a.db.Close()
 }
 
-// AddUser lets the access key id with secret use the keys (ARNs) given,
-// or every key when none are given.
-func (a *AWS) AddUser(id, secret string, keys ...string) {
-	a.addUser(id, &awsPrincipal{secret: secret}, keys)
+// AddUser lets the IAM user name, with the access key id and secret, use
+// the keys (ARNs) given, or every key when none are given.
+func (a *AWS) AddUser(name, id, secret string, keys ...string) {
+	a.addUser(name, id, &awsPrincipal{secret: secret}, keys)
 }
 
 // AddSession is AddUser for temporary credentials: requests must carry
 // the session token; expired makes every request fail with
 // ExpiredTokenException, as AWS answers once a session has expired.
-func (a *AWS) AddSession(id, secret, token string, expired bool, keys ...string) {
-	a.addUser(id, &awsPrincipal{secret: secret, token: token, expired: expired}, keys)
+func (a *AWS) AddSession(name, id, secret, token string, expired bool, keys ...string) {
+	a.addUser(name, id, &awsPrincipal{secret: secret, token: token, expired: expired}, keys)
 }
 
-func (a *AWS) addUser(id string, p *awsPrincipal, keys []string) {
-	p.user = "arn:aws:iam::" + AWSAccount + ":user/" + id
+func (a *AWS) addUser(name, id string, p *awsPrincipal, keys []string) {
+	p.user = "arn:aws:iam::" + AWSAccount + ":user/" + name
 	if len(keys) > 0 {
 		p.keys = map[string]bool{}
 		for _, k := range keys {

@@ -45,8 +45,8 @@ func TestAWSWithSopsClient(t *testing.T) {
 	if !strings.HasPrefix(arn, "arn:aws:kms:"+fakekms.AWSRegion+":"+fakekms.AWSAccount+":key/") {
 		t.Fatalf("arn %q", arn)
 	}
-	a.AddUser("AKIDTENANTA", "secret-a", arn)
-	a.AddSession("ASIAEXPIRED", "secret-e", "session-e", true)
+	a.AddUser("tenant-a", "AKIDTENANTA", "secret-a", arn)
+	a.AddSession("expired", "ASIAEXPIRED", "secret-e", "session-e", true)
 	awsEnv(t, a, "AKIDTENANTA", "secret-a")
 
 	app := "app"

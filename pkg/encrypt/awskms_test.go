@@ -3,6 +3,7 @@ package encrypt_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ func TestAWSKMSMatchesSopsCLI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a.AddUser(awsKeyID, awsSecret, arn)
+			a.AddUser("app", awsKeyID, awsSecret, arn)
 			home := awsKMSEnv(t, a, mode == "profile")
 			item := "          - arn: " + arn + "\n            context:\n              app: web\n              env: prod\n"
 			if mode == "env" {
@@ -200,7 +201,7 @@ func TestAWSKMSMigrationFromPGP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.AddUser(awsKeyID, awsSecret, arn)
+	a.AddUser("app", awsKeyID, awsSecret, arn)
 	awsKMSEnv(t, a, false)
 	t.Setenv("GNUPGHOME", gnupg)
 	ctx := context.Background()
@@ -241,4 +242,83 @@ func TestAWSKMSMigrationFromPGP(t *testing.T) {
 	if got, err := sopsCLI(t, dir, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
 		t.Fatalf("sops -d with age: %v\n%s", err, got)
 	}
+}
+
+// TestAWSKMSCredentialFailures: missing credentials, an unknown access
+// key, a wrong secret, an expired session, a principal the key's policy
+// does not allow, and a disabled key each fail decryption with one message
+// naming AWS KMS, the key's ARN and what to set or check; no access key
+// ID, secret or session token appears in it. Under Keys.NoEnvironment the
+// environment's valid credentials are not used.
+func TestAWSKMSCredentialFailures(t *testing.T) {
+	testenv.Isolate(t)
+	a := fakekms.StartAWS(t)
+	arn, err := a.CreateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := a.CreateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		expiredID, expiredSecret, expiredToken = "ASIAHELMSECRETSEXP01", "expired-secret-NEVER-PRINTED", "session-token-NEVER-PRINTED"
+		deniedID                               = "AKIAHELMSECRETSDENY1"
+	)
+	a.AddUser("app", awsKeyID, awsSecret, arn)
+	a.AddUser("other-team", deniedID, awsSecret, other)
+	a.AddSession("app-session", expiredID, expiredSecret, expiredToken, true)
+	awsKMSEnv(t, a, false)
+	creds := func(id, secret, token string) {
+		for n, v := range map[string]string{"AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token} {
+			if v == "" {
+				os.Unsetenv(n)
+			} else {
+				t.Setenv(n, v)
+			}
+		}
+	}
+	creds(awsKeyID, awsSecret, "")
+	dir := t.TempDir()
+	kmsRule(t, dir, "          - arn: "+arn+"\n")
+	ctx := context.Background()
+	enc, err := encrypt.New(encrypt.Options{}).Encrypt(ctx, []byte(keyTypesPlain), encrypt.EncryptOptions{Path: filepath.Join(dir, "secrets.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fails := func(what string, keys encrypt.Keys, want string) {
+		t.Helper()
+		_, err := encrypt.New(encrypt.Options{Keys: keys}).Decrypt(ctx, enc, encrypt.FormatYAML)
+		if !errors.Is(err, encrypt.ErrNoKey) || !strings.Contains(err.Error(), "AWS KMS") || !strings.Contains(err.Error(), arn) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, s := range []string{awsKeyID, awsSecret, expiredID, expiredSecret, expiredToken, deniedID, "wrong-secret-value"} {
+			if strings.Contains(err.Error(), s) {
+				t.Fatalf("%s: a credential in the message: %v", what, err)
+			}
+		}
+		t.Logf("%s: %v", what, err)
+	}
+	creds("", "", "")
+	fails("missing", encrypt.Keys{}, "no usable AWS credentials: set AWS_ACCESS_KEY_ID")
+	creds(awsKeyID, "wrong-secret-value", "")
+	fails("wrong secret", encrypt.Keys{}, "InvalidSignatureException")
+	fails("wrong secret", encrypt.Keys{}, "AWS refused the credentials: check AWS_ACCESS_KEY_ID")
+	creds("AKIAHELMSECRETSNONE1", awsSecret, "")
+	fails("unknown access key", encrypt.Keys{}, "UnrecognizedClientException")
+	creds(expiredID, expiredSecret, expiredToken)
+	fails("expired", encrypt.Keys{}, "the AWS session credentials have expired")
+	creds(deniedID, awsSecret, "")
+	fails("access denied", encrypt.Keys{}, "the AWS credentials are not allowed to use the key "+arn)
+
+	// Valid credentials in the environment, but NoEnvironment.
+	creds(awsKeyID, awsSecret, "")
+	fails("NoEnvironment", encrypt.Keys{NoEnvironment: true}, "no AWS KMS credentials given: Keys.NoEnvironment is set")
+	if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, enc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("valid credentials: %v", err)
+	}
+	if err := a.DisableKey(arn); err != nil {
+		t.Fatal(err)
+	}
+	fails("disabled key", encrypt.Keys{}, "DisabledException")
 }
