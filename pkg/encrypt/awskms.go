@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,11 +35,20 @@ type AWSKMSOptions struct {
 	Endpoint string
 	// HTTPClient, when set, sends the KMS requests (and STS requests of a
 	// key's role).
+	//
+	// Endpoint and HTTPClient cannot be used while AWS_CA_BUNDLE is set in
+	// the environment: the AWS SDK then refuses any HTTP client it did not
+	// build, so the engine fails with a message saying so; give the CA in
+	// HTTPClient's TLS configuration instead.
 	HTTPClient *http.Client
 }
 
 // errNoAWSCredentials: Keys.NoEnvironment without Keys.AWSKMS.Credentials.
 var errNoAWSCredentials = errors.New("no AWS KMS credentials given: Keys.NoEnvironment is set, so the environment's (AWS_ACCESS_KEY_ID, AWS_PROFILE, shared files, instance metadata) are not used; pass them in Keys.AWSKMS.Credentials")
+
+// errAWSCABundle: the AWS SDK refuses a custom HTTP client while
+// AWS_CA_BUNDLE is set ("unable to add custom RootCAs HTTPClient").
+var errAWSCABundle = errors.New("AWS KMS: Keys.AWSKMS.Endpoint and Keys.AWSKMS.HTTPClient cannot be used while AWS_CA_BUNDLE is set (the AWS SDK refuses a custom HTTP client then): unset it and put the CA into the TLS configuration of Keys.AWSKMS.HTTPClient")
 
 // kmsKey builds sops' AWS KMS master key for a request, with the engine's
 // options applied. The key's role, encryption context and profile come
@@ -64,6 +74,9 @@ func (s *keyServer) kmsKey(k *keyservice.KmsKey) (*kms.MasterKey, error) {
 		kms.NewCredentialsProvider(o.Credentials).ApplyToMasterKey(mk)
 	}
 	if o.HTTPClient != nil || o.Endpoint != "" {
+		if os.Getenv("AWS_CA_BUNDLE") != "" {
+			return nil, errAWSCABundle
+		}
 		hc, err := awsHTTPClient(o)
 		if err != nil {
 			return nil, err

@@ -249,7 +249,8 @@ func TestAWSKMSMigrationFromPGP(t *testing.T) {
 // does not allow, and a disabled key each fail decryption with one message
 // naming AWS KMS, the key's ARN and what to set or check; no access key
 // ID, secret or session token appears in it. Under Keys.NoEnvironment the
-// environment's valid credentials are not used.
+// environment's valid credentials are not used. A per-call endpoint with
+// AWS_CA_BUNDLE set (which the AWS SDK cannot combine) says so.
 func TestAWSKMSCredentialFailures(t *testing.T) {
 	testenv.Isolate(t)
 	a := fakekms.StartAWS(t)
@@ -317,6 +318,9 @@ func TestAWSKMSCredentialFailures(t *testing.T) {
 	if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, enc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
 		t.Fatalf("valid credentials: %v", err)
 	}
+	t.Setenv("AWS_CA_BUNDLE", filepath.Join(dir, "ca.pem"))
+	fails("custom CA bundle and an endpoint", encrypt.Keys{AWSKMS: &encrypt.AWSKMSOptions{Endpoint: a.URL}}, "cannot be used while AWS_CA_BUNDLE is set")
+	os.Unsetenv("AWS_CA_BUNDLE")
 	if err := a.DisableKey(arn); err != nil {
 		t.Fatal(err)
 	}
