@@ -139,3 +139,47 @@ func TestPerCallCredentialsTenants(t *testing.T) {
 		t.Errorf("%d requests denied, want 16", a.Denied())
 	}
 }
+
+// TestNoEnvironmentUsesNoAmbientCredentials: under Keys.NoEnvironment a key
+// type without its Keys field is refused, naming the field, even though
+// the environment holds working credentials (a valid VAULT_TOKEN, AWS
+// keys) or would let sops look (GnuPG home, GCP default credentials); no
+// request reaches the servers.
+func TestNoEnvironmentUsesNoAmbientCredentials(t *testing.T) {
+	testenv.Isolate(t)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	v, addr := startTransit(t, "") // VAULT_ADDR and a valid VAULT_TOKEN
+	a := fakekms.StartAWS(t)
+	arn, err := a.CreateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.AddUser("app", awsKeyID, awsSecret, arn)
+	t.Setenv("AWS_ENDPOINT_URL_KMS", a.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", awsKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", awsSecret)
+	eng := encrypt.New(encrypt.Options{Keys: encrypt.Keys{NoEnvironment: true, VaultAddresses: []string{addr}}})
+	for _, c := range []struct {
+		r    encrypt.Recipients
+		want string
+	}{
+		{encrypt.Recipients{HCVault: []string{addr + "/v1/transit/keys/app"}}, "no Vault credentials given: Keys.NoEnvironment is set, so the environment's (VAULT_TOKEN, ~/.vault-token) are not used; pass them in Keys.VaultToken"},
+		{encrypt.Recipients{AWSKMS: []string{arn}}, "pass them in Keys.AWSKMS.Credentials"},
+		{encrypt.Recipients{PGP: []string{"FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4"}}, "pass them in Keys.GnuPGHome"},
+		{encrypt.Recipients{GCPKMS: []string{"projects/p/locations/global/keyRings/r/cryptoKeys/k"}}, "pass them in Keys.GCPKMS"},
+	} {
+		_, err := eng.Encrypt(context.Background(), []byte("a: b\n"), encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: &c.r})
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), vaultToken) || strings.Contains(err.Error(), awsSecret) {
+			t.Fatalf("%v: %v", c.r, err)
+		}
+	}
+	if v.TransitCalls("encrypt", "", "transit", "app") != 0 || a.Calls("Encrypt", arn) != 0 || a.Denied() != 0 {
+		t.Fatal("a request reached a server")
+	}
+	// The same engine with the credentials in Keys works.
+	eng = encrypt.New(encrypt.Options{Keys: encrypt.Keys{NoEnvironment: true, VaultAddresses: []string{addr}, VaultToken: vaultToken}})
+	if _, err := eng.Encrypt(context.Background(), []byte("a: b\n"), encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{HCVault: []string{addr + "/v1/transit/keys/app"}}}); err != nil {
+		t.Fatal(err)
+	}
+}
