@@ -6,17 +6,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	lkmsconfig "github.com/nsmithuk/local-kms/src/config"
 	"github.com/nsmithuk/local-kms/src/data"
@@ -60,8 +63,12 @@ type awsPrincipal struct {
 // (AccessDeniedException). So the real AWS SDK v2 client inside sops is
 // what talks to it, with credentials found where a user puts them.
 //
+// It also answers STS AssumeRole (the Query protocol) for roles added with
+// [AWS.AddRole], handing out session credentials that may use the role's
+// keys, so a kms key's role works with AWS_ENDPOINT_URL pointing here.
+//
 // Keys are created with [AWS.CreateKey]; calls are counted per operation
-// and key ([AWS.Calls]).
+// and key ([AWS.Calls]; "AssumeRole" per role ARN).
 type AWS struct {
 	URL string // http://127.0.0.1:PORT
 
@@ -71,8 +78,16 @@ type AWS struct {
 
 	mu     sync.Mutex
 	users  map[string]*awsPrincipal // by access key ID
-	calls  map[string]int           // "Op ARN"
+	roles  map[string]*awsRole      // by role ARN
+	calls  map[string]int           // "Op ARN"; "AssumeRole ROLE"
 	denied int
+	nextID int
+}
+
+// awsRole is a role AssumeRole hands out sessions for.
+type awsRole struct {
+	trusted map[string]bool // user ARNs allowed to assume it
+	keys    []string
 }
 
 var awsConfigOnce sync.Once
@@ -103,7 +118,7 @@ func NewAWS(dir string) (a *AWS, err error) {
 	}()
 	lg := logrus.New()
 	lg.SetOutput(io.Discard)
-	a = &AWS{db: data.NewDatabase(dir), log: lg, users: map[string]*awsPrincipal{}, calls: map[string]int{}}
+	a = &AWS{db: data.NewDatabase(dir), log: lg, users: map[string]*awsPrincipal{}, roles: map[string]*awsRole{}, calls: map[string]int{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		a.db.Close()
@@ -145,6 +160,19 @@ func (a *AWS) addUser(name, id string, p *awsPrincipal, keys []string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.users[id] = p
+}
+
+// AddRole makes roleARN assumable (STS AssumeRole, on the same endpoint)
+// by the users named in trusted (IAM user names); its sessions may use the
+// keys given (every key when none).
+func (a *AWS) AddRole(roleARN string, trusted []string, keys ...string) {
+	r := &awsRole{trusted: map[string]bool{}, keys: keys}
+	for _, u := range trusted {
+		r.trusted["arn:aws:iam::"+AWSAccount+":user/"+u] = true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.roles[roleARN] = r
 }
 
 // CreateKey creates a symmetric key (SYMMETRIC_DEFAULT) and returns its
@@ -204,12 +232,16 @@ func (a *AWS) Denied() int {
 // ServeHTTP implements http.Handler: authenticate, authorise, count, and
 // hand the request to local-kms.
 func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil || r.Method != http.MethodPost || r.URL.Path != "/" {
 		awsError(w, http.StatusBadRequest, "ValidationException", "bad request")
 		return
 	}
+	if r.Header.Get("X-Amz-Target") == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		a.sts(w, r, body)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
 	if !ok || !awsTargets[op] {
 		awsError(w, http.StatusBadRequest, "UnknownOperationException", "")
@@ -218,7 +250,7 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req struct{ KeyId string }
 	_ = json.Unmarshal(body, &req)
 
-	p, code, msg := a.authenticate(r, body)
+	p, code, msg := a.authenticate(r, body, "kms")
 	if p == nil {
 		a.mu.Lock()
 		a.denied++
@@ -253,7 +285,7 @@ func awsError(w http.ResponseWriter, status int, typ, msg string) {
 // authenticate checks the request's SigV4 signature (Authorization
 // header, X-Amz-Date, X-Amz-Security-Token) and returns the principal, or
 // AWS's exception and message.
-func (a *AWS) authenticate(r *http.Request, body []byte) (*awsPrincipal, string, string) {
+func (a *AWS) authenticate(r *http.Request, body []byte, service string) (*awsPrincipal, string, string) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return nil, "MissingAuthenticationTokenException", "Missing Authentication Token"
@@ -268,7 +300,7 @@ func (a *AWS) authenticate(r *http.Request, body []byte) (*awsPrincipal, string,
 		fields[k] = v
 	}
 	scope := strings.Split(fields["Credential"], "/")
-	if len(scope) != 5 || scope[3] != "kms" || scope[4] != "aws4_request" || fields["SignedHeaders"] == "" || fields["Signature"] == "" {
+	if len(scope) != 5 || scope[3] != service || scope[4] != "aws4_request" || fields["SignedHeaders"] == "" || fields["Signature"] == "" {
 		return nil, "IncompleteSignatureException", "incomplete signature"
 	}
 	a.mu.Lock()
@@ -337,4 +369,59 @@ func hmacSHA256(key []byte, s string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(s))
 	return m.Sum(nil)
+}
+
+// sts answers STS AssumeRole (the Query protocol, as the AWS SDK's STS
+// client speaks it): a session principal for a role the caller is
+// trusted for, or AccessDenied.
+func (a *AWS) sts(w http.ResponseWriter, r *http.Request, body []byte) {
+	w.Header().Set("Content-Type", "text/xml")
+	stsError := func(status int, code, msg string) {
+		a.mu.Lock()
+		a.denied++
+		a.mu.Unlock()
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>0</RequestId></ErrorResponse>`, code, xmlEscape(msg))
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("Action") != "AssumeRole" {
+		stsError(http.StatusBadRequest, "InvalidAction", "only AssumeRole is implemented")
+		return
+	}
+	p, code, msg := a.authenticate(r, body, "sts")
+	if p == nil {
+		if code == "UnrecognizedClientException" {
+			code, msg = "InvalidClientTokenId", "The security token included in the request is invalid."
+		}
+		stsError(http.StatusForbidden, code, msg)
+		return
+	}
+	roleARN, session := form.Get("RoleArn"), form.Get("RoleSessionName")
+	a.mu.Lock()
+	role := a.roles[roleARN]
+	a.mu.Unlock()
+	if role == nil || !role.trusted[p.user] {
+		stsError(http.StatusForbidden, "AccessDenied", "User: "+p.user+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN)
+		return
+	}
+	a.mu.Lock()
+	a.nextID++
+	n := a.nextID
+	a.calls["AssumeRole "+roleARN]++
+	a.mu.Unlock()
+	id := fmt.Sprintf("ASIASESSION%09d", n)
+	secret, token := fmt.Sprintf("session-secret-%d", n), fmt.Sprintf("session-token-%d", n)
+	name := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	a.addUser("", id, &awsPrincipal{secret: secret, token: token}, role.keys)
+	a.mu.Lock()
+	a.users[id].user = "arn:aws:sts::" + AWSAccount + ":assumed-role/" + name + "/" + session
+	a.mu.Unlock()
+	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA%09d:%s</AssumedRoleId><Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>%d</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+		id, secret, token, time.Now().Add(time.Hour).UTC().Format(time.RFC3339), n, xmlEscape(session), AWSAccount, xmlEscape(name), xmlEscape(session), n)
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }

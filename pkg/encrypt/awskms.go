@@ -31,7 +31,8 @@ type AWSKMSOptions struct {
 	// are sent instead of the key's regional endpoint, for a
 	// KMS-compatible server or proxy (they stay signed for the regional
 	// endpoint's host). Without it the endpoint is AWS's, or
-	// AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL as for the sops CLI.
+	// AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL as for the sops CLI. STS
+	// requests (a key's role) are not redirected.
 	Endpoint string
 	// HTTPClient, when set, sends the KMS requests (and STS requests of a
 	// key's role).
@@ -108,14 +109,19 @@ func awsHTTPClient(o *AWSKMSOptions) (*http.Client, error) {
 	return &c, nil
 }
 
-// endpointTransport sends each request to another scheme and host,
-// keeping the Host header the request was signed for.
+// endpointTransport sends each KMS request (X-Amz-Target TrentService.*)
+// to another scheme and host, keeping the Host header the request was
+// signed for. Other requests (STS, for a key's role) go where the SDK
+// sends them.
 type endpointTransport struct {
 	base         http.RoundTripper
 	scheme, host string
 }
 
 func (t endpointTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService.") {
+		return t.base.RoundTrip(r)
+	}
 	c := r.Clone(r.Context())
 	if c.Host == "" {
 		c.Host = r.URL.Host
@@ -168,6 +174,8 @@ func (s *keyServer) awsHint(err error, k *keyservice.KmsKey) error {
 	}
 	var hint string
 	switch {
+	case code == "AccessDenied" && k.Role != "":
+		hint = "the AWS credentials may not assume the key's role " + k.Role + ": its trust policy must allow them sts:AssumeRole"
 	case code == "AccessDeniedException":
 		hint = "the AWS credentials are not allowed to use the key " + k.Arn + ": its key policy or an IAM policy must allow kms:Encrypt/kms:Decrypt"
 	case code == "ExpiredTokenException" || code == "ExpiredToken" || code == "RequestExpired":

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/helm-secrets/helm-secrets/internal/fakekms"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -325,4 +327,74 @@ func TestAWSKMSCredentialFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	fails("disabled key", encrypt.Keys{}, "DisabledException")
+}
+
+// TestAWSKMSRole: a kms key with a role (.sops.yaml key_groups) is used
+// through STS AssumeRole with the user's credentials, as sops does: the
+// user may not use the key itself, the role may; KMS and STS on the same
+// local endpoint (AWS_ENDPOINT_URL). Encrypt, decrypt, the sops CLI both
+// ways, credentials per call (Keys.AWSKMS under NoEnvironment), and a user
+// the role does not trust fails naming the role and what its trust policy
+// must allow.
+func TestAWSKMSRole(t *testing.T) {
+	testenv.Tool(t, "SOPS_BIN", "sops")
+	testenv.Isolate(t)
+	a := fakekms.StartAWS(t)
+	arn, err := a.CreateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const role = "arn:aws:iam::111122223333:role/sops-decrypt"
+	a.AddUser("deployer", awsKeyID, awsSecret, "arn:aws:kms:eu-west-2:111122223333:key/none")
+	a.AddUser("intruder", "AKIAHELMSECRETSINTR1", awsSecret)
+	a.AddRole(role, []string{"deployer"}, arn)
+	awsKMSEnv(t, a, true)
+	t.Setenv("AWS_ACCESS_KEY_ID", awsKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", awsSecret)
+	dir := t.TempDir()
+	kmsRule(t, dir, "          - arn: "+arn+"\n            role: "+role+"\n")
+	ctx := context.Background()
+	path := filepath.Join(dir, "secrets.yaml")
+	enc, err := encrypt.New(encrypt.Options{}).Encrypt(ctx, []byte(keyTypesPlain), encrypt.EncryptOptions{Path: path})
+	if err != nil || !bytes.Contains(enc, []byte("role: "+role)) {
+		t.Fatalf("encrypt: %v\n%s", err, enc)
+	}
+	testenv.WriteFile(t, dir, "secrets.yaml", string(enc))
+	if got, err := sopsCLI(t, dir, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("sops -d of our file: %v\n%s", err, got)
+	}
+	testenv.WriteFile(t, dir, "secrets-sops.yaml", keyTypesPlain)
+	sopsEnc, err := sopsCLI(t, dir, "-e", "secrets-sops.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range [][]byte{enc, sopsEnc} {
+		if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, f, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+			t.Fatalf("decrypt: %v", err)
+		}
+	}
+	if a.Calls("AssumeRole", role) == 0 {
+		t.Fatal("the role was not assumed")
+	}
+
+	// Per call: the user's credentials in Keys, none in the environment.
+	os.Unsetenv("AWS_ACCESS_KEY_ID")
+	os.Unsetenv("AWS_SECRET_ACCESS_KEY")
+	perCall := func(id string) *encrypt.Engine {
+		return encrypt.New(encrypt.Options{Keys: encrypt.Keys{NoEnvironment: true, AWSKMS: &encrypt.AWSKMSOptions{
+			Credentials: credentials.NewStaticCredentialsProvider(id, awsSecret, ""),
+		}}})
+	}
+	before := a.Calls("AssumeRole", role)
+	if got, err := perCall(awsKeyID).Decrypt(ctx, enc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
+		t.Fatalf("decrypt with per-call credentials: %v", err)
+	}
+	if a.Calls("AssumeRole", role) != before+1 {
+		t.Fatal("per call: the role was not assumed")
+	}
+	_, err = perCall("AKIAHELMSECRETSINTR1").Decrypt(ctx, enc, encrypt.FormatYAML)
+	if !errors.Is(err, encrypt.ErrNoKey) || !strings.Contains(err.Error(), "may not assume the key's role "+role) || strings.Contains(err.Error(), awsSecret) || strings.Contains(err.Error(), "AKIAHELMSECRETSINTR1") {
+		t.Fatalf("an untrusted user: %v", err)
+	}
+	t.Log(err)
 }
