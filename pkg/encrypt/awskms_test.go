@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/helm-secrets/helm-secrets/internal/fakekms"
+	"github.com/helm-secrets/helm-secrets/internal/sopslite"
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -61,7 +62,8 @@ func kmsRule(t *testing.T, dir, kmsItems string) {
 // AWS_ENDPOINT_URL_KMS, or a shared credentials file profile named by the
 // rule's aws_profile with AWS_ENDPOINT_URL. A rule with arn, encryption
 // context and aws_profile: encrypt following it (the context and profile
-// recorded), decrypt, the sops CLI both ways (byte for byte), copies and
+// recorded), decrypt, the sops CLI both ways (byte for byte), the lean
+// decryptor declining (ErrUnsupported, never a result), copies and
 // repeated documents unwrapped with one Decrypt call per data key, rotate
 // (one Encrypt call), recipients compared with the rule (drift when the
 // context changes), updatekeys back to the rule.
@@ -109,6 +111,10 @@ func TestAWSKMSMatchesSopsCLI(t *testing.T) {
 			testenv.WriteFile(t, dir, "secrets.yaml", string(enc))
 			if got, err := sopsCLI(t, dir, "-d", "secrets.yaml"); err != nil || string(got) != keyTypesPlain {
 				t.Fatalf("sops -d of our file: %v\n%s", err, got)
+			}
+			// The lean decryptor (fast paths) declines; the full engine decides.
+			if lean, err := sopslite.DecryptYAML(enc, nil); !errors.Is(err, sopslite.ErrUnsupported) || lean != nil {
+				t.Fatalf("the lean decryptor must decline kms keys: %v", err)
 			}
 			before := a.Calls("Decrypt", arn)
 			if got, err := encrypt.New(encrypt.Options{}).Decrypt(ctx, enc, encrypt.FormatYAML); err != nil || string(got) != keyTypesPlain {
