@@ -118,6 +118,18 @@ func errNoEnvironment(service, field, env string) error {
 	return fmt.Errorf("no %s credentials given: Keys.NoEnvironment is set, so the environment's (%s) are not used; pass them in %s", service, env, field)
 }
 
+// errNoPerCall: a key type whose credentials cannot be given in Keys,
+// under Keys.NoEnvironment.
+func errNoPerCall(k *keyservice.Key) error {
+	return fmt.Errorf("%s: its credentials cannot be given in Keys, and Keys.NoEnvironment forbids the environment's", describeKey(k))
+}
+
+// hasCredentials: the options carry credentials (a token source, a
+// credentials JSON, or client options, which may).
+func (o *GCPKMSOptions) hasCredentials() bool {
+	return o != nil && (o.TokenSource != nil || o.CredentialsJSON != nil || len(o.ClientOptions) > 0)
+}
+
 // Encrypt implements keyservice.KeyServiceServer.
 func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest) (*keyservice.EncryptResponse, error) {
 	var (
@@ -139,7 +151,7 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 			}
 		}
 	case *keyservice.Key_GcpKmsKey:
-		if s.ageOnly && s.gcp == nil {
+		if s.ageOnly && !s.gcp.hasCredentials() {
 			return nil, errNoEnvironment("GCP KMS", "Keys.GCPKMS", "GOOGLE_* variables, application default credentials, metadata")
 		}
 		mk := s.gcpKey(k.GcpKmsKey.ResourceId)
@@ -160,7 +172,7 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 		return noted(s, false, req.Key, resp, vaultHint(err))
 	default:
 		if s.ageOnly {
-			return nil, errNoEnvironment(describeKey(req.Key)+":", "a Keys field of its type", "the key service's environment variables and files")
+			return nil, errNoPerCall(req.Key)
 		}
 		resp, err := sopsServer().Encrypt(ctx, req)
 		return noted(s, false, req.Key, resp, err)
@@ -208,7 +220,7 @@ func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) 
 		mk.EncryptedKey = string(req.Ciphertext)
 		return mk.DecryptContext(s.ctx)
 	case *keyservice.Key_GcpKmsKey:
-		if s.ageOnly && s.gcp == nil {
+		if s.ageOnly && !s.gcp.hasCredentials() {
 			return nil, errNoEnvironment("GCP KMS", "Keys.GCPKMS", "GOOGLE_* variables, application default credentials, metadata")
 		}
 		return s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
@@ -228,7 +240,7 @@ func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) 
 		return resp.Plaintext, nil
 	default:
 		if s.ageOnly {
-			return nil, errNoEnvironment(describeKey(req.Key)+":", "a Keys field of its type", "the key service's environment variables and files")
+			return nil, errNoPerCall(req.Key)
 		}
 		resp, err := sopsServer().Decrypt(ctx, req)
 		if err != nil {

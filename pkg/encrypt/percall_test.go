@@ -174,6 +174,11 @@ func TestNoEnvironmentUsesNoAmbientCredentials(t *testing.T) {
 			t.Fatalf("%v: %v", c.r, err)
 		}
 	}
+	// GCP options without credentials do not count as given.
+	empty := encrypt.New(encrypt.Options{Keys: encrypt.Keys{NoEnvironment: true, GCPKMS: &encrypt.GCPKMSOptions{}}})
+	if _, err := empty.Encrypt(context.Background(), []byte("a: b\n"), encrypt.EncryptOptions{Format: encrypt.FormatYAML, Recipients: &encrypt.Recipients{GCPKMS: []string{"projects/p/locations/global/keyRings/r/cryptoKeys/k"}}}); err == nil || !strings.Contains(err.Error(), "pass them in Keys.GCPKMS") {
+		t.Fatalf("empty GCPKMS options: %v", err)
+	}
 	if v.TransitCalls("encrypt", "", "transit", "app") != 0 || a.Calls("Encrypt", arn) != 0 || a.Denied() != 0 {
 		t.Fatal("a request reached a server")
 	}
