@@ -81,6 +81,9 @@ func (s *keyServer) azureKey(k *keyservice.AzureKeyVaultKey) *azkv.MasterKey {
 
 // azureEncrypt wraps a data key with an azure_keyvault master key.
 func (s *keyServer) azureEncrypt(k *keyservice.AzureKeyVaultKey, dataKey []byte) ([]byte, error) {
+	if err := s.azureAmbient(); err != nil {
+		return nil, err
+	}
 	mk := s.azureKey(k)
 	if err := mk.EncryptContext(s.ctx, dataKey); err != nil {
 		return nil, s.azureHint("encrypt", k, err)
@@ -90,6 +93,9 @@ func (s *keyServer) azureEncrypt(k *keyservice.AzureKeyVaultKey, dataKey []byte)
 
 // azureDecrypt unwraps a data key with an azure_keyvault master key.
 func (s *keyServer) azureDecrypt(k *keyservice.AzureKeyVaultKey, ciphertext []byte) ([]byte, error) {
+	if err := s.azureAmbient(); err != nil {
+		return nil, err
+	}
 	mk := s.azureKey(k)
 	mk.EncryptedKey = string(ciphertext)
 	out, err := mk.DecryptContext(s.ctx)
@@ -97,6 +103,15 @@ func (s *keyServer) azureDecrypt(k *keyservice.AzureKeyVaultKey, ciphertext []by
 		return nil, s.azureHint("decrypt", k, err)
 	}
 	return out, nil
+}
+
+// azureAmbient refuses the environment's credential under
+// Keys.NoEnvironment: only an injected AzureKeyVault.Credential is used.
+func (s *keyServer) azureAmbient() error {
+	if s.ageOnly && (s.azure == nil || s.azure.Credential == nil) {
+		return errNoEnvironment("Azure Key Vault", "Keys.AzureKeyVault.Credential", "AZURE_* variables, workload and managed identity, az login")
+	}
+	return nil
 }
 
 // azureEnvCredentialVars are the variables of azidentity's environment and

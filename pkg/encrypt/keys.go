@@ -42,9 +42,24 @@ type Keys struct {
 	// give the version when the credential is injected.
 	AzureKeyVault *AzureKeyVaultOptions
 
-	// NoEnvironment stops the engine from looking for age identities in the
-	// environment and home directory: only AgeIdentities are used, and an
-	// empty list fails instead of silently falling back.
+	// AWSKMS configures the AWS client of kms master keys (per-call
+	// credentials, endpoint); nil means the environment's, as for sops.
+	AWSKMS *AWSKMSOptions
+	// VaultToken, when set, is the Vault token of hc_vault master keys,
+	// instead of VAULT_TOKEN or ~/.vault-token. The address must still be
+	// allowed (VaultAddresses).
+	VaultToken string
+	// NoEnvironment means no ambient credential of any kind is used: no
+	// age identities or PGP keys from the environment or home directory,
+	// and no credentials from environment variables, shared files or
+	// instance metadata for any key service. Only the keys and credentials
+	// in these fields are used (AgeIdentities, GnuPGHome, GCPKMS, AWSKMS
+	// with Credentials, VaultToken, AzureKeyVault with a Credential); a
+	// master key whose type has none fails with a message naming the field
+	// instead of silently falling back. Key types without a field here
+	// (HuaweiCloud KMS) are refused. Non-credential settings the cloud SDKs read from the
+	// environment (such as AWS_ENDPOINT_URL_KMS or VAULT_NAMESPACE) still
+	// apply; pin them with the options' own fields.
 	NoEnvironment bool
 }
 

@@ -11,6 +11,7 @@ import (
 
 	sopsage "github.com/getsops/sops/v3/age"
 	"github.com/getsops/sops/v3/gcpkms"
+	"github.com/getsops/sops/v3/hcvault"
 	"github.com/getsops/sops/v3/keyservice"
 	"github.com/getsops/sops/v3/pgp"
 
@@ -18,10 +19,11 @@ import (
 )
 
 // keyServer is a sops key service that applies the engine's keys to each
-// request. age, PGP, GCP KMS and Azure Key Vault keys are handled here with
-// injected keys and the caller's context; every other key type (AWS KMS,
-// HashiCorp Vault, HuaweiCloud KMS) goes to sops' own local server, which
-// reads its credentials from the environment as the sops CLI does.
+// request. age, PGP, GCP KMS, AWS KMS and Azure Key Vault keys are handled
+// here with injected keys and the caller's context, HashiCorp Vault keys too
+// when a token is given; every other key type (HuaweiCloud KMS) goes to
+// sops' own local server, which reads its credentials from the environment
+// as the sops CLI does (refused under Keys.NoEnvironment).
 type keyServer struct {
 	ctx     context.Context
 	age     []sopsage.ParsedIdentities // nil: sops' own lookup
@@ -33,6 +35,9 @@ type keyServer struct {
 
 	azure    *AzureKeyVaultOptions
 	azureEnv *azureCredential // the engine's shared environment credential
+	// Per-call credentials of the remote key services (Keys).
+	aws        *AWSKMSOptions
+	vaultToken string
 }
 
 var errNoAgeIdentity = errors.New("no age identity configured")
@@ -41,6 +46,7 @@ func (e *Engine) keyServices(ctx context.Context) []keyservice.KeyServiceClient 
 	ks := &keyServer{ctx: ctx, gnupg: e.opts.Keys.GnuPGHome, gcp: e.opts.Keys.GCPKMS, gcpKMS: &e.gcp, ageOnly: e.opts.Keys.NoEnvironment,
 		vault: allowedVaultAddresses(e.opts.Keys)}
 	ks.azure, ks.azureEnv = e.opts.Keys.AzureKeyVault, &e.azure
+	ks.aws, ks.vaultToken = e.opts.Keys.AWSKMS, e.opts.Keys.VaultToken
 	ids := e.opts.Keys.AgeIdentities
 	if len(ids) == 0 && !e.opts.Keys.NoEnvironment {
 		ids = e.envAge.get()
@@ -100,12 +106,32 @@ func (s *keyServer) checkAgeLabel(recipient string) error {
 	return nil
 }
 
-func (s *keyServer) pgpKey(fingerprint string) *pgp.MasterKey {
+func (s *keyServer) pgpKey(fingerprint string) (*pgp.MasterKey, error) {
 	k := pgp.NewMasterKeyFromFingerprint(fingerprint)
 	if s.gnupg != "" {
 		pgp.GnuPGHome(s.gnupg).ApplyToMasterKey(k)
+	} else if s.ageOnly {
+		return nil, errNoEnvironment("PGP", "Keys.GnuPGHome", "GNUPGHOME, ~/.gnupg")
 	}
-	return k
+	return k, nil
+}
+
+// errNoEnvironment: a key type has no per-call credential while
+// Keys.NoEnvironment forbids the environment's.
+func errNoEnvironment(service, field, env string) error {
+	return fmt.Errorf("no %s credentials given: Keys.NoEnvironment is set, so the environment's (%s) are not used; pass them in %s", service, env, field)
+}
+
+// errNoPerCall: a key type whose credentials cannot be given in Keys,
+// under Keys.NoEnvironment.
+func errNoPerCall(k *keyservice.Key) error {
+	return fmt.Errorf("%s: its credentials cannot be given in Keys, and Keys.NoEnvironment forbids the environment's", describeKey(k))
+}
+
+// hasCredentials: the options carry credentials (a token source, a
+// credentials JSON, or client options, which may).
+func (o *GCPKMSOptions) hasCredentials() bool {
+	return o != nil && (o.TokenSource != nil || o.CredentialsJSON != nil || len(o.ClientOptions) > 0)
 }
 
 // Encrypt implements keyservice.KeyServiceServer.
@@ -122,24 +148,38 @@ func (s *keyServer) Encrypt(ctx context.Context, req *keyservice.EncryptRequest)
 			out = mk.EncryptedDataKey()
 		}
 	case *keyservice.Key_PgpKey:
-		mk := s.pgpKey(k.PgpKey.Fingerprint)
-		if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
-			out = mk.EncryptedDataKey()
+		var mk *pgp.MasterKey
+		if mk, err = s.pgpKey(k.PgpKey.Fingerprint); err == nil {
+			if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
+				out = mk.EncryptedDataKey()
+			}
 		}
 	case *keyservice.Key_GcpKmsKey:
+		if s.ageOnly && !s.gcp.hasCredentials() {
+			return nil, errNoEnvironment("GCP KMS", "Keys.GCPKMS", "GOOGLE_* variables, application default credentials, metadata")
+		}
 		mk := s.gcpKey(k.GcpKmsKey.ResourceId)
 		if err = mk.EncryptContext(s.ctx, req.Plaintext); err == nil {
 			out = mk.EncryptedDataKey()
 		}
 	case *keyservice.Key_AzureKeyvaultKey:
 		out, err = s.azureEncrypt(k.AzureKeyvaultKey, req.Plaintext)
+	case *keyservice.Key_KmsKey:
+		out, err = s.kmsEncrypt(s.ctx, k.KmsKey, req.Plaintext)
 	case *keyservice.Key_VaultKey:
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err
 		}
+		if s.vaultToken != "" || s.ageOnly {
+			out, err = s.vaultEncrypt(k.VaultKey, req.Plaintext)
+			break
+		}
 		resp, err := sopsServer().Encrypt(ctx, req)
 		return noted(s, false, req.Key, resp, vaultHint(err))
 	default:
+		if s.ageOnly {
+			return nil, errNoPerCall(req.Key)
+		}
 		resp, err := sopsServer().Encrypt(ctx, req)
 		return noted(s, false, req.Key, resp, err)
 	}
@@ -179,16 +219,27 @@ func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) 
 		mk.EncryptedKey = string(req.Ciphertext)
 		return mk.Decrypt()
 	case *keyservice.Key_PgpKey:
-		mk := s.pgpKey(k.PgpKey.Fingerprint)
+		mk, err := s.pgpKey(k.PgpKey.Fingerprint)
+		if err != nil {
+			return nil, err
+		}
 		mk.EncryptedKey = string(req.Ciphertext)
 		return mk.DecryptContext(s.ctx)
 	case *keyservice.Key_GcpKmsKey:
+		if s.ageOnly && !s.gcp.hasCredentials() {
+			return nil, errNoEnvironment("GCP KMS", "Keys.GCPKMS", "GOOGLE_* variables, application default credentials, metadata")
+		}
 		return s.gcpKMS.decrypt(s.ctx, s.gcp, k.GcpKmsKey.ResourceId, req.Ciphertext)
 	case *keyservice.Key_AzureKeyvaultKey:
 		return s.azureDecrypt(k.AzureKeyvaultKey, req.Ciphertext)
+	case *keyservice.Key_KmsKey:
+		return s.kmsDecrypt(s.ctx, k.KmsKey, req.Ciphertext)
 	case *keyservice.Key_VaultKey:
 		if err := s.checkVault(k.VaultKey.VaultAddress); err != nil {
 			return nil, err
+		}
+		if s.vaultToken != "" || s.ageOnly {
+			return s.vaultDecrypt(k.VaultKey, req.Ciphertext)
 		}
 		resp, err := sopsServer().Decrypt(ctx, req)
 		if err != nil {
@@ -196,12 +247,59 @@ func (s *keyServer) unwrap(ctx context.Context, req *keyservice.DecryptRequest) 
 		}
 		return resp.Plaintext, nil
 	default:
+		if s.ageOnly {
+			return nil, errNoPerCall(req.Key)
+		}
 		resp, err := sopsServer().Decrypt(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		return resp.Plaintext, nil
 	}
+}
+
+// vaultKey is sops' Vault transit master key with the engine's token
+// (Keys.VaultToken); under NoEnvironment without one it is refused (sops
+// would read VAULT_TOKEN or ~/.vault-token).
+func (s *keyServer) vaultKey(k *keyservice.VaultKey) (*hcvault.MasterKey, error) {
+	if s.vaultToken == "" {
+		return nil, errNoEnvironment("Vault", "Keys.VaultToken", "VAULT_TOKEN, ~/.vault-token")
+	}
+	mk := hcvault.NewMasterKey(k.VaultAddress, k.EnginePath, k.KeyName)
+	hcvault.Token(s.vaultToken).ApplyToMasterKey(mk)
+	return mk, nil
+}
+
+func (s *keyServer) vaultEncrypt(k *keyservice.VaultKey, plain []byte) ([]byte, error) {
+	mk, err := s.vaultKey(k)
+	if err != nil {
+		return nil, err
+	}
+	if err := mk.EncryptContext(s.ctx, plain); err != nil {
+		return nil, vaultTokenHint(err)
+	}
+	return mk.EncryptedDataKey(), nil
+}
+
+func (s *keyServer) vaultDecrypt(k *keyservice.VaultKey, ciphertext []byte) ([]byte, error) {
+	mk, err := s.vaultKey(k)
+	if err != nil {
+		return nil, err
+	}
+	mk.EncryptedKey = string(ciphertext)
+	out, err := mk.DecryptContext(s.ctx)
+	if err != nil {
+		return nil, vaultTokenHint(err)
+	}
+	return out, nil
+}
+
+// vaultTokenHint is vaultHint for a token given in Keys.VaultToken.
+func vaultTokenHint(err error) error {
+	if strings.Contains(err.Error(), "Code: 403") {
+		return fmt.Errorf("%w (Vault refused the token from Keys.VaultToken)", err)
+	}
+	return err
 }
 
 // noted passes on sops' own key service response, noting the key in the

@@ -78,3 +78,19 @@ func (g getterFunc) Get(u string, _ ...getter.Option) (*bytes.Buffer, error) {
 // Helm 4's values.Options converts to ValueOptions and back.
 var _ = helm4.ValueOptions(values.Options{})
 var _ = values.Options(helm4.ValueOptions{})
+
+// TestAWSKMSPerCallCredentials: an AWS KMS-encrypted values file renders
+// with the key owner's credentials given per call (Keys.AWSKMS), and fails
+// before rendering with another principal's.
+func TestAWSKMSPerCallCredentials(t *testing.T) {
+	sdktest.AWSKMSPerCallCredentials(t, func(ctx context.Context, eng *encrypt.Engine, chartDir string, o sdktest.Sources) (string, error) {
+		tpl := helm4.NewTemplate()
+		tpl.Values = helm4.ValueOptions(o)
+		tpl.Engine = eng
+		rel, err := tpl.RunPath(ctx, chartDir)
+		if err != nil {
+			return "", err
+		}
+		return tpl.Output(rel), nil
+	})
+}

@@ -54,8 +54,12 @@ func (o Options) importKeys(ctx context.Context, u URL) (*encrypt.Engine, func()
 		if len(ids) == 0 {
 			return nil, nil, fmt.Errorf("%s: no age identity found", keyDisplay(u))
 		}
+		// Only the imported age identities (ids is not empty, so the
+		// environment's age keys are not looked up); the file's other
+		// master keys use the environment's credentials, as with the shell
+		// plugin. NoEnvironment would refuse those.
 		eng := encrypt.New(encrypt.Options{
-			Keys:         encrypt.Keys{AgeIdentities: ids, NoEnvironment: true},
+			Keys:         encrypt.Keys{AgeIdentities: ids},
 			MaxInputSize: o.MaxSize,
 			Strict:       o.Strict,
 		})

@@ -110,6 +110,12 @@
 //   - Without the dialer, SOPS_GCP_KMS_ENDPOINT would send the calls (and
 //     the fake token and plaintext data key) elsewhere.
 //
+// # AWS KMS
+//
+// [StartAWS] serves AWS KMS on 127.0.0.1 for the real AWS SDK v2 client
+// (sops' kms master keys): local-kms's handlers behind a SigV4-checking
+// front; see [AWS].
+//
 // Importing this package links sops and the Google client libraries; use it
 // from tests only.
 package fakekms
