@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/helm-secrets/helm-secrets/internal/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -206,6 +208,66 @@ func TestHelmDiffReal(t *testing.T) {
 			for _, sub := range [][]string{{"revision", rel, "1", "2"}, {"rollback", rel, "1"}, {"release", rel, other}} {
 				args := slices.Concat([]string{"diff"}, sub, []string{"--detailed-exitcode", "--show-secrets"})
 				h.compareDiff(t, env, args, args, nil, true)
+			}
+		})
+	}
+}
+
+// TestHelmfileDiffApply: helmfile diff and apply with the real helm-diff
+// on Helm 3 and Helm 4, for a release whose `secrets:` entry helmfile
+// decrypts with our plugin (`helm secrets decrypt`). diff shows the
+// change and exits 2 with --detailed-exitcode; apply puts the new value
+// into the cluster; a second diff finds nothing (exit 0).
+func TestHelmfileDiffApply(t *testing.T) {
+	kc := clusterClient(t)
+	hf := helmfileBin(t)
+	plugin := helmDiffDir(t)
+	k := newKeys(t)
+	for _, h := range helms(t) {
+		t.Run(h.name, func(t *testing.T) {
+			h.setup(t)
+			h.installHelmDiff(t, plugin)
+			h.env = append(h.env, "SOPS_AGE_KEY_FILE="+k.keyFile)
+			for p, c := range diffChart {
+				testenv.WriteFile(t, filepath.Join(h.work, "hdiff"), p, c)
+			}
+			rel := "hfdiff-" + h.name + "-" + randSuffix(t)
+			t.Cleanup(func() { h.run("uninstall", rel, "-n", "default") })
+			testenv.WriteFile(t, h.work, "values.yaml", "port: 8080\n")
+			testenv.WriteFile(t, h.work, "helmfile.yaml", "releases:\n  - name: "+rel+"\n    namespace: default\n    chart: ./hdiff\n"+
+				"    values: [values.yaml]\n    secrets: [secrets.yaml]\n")
+			secret := func() string {
+				t.Helper()
+				s, err := kc.CoreV1().Secrets("default").Get(t.Context(), rel+"-creds", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(s.Data["password"])
+			}
+
+			for i, pass := range []string{diffPass1, diffPass2} {
+				testenv.WriteFile(t, h.work, "secrets.yaml", k.encrypt(t, diffSecrets(pass), encrypt.FormatYAML))
+				out, errOut, code := h.helmfile(t, hf, "", "diff", "--skip-deps", "--detailed-exitcode")
+				if code != 2 || !strings.Contains(out, "has been added:") && i == 0 || !strings.Contains(out, "has changed:") && i == 1 {
+					t.Fatalf("helmfile diff (%d): exit %d, want 2 and a diff\n%s\n%s", i, code, out, errOut)
+				}
+				if i == 1 && (!strings.Contains(out, `dsn: "postgres://app:`+diffPass2+`@db:5432/app"`) || !strings.Contains(out, "password: '++++++++ # (14 bytes)'")) {
+					t.Errorf("helmfile diff: the changed value is not in the diff\n%s", out)
+				}
+				if strings.Contains(out+errOut, "ENC[") {
+					t.Errorf("helmfile diff: ciphertext reached helm-diff\n%s\n%s", out, errOut)
+				}
+				out, errOut, code = h.helmfile(t, hf, "", "apply", "--skip-deps")
+				if code != 0 {
+					t.Fatalf("helmfile apply (%d): exit %d\n%s\n%s", i, code, out, errOut)
+				}
+				if got := secret(); got != pass {
+					t.Fatalf("after helmfile apply (%d) the Secret holds %d bytes, not the value applied", i, len(got))
+				}
+				out, errOut, code = h.helmfile(t, hf, "", "diff", "--skip-deps", "--detailed-exitcode")
+				if code != 0 || strings.Contains(out, "has changed:") {
+					t.Fatalf("helmfile diff after apply (%d): exit %d, want 0 and no change\n%s\n%s", i, code, out, errOut)
+				}
 			}
 		})
 	}
