@@ -137,6 +137,14 @@ install_helm_diff() {
 	local dir plugin version="${HELM_DIFF_VERSION#v}"
 	dir="$(tool_dir helm-diff "${HELM_DIFF_VERSION}")"
 	plugin="${dir}/diff"
+	if [[ ! -x "${plugin}/bin/diff" || ! -f "${plugin}/plugin.yaml" ]] && command -v flock >/dev/null 2>&1; then
+		# One build at a time per cache (two CI jobs on one machine): the
+		# second waits, then finds the plugin.
+		mkdir -p "${dir}"
+		local lock_fd
+		exec {lock_fd}>"${dir}/.build.lock"
+		flock "${lock_fd}"
+	fi
 	if [[ ! -x "${plugin}/bin/diff" || ! -f "${plugin}/plugin.yaml" ]]; then
 		local archive="${HELM_SECRETS_SCRIPTS_DIR}/thirdparty/helm-diff-${version}.tar.gz" tmp t0 sum
 		t0="$(now_ms)"
