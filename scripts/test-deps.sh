@@ -12,7 +12,10 @@
 #
 # Exported: HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN
 #           AGE_KEYGEN_BIN STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN PRE_COMMIT_BIN HELMFILE_BIN
-#           HELM_SECRETS_TEST_PATH PATH
+#           HELM_DIFF_PLUGIN_DIR HELM_SECRETS_TEST_PATH PATH
+# HELM_DIFF_PLUGIN_DIR is a ready helm-diff plugin folder (plugin.yaml and
+# bin/diff, no install hook): `helm plugin install DIR` (Helm 4: add
+# --verify=false) installs it on Helm 3 and Helm 4.
 # HELM_SECRETS_TEST_PATH holds the folders of sops, age and age-keygen, and is
 # prepended to PATH. helm is deliberately not on it: there are two versions,
 # each in its own folder ($HELM3_BIN, $HELM4_BIN).
@@ -25,6 +28,10 @@ SOPS_VERSION=v3.13.3
 AGE_VERSION=v1.3.2
 STATICCHECK_VERSION=v0.8.2
 HELMFILE_VERSION=v1.8.0
+# helm-diff is not served by the Go module proxy: it is built from its
+# unmodified source archive, kept in scripts/thirdparty/ and checked here.
+HELM_DIFF_VERSION=v3.15.11
+HELM_DIFF_SHA256=9f15b313afe0100d9bf23d410daa4b725867c29dd3da7c626ad221e9e1e67bdd
 # ------------------------------------------------------------------------------
 
 # shellcheck source=scripts/lib.sh
@@ -119,6 +126,70 @@ install_helmfile() {
 	out[HELMFILE_BIN]="${bin}"
 }
 
+# install_helm_diff — builds the helm-diff plugin from its source archive
+# (scripts/thirdparty/helm-diff-VERSION.tar.gz, checked against
+# HELM_DIFF_SHA256) into tools/helm-diff-VERSION/diff/: bin/diff, built with
+# -trimpath and the version its Makefile sets, and the archive's plugin.yaml
+# without its install/update hooks (they download a release binary). Its Go
+# dependencies come from the module proxy, pinned by its go.sum. Cached by
+# version; stores out[HELM_DIFF_PLUGIN_DIR].
+install_helm_diff() {
+	local dir plugin version="${HELM_DIFF_VERSION#v}"
+	dir="$(tool_dir helm-diff "${HELM_DIFF_VERSION}")"
+	plugin="${dir}/diff"
+	if [[ ! -x "${plugin}/bin/diff" || ! -f "${plugin}/plugin.yaml" ]] && command -v flock >/dev/null 2>&1; then
+		# One build at a time per cache (two CI jobs on one machine): the
+		# second waits, then finds the plugin.
+		mkdir -p "${dir}"
+		local lock_fd
+		exec {lock_fd}>"${dir}/.build.lock"
+		flock "${lock_fd}"
+	fi
+	if [[ ! -x "${plugin}/bin/diff" || ! -f "${plugin}/plugin.yaml" ]]; then
+		local archive="${HELM_SECRETS_SCRIPTS_DIR}/thirdparty/helm-diff-${version}.tar.gz" tmp t0 sum
+		t0="$(now_ms)"
+		log "building helm-diff ${HELM_DIFF_VERSION} -> ${plugin}"
+		[[ -f "${archive}" ]] || die "missing ${archive}"
+		sum="$(sha256sum "${archive}" | cut -d' ' -f1)"
+		[[ "${sum}" == "${HELM_DIFF_SHA256}" ]] ||
+			die "${archive}: sha256 ${sum}, expected ${HELM_DIFF_SHA256}"
+		mkdir -p "${dir}"
+		tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
+		mkdir -p "${tmp}/src" "${tmp}/diff/bin"
+		cp "${archive}" "${tmp}/"
+		tar -xzf "${tmp}/${archive##*/}" -C "${tmp}/src"
+		if ! (cd "${tmp}/src" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 \
+			go build -trimpath -o "${tmp}/diff/bin/diff" \
+			-ldflags "-s -w -X github.com/databus23/helm-diff/v3/cmd.Version=${version}" . >&2); then
+			rm -rf "${tmp}"
+			die "go build helm-diff ${HELM_DIFF_VERSION} failed"
+		fi
+		# The manifest without its hooks (the last top-level key).
+		awk '/^platformHooks:/ { skip = 1; next } /^[^ #]/ { skip = 0 } !skip' \
+			"${tmp}/src/plugin.yaml" >"${tmp}/diff/plugin.yaml"
+		cp "${tmp}/src/LICENSE" "${tmp}/diff/LICENSE"
+		local problem=""
+		if ! grep -qx 'name: diff' "${tmp}/diff/plugin.yaml"; then
+			problem="its plugin.yaml does not name the plugin diff"
+		elif ! grep -qx "version: \"${version}\"" "${tmp}/diff/plugin.yaml"; then
+			problem="its plugin.yaml is not version ${version}"
+		elif grep -qi 'hook' "${tmp}/diff/plugin.yaml"; then
+			problem="its plugin.yaml still has hooks"
+		elif [[ "$("${tmp}/diff/bin/diff" version 2>&1)" != "${version}" ]]; then
+			problem="the binary does not report version ${version}"
+		fi
+		if [[ -n "${problem}" ]]; then
+			rm -rf "${tmp}"
+			die "helm-diff ${HELM_DIFF_VERSION}: ${problem}"
+		fi
+		rm -rf "${plugin}"
+		mv "${tmp}/diff" "${plugin}"
+		rm -rf "${tmp}"
+		log "built helm-diff ${HELM_DIFF_VERSION} in $(($(now_ms) - t0)) ms"
+	fi
+	out[HELM_DIFF_PLUGIN_DIR]="${plugin}"
+}
+
 start="$(now_ms)"
 
 helm3="$(tool_dir helm "${HELM3_VERSION}")/helm"
@@ -144,6 +215,7 @@ install_tool AGE_KEYGEN_BIN age-keygen "filippo.io/age/cmd/age-keygen@${AGE_VERS
 install_tool STATICCHECK_BIN staticcheck "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}" \
 	"(${STATICCHECK_VERSION#v})" "-version"
 install_helmfile
+install_helm_diff
 
 ensure_apt gpg gnupg
 ensure_apt gpg-agent gnupg
@@ -155,7 +227,8 @@ out[HELM_SECRETS_CACHE]="${HELM_SECRETS_CACHE}"
 out[HELM_SECRETS_TEST_PATH]="$(dirname "${out[SOPS_BIN]}"):$(dirname "${out[AGE_BIN]}"):$(dirname "${out[AGE_KEYGEN_BIN]}")"
 
 for var in HELM_SECRETS_CACHE HELM3_BIN HELM4_BIN SOPS_BIN AGE_BIN AGE_KEYGEN_BIN \
-	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN PRE_COMMIT_BIN HELMFILE_BIN HELM_SECRETS_TEST_PATH; do
+	STATICCHECK_BIN GPG_BIN GPG_AGENT_BIN PRE_COMMIT_BIN HELMFILE_BIN HELM_DIFF_PLUGIN_DIR \
+	HELM_SECRETS_TEST_PATH; do
 	printf 'export %s=%q\n' "${var}" "${out[${var}]}"
 done
 # shellcheck disable=SC2016 # ${PATH} is expanded by the caller's eval.
