@@ -6,7 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/helm-secrets/helm-secrets/internal/repo/check"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/report"
 )
 
 // WriteTable prints the findings one a line, the accepted ones after them
@@ -59,15 +59,15 @@ func WriteJSON(w io.Writer, r *Report) error {
 // names ("# Source:"), else manifest (the stream's name); version is the
 // tool's version.
 func WriteSARIF(w io.Writer, r *Report, manifest, version string) error {
-	results := make([]check.SARIFResult, 0, len(r.Findings))
+	results := make([]report.SARIFResult, 0, len(r.Findings))
 	for _, f := range r.Findings {
 		file := f.Template
 		if file == "" {
 			file = manifest
 		}
-		results = append(results, check.SARIFResult{Rule: f.Rule, Level: f.Level, Message: f.Message, File: file})
+		results = append(results, report.SARIFResult{Rule: f.Rule, Level: f.Level, Message: f.Message, File: file})
 	}
-	return check.WriteSARIFLog(w, check.SARIFTool{
+	return report.WriteSARIFLog(w, report.SARIFTool{
 		Name:           "helm-secrets placement",
 		InformationURI: "https://github.com/helm-secrets/helm-secrets/blob/main/docs/placement.md",
 		Version:        version,

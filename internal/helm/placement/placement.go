@@ -13,15 +13,15 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/report"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/yamlwalk"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
-	"github.com/helm-secrets/helm-secrets/internal/repo/check"
 )
 
 // Rule identifies a kind of finding (stable: JSON, SARIF rule ids, the
 // exception file). The report types are check's, so both commands' SARIF
 // and JSON share one shape.
-type Rule = check.Rule
+type Rule = report.Rule
 
 // The rules.
 const (
@@ -36,16 +36,16 @@ const (
 )
 
 // Level is a finding's severity (SARIF's names), check's.
-type Level = check.Level
+type Level = report.Level
 
 // The severities.
 const (
-	LevelError   = check.LevelError
-	LevelWarning = check.LevelWarning
+	LevelError   = report.LevelError
+	LevelWarning = report.LevelWarning
 )
 
 // RuleInfo describes a rule, as check's do.
-type RuleInfo = check.RuleInfo
+type RuleInfo = report.RuleInfo
 
 // Rules lists every rule, in a fixed order.
 var Rules = []RuleInfo{
@@ -59,7 +59,7 @@ var Rules = []RuleInfo{
 	{ID: RuleSecretEnv, Level: LevelWarning, Description: "A Secret holding a decrypted value is read as environment variables (prefer a volume mount)"},
 }
 
-func levelOf(r Rule) Level { return check.LevelOf(Rules, r) }
+func levelOf(r Rule) Level { return report.LevelOf(Rules, r) }
 
 func describe(r Rule) string {
 	for _, ri := range Rules {

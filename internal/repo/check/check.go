@@ -11,11 +11,12 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/parallel"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/report"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
 // Rule identifies a kind of finding (stable: SARIF rule ids, JSON).
-type Rule string
+type Rule = report.Rule
 
 // The findings check reports.
 const (
@@ -32,49 +33,33 @@ const (
 )
 
 // Level is a finding's severity.
-type Level string
+type Level = report.Level
 
 // Severities, as SARIF names them.
 const (
-	LevelError   Level = "error"
-	LevelWarning Level = "warning"
+	LevelError   = report.LevelError
+	LevelWarning = report.LevelWarning
 )
 
 // RuleInfo describes a rule for reports (SARIF's rule metadata).
-type RuleInfo struct {
-	ID          Rule
-	Level       Level
-	Description string
-}
+type RuleInfo = report.RuleInfo
 
 // Rules lists every rule, in a fixed order.
 var Rules = []RuleInfo{
-	{RuleNotEncrypted, LevelError, "A .sops.yaml creation rule matches this file but it is not encrypted"},
-	{RuleMalformed, LevelError, "The file's sops metadata is malformed"},
-	{RuleMACInvalid, LevelError, "The file's MAC does not verify (tampered or corrupted)"},
-	{RuleNotRegular, LevelError, "A .sops.yaml creation rule matches this path but it is not a regular file"},
-	{RuleTooLarge, LevelError, "The file is over the size limit and was not checked"},
-	{RuleUnreadable, LevelError, "The file could not be read"},
-	{RuleRuleError, LevelError, "The .sops.yaml that applies to the file cannot be used"},
-	{RuleRecipientDrift, LevelWarning, "The file's recipients differ from its .sops.yaml creation rule (run updatekeys)"},
-	{RuleRotationDue, LevelWarning, "The file's data key is older than the maximum age (run rotate)"},
-	{RulePlaintextSecret, LevelWarning, "An unencrypted value looks like a secret"},
+	{ID: RuleNotEncrypted, Level: LevelError, Description: "A .sops.yaml creation rule matches this file but it is not encrypted"},
+	{ID: RuleMalformed, Level: LevelError, Description: "The file's sops metadata is malformed"},
+	{ID: RuleMACInvalid, Level: LevelError, Description: "The file's MAC does not verify (tampered or corrupted)"},
+	{ID: RuleNotRegular, Level: LevelError, Description: "A .sops.yaml creation rule matches this path but it is not a regular file"},
+	{ID: RuleTooLarge, Level: LevelError, Description: "The file is over the size limit and was not checked"},
+	{ID: RuleUnreadable, Level: LevelError, Description: "The file could not be read"},
+	{ID: RuleRuleError, Level: LevelError, Description: "The .sops.yaml that applies to the file cannot be used"},
+	{ID: RuleRecipientDrift, Level: LevelWarning, Description: "The file's recipients differ from its .sops.yaml creation rule (run updatekeys)"},
+	{ID: RuleRotationDue, Level: LevelWarning, Description: "The file's data key is older than the maximum age (run rotate)"},
+	{ID: RulePlaintextSecret, Level: LevelWarning, Description: "An unencrypted value looks like a secret"},
 }
 
 // levelOf returns the severity of rule r.
-func levelOf(r Rule) Level { return LevelOf(Rules, r) }
-
-// LevelOf returns the severity rules give r (LevelError for a rule they
-// do not list): the one look-up of every report that uses these types
-// (check, placement).
-func LevelOf(rules []RuleInfo, r Rule) Level {
-	for _, ri := range rules {
-		if ri.ID == r {
-			return ri.Level
-		}
-	}
-	return LevelError
-}
+func levelOf(r Rule) Level { return report.LevelOf(Rules, r) }
 
 // Finding is one problem with one file. It never holds a value of the
 // file: only its name, key paths and public key identifiers.
