@@ -3,9 +3,9 @@ package helm
 import (
 	"context"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals/helm3"
-	"github.com/helm-secrets/helm-secrets/internal/helm/valuesmerge"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals/helm3"
 )
 
 // ValueOptions are the values sources of a helm command line, with the
@@ -26,7 +26,7 @@ type ValueOptions struct {
 // Resolves(source) reports whether source is read by Read(ctx, source)
 // rather than as a local file. HelmGetters adapts Helm 3's
 // getter.Providers.
-type Resolver = valuesmerge.Resolver
+type Resolver = helmvalues.Resolver
 
 // Merge merges the values exactly as Helm's values.Options.MergeValues
 // does (the values files in order with Helm's map merge, then --set-json,
@@ -46,6 +46,6 @@ type Resolver = valuesmerge.Resolver
 // files. eng supplies the keys; nil means an engine with keys from the
 // environment, as the sops CLI finds them.
 func (o *ValueOptions) Merge(ctx context.Context, eng *encrypt.Engine, r Resolver) (map[string]interface{}, error) {
-	src := valuesmerge.Sources(*o)
-	return valuesmerge.Merge(ctx, &src, eng, r, helm3.Parser)
+	src := helmvalues.Sources(*o)
+	return helmvalues.Merge(ctx, &src, eng, r, helm3.Parser)
 }

@@ -3,9 +3,9 @@ package helm4
 import (
 	"context"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals/helm4"
-	"github.com/helm-secrets/helm-secrets/internal/helm/valuesmerge"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals/helm4"
 )
 
 // ValueOptions are the values sources of a helm command line, with the
@@ -27,7 +27,7 @@ type ValueOptions struct {
 // rather than as a local file. HelmGetters adapts Helm 4's
 // getter.Providers. It is package helm's Resolver: one implementation
 // serves both SDK packages.
-type Resolver = valuesmerge.Resolver
+type Resolver = helmvalues.Resolver
 
 // Merge merges the values exactly as Helm 4's values.Options.MergeValues
 // does (the values files in order with Helm's map merge, then --set-json,
@@ -48,6 +48,6 @@ type Resolver = valuesmerge.Resolver
 // environment, as the sops CLI finds them. --set values are parsed by
 // Helm 4's strvals parser.
 func (o *ValueOptions) Merge(ctx context.Context, eng *encrypt.Engine, r Resolver) (map[string]any, error) {
-	src := valuesmerge.Sources(*o)
-	return valuesmerge.Merge(ctx, &src, eng, r, helm4.Parser)
+	src := helmvalues.Sources(*o)
+	return helmvalues.Merge(ctx, &src, eng, r, helm4.Parser)
 }

@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals/helm3"
 	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals/helm3"
 )
 
 // parser is the strvals parser the helm binary uses for --set style flags:

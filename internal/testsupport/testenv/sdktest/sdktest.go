@@ -18,9 +18,9 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/valuesmerge"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues"
 )
 
 // Canary is the plaintext marker the SDK tests encrypt; it must never
@@ -29,7 +29,7 @@ const Canary = "CANARY-sdk-4f2a9d"
 
 // Sources are the values sources of a helm command line; helm.ValueOptions,
 // helm4.ValueOptions and both Helms' values.Options convert to and from it.
-type Sources = valuesmerge.Sources
+type Sources = helmvalues.Sources
 
 // Fixture is a working directory (the test's cwd) and an age key.
 type Fixture struct {

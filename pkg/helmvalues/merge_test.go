@@ -1,4 +1,4 @@
-package valuesmerge_test
+package helmvalues_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals/helm3"
-	"github.com/helm-secrets/helm-secrets/internal/helm/valuesmerge"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals/helm3"
 )
 
 // TestParseErrorOfDecryptedValuesIsSanitised: an encrypted values file
@@ -30,7 +30,7 @@ func TestParseErrorOfDecryptedValuesIsSanitised(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := testenv.WriteFile(t, dir, "secrets.bin", string(enc))
-	_, err = valuesmerge.Merge(context.Background(), &valuesmerge.Sources{ValueFiles: []string{p}}, eng, nil, helm3.Parser)
+	_, err = helmvalues.Merge(context.Background(), &helmvalues.Sources{ValueFiles: []string{p}}, eng, nil, helm3.Parser)
 	if err == nil || !strings.Contains(err.Error(), "failed to parse") {
 		t.Fatalf("%v, want a parse error", err)
 	}

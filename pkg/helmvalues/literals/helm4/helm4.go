@@ -1,13 +1,13 @@
-// Package helm3 supplies Helm 3's strvals parser to package literals.
-package helm3
+// Package helm4 supplies Helm 4's strvals parser to package literals.
+package helm4
 
 import (
-	"helm.sh/helm/v3/pkg/strvals"
+	"helm.sh/helm/v4/pkg/strvals"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals"
 )
 
-// Parser is Helm 3's strvals parser.
+// Parser is Helm 4's strvals parser.
 var Parser = literals.Parser{
 	ParseInto:        strvals.ParseInto,
 	ParseIntoString:  strvals.ParseIntoString,

@@ -1,4 +1,4 @@
-package valuesmerge
+package helmvalues
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals"
 )
 
 // Sources are the values sources of a helm command line, with the same

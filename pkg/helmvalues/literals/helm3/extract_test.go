@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals"
-	"github.com/helm-secrets/helm-secrets/internal/helm/literals/helm3"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals/helm3"
 )
 
 // A vals expression (or any literal) inside a {list} or a JSON object is
