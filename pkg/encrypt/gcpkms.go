@@ -96,7 +96,7 @@ func gcpClientOptions(o *GCPKMSOptions) ([]option.ClientOption, error) {
 		if v := os.Getenv(gcpkms.SopsGoogleCredentialsEnv); v != "" {
 			creds := []byte(v)
 			if _, err := os.Stat(v); err == nil {
-				b, err := os.ReadFile(v)
+				b, err := os.ReadFile(v) // unbounded: a credentials file named by the user's environment
 				if err != nil {
 					return nil, fmt.Errorf("credentials: failed to obtain credentials from %q: %w", gcpkms.SopsGoogleCredentialsEnv, err)
 				}

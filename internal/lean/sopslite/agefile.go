@@ -26,7 +26,7 @@ var errNotOneChunk = errors.New("age payload is not one short chunk")
 // wrapper touched for small files; here the header goes to
 // age.DecryptHeader and the one chunk is opened in place.
 func openDataKey(armored string, ids []age.Identity) ([]byte, error) {
-	bin, err := io.ReadAll(armor.NewReader(strings.NewReader(armored)))
+	bin, err := io.ReadAll(armor.NewReader(strings.NewReader(armored))) // unbounded: decodes a string already in memory
 	if err != nil {
 		return nil, err
 	}

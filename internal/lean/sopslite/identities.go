@@ -75,13 +75,14 @@ func EnvIdentities() []age.Identity {
 		texts = append(texts, v)
 	}
 	if p, ok := os.LookupEnv("SOPS_AGE_KEY_FILE"); ok {
-		b, err := os.ReadFile(p)
+		b, err := os.ReadFile(p) // unbounded: the user's own key file, named by the user's environment (SOPS_AGE_KEY_FILE), not by a repository
 		if err != nil {
 			return nil
 		}
 		texts = append(texts, string(b))
 	}
 	if dir, err := userConfigDir(); err == nil {
+		// unbounded: the user's own key file in the user's config directory
 		if b, err := os.ReadFile(filepath.Join(dir, "sops", "age", "keys.txt")); err == nil {
 			texts = append(texts, string(b))
 		}
