@@ -19,6 +19,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/nodump"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 )
 
 // version is the plugin version: internal/foundation/version, the one source of it.
@@ -29,13 +30,12 @@ func main() {
 	if code, ok := editGuardMain(args); ok {
 		os.Exit(code)
 	}
-	if code, ok := gpgGuardMain(args); ok {
+	if code, ok := privdir.GuardMain(args, gpghome.Kind()); ok {
 		os.Exit(code)
 	}
 	// Not a guard (those outlive us on purpose): end with our parent. Helm
 	// stopping a render (a timeout, Argo CD) must stop its downloader.
 	lifecycle.BindToParent()
-	gpghome.Guard = startGPGGuard
 	// No core file of a process holding plaintext (inherited by helm and
 	// the editor, which hold it too). Commands other than the wrapper also
 	// become non-dumpable (app.main).

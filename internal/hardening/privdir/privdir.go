@@ -141,9 +141,9 @@ func (d *Dir) Remove() {
 	d.kind.remove(d.path, d.operands)
 }
 
-// Close removes the directory, ends its guard (without waiting for the
-// guard's exit: it finds the directory gone) and releases the lock. A nil
-// *Dir does nothing.
+// Close removes the directory, ends its guard and waits for it (it finds
+// the directory gone and exits: no process of ours outlives the run), and
+// releases the lock. A nil *Dir does nothing.
 func (d *Dir) Close() {
 	if d == nil {
 		return
@@ -152,8 +152,7 @@ func (d *Dir) Close() {
 	if d.pipe != nil {
 		_ = d.pipe.Close()
 		d.pipe = nil
-		cmd := d.guard
-		go func() { _ = cmd.Wait() }()
+		_ = d.guard.Wait()
 	}
 	if d.unlock != nil {
 		d.unlock()
