@@ -14,6 +14,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 	"github.com/helm-secrets/helm-secrets/internal/repo/gitsecrets"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
@@ -85,25 +86,20 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		}
 	}
 
-	sweepStaleEditDirs()
-	tmpDir, err := os.MkdirTemp("", editDirPrefix)
+	// The private directory's guard is started before any plaintext
+	// exists: if we are killed from here on, it removes the directory.
+	dir, err := privdir.New(privdir.Options{Kind: editKind(), Executable: guardExecutable})
+	var gerr *privdir.GuardError
+	if errors.As(err, &gerr) {
+		// The promise that no plaintext outlives a SIGKILL rests on the
+		// guard: refuse rather than write it unguarded.
+		return a.errorf("edit refused: cannot start the edit guard that removes the decrypted temporary file if helm-secrets is killed: %v", gerr.Err)
+	}
 	if err != nil {
 		return a.errorf("%v", err)
 	}
-	// Started before any plaintext exists: if we are killed from here on,
-	// the guard removes tmpDir (see editguard.go).
-	eg, gerr := startEditGuard(tmpDir)
-	if gerr != nil {
-		// The promise that no plaintext outlives a SIGKILL rests on the
-		// guard: refuse rather than write it unguarded.
-		eg.release()
-		_ = os.RemoveAll(tmpDir)
-		return a.errorf("edit refused: cannot start the edit guard that removes the decrypted temporary file if helm-secrets is killed: %v", gerr)
-	}
-	defer func() {
-		_ = os.RemoveAll(tmpDir)
-		eg.release()
-	}()
+	defer dir.Close()
+	tmpDir := dir.Path()
 	tmpFile := filepath.Join(tmpDir, filepath.Base(target))
 	a.debugf("editing %s (new file: %t)", file, !exists)
 
@@ -130,7 +126,7 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 			if err := writePrivate(tmpFile, text); err != nil {
 				return nil, err
 			}
-			if err := a.runEditor(guard, eg, tmpFile); err != nil {
+			if err := a.runEditor(guard, dir, tmpFile); err != nil {
 				return nil, err
 			}
 			data, err := os.ReadFile(tmpFile)
@@ -154,7 +150,7 @@ func (a *app) runEdit(ctx context.Context, file string) error {
 		break
 	}
 	// The plaintext is in memory now; remove it from disk before anything else.
-	_ = os.RemoveAll(tmpDir)
+	dir.Remove()
 
 	what := "changed"
 	if !exists {

@@ -40,15 +40,18 @@ func TestEditSweepsAbandonedDirs(t *testing.T) {
 		}
 		return d
 	}
-	abandoned := mk(editDirPrefix+"111", old)
-	held := mk(editDirPrefix+"222", old)
-	young := mk(editDirPrefix+"333", time.Now())
+	abandoned := mk(editKind().Prefix+"111", old)
+	held := mk(editKind().Prefix+"222", old)
+	young := mk(editKind().Prefix+"333", time.Now())
 	other := mk("helm-secrets-other-444", old)
-	l := lockDir(held, syscall.LOCK_SH)
-	if l == nil {
-		t.Fatal("cannot lock")
+	l, err := os.Open(held)
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer l.Close()
+	if err := syscall.Flock(int(l.Fd()), syscall.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Setenv("EDITOR", "true")
 	if _, stderr, code := runCLI(t, "", "edit", file); code != 200 || !strings.Contains(stderr, "File has not changed") {

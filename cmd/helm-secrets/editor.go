@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/google/shlex"
+
+	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 )
 
 // editorCommand returns the editor command line and the variable it came
@@ -112,7 +114,7 @@ func (g *signalGuard) stop() {
 // runEditor runs the user's editor on path with the given standard streams
 // and waits for it. With an edit guard (path holds plaintext), the editor
 // gets SIGTERM if we die (Linux) and the guard learns its pid.
-func (a *app) runEditor(g *signalGuard, eg *editGuard, path string) error {
+func (a *app) runEditor(g *signalGuard, dir *privdir.Dir, path string) error {
 	cmdline, from := editorCommand()
 	argv, err := editorArgv(cmdline)
 	if err != nil {
@@ -121,10 +123,7 @@ func (a *app) runEditor(g *signalGuard, eg *editGuard, path string) error {
 	a.debugf("running editor %s (%s)", argv[0], from)
 	cmd := exec.Command(argv[0], append(argv[1:], path)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.streams.Stdin, a.streams.Stdout, a.streams.Stderr
-	if eg.active() {
-		setEditorDeathSignal(cmd)
-		defer lockEditorThread()()
-	}
+	defer dir.PrepareChild(cmd)()
 
 	g.mu.Lock()
 	if g.signalled != nil {
@@ -139,9 +138,9 @@ func (a *app) runEditor(g *signalGuard, eg *editGuard, path string) error {
 	if err != nil {
 		return &editorError{err}
 	}
-	eg.editorStarted(cmd.Process.Pid)
+	dir.ChildStarted(cmd.Process.Pid)
 	err = cmd.Wait()
-	eg.editorDone()
+	dir.ChildExited()
 	g.mu.Lock()
 	g.editor = nil
 	sig := g.signalled

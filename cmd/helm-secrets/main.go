@@ -27,10 +27,7 @@ var version = hsversion.String()
 
 func main() {
 	args := os.Args[1:]
-	if code, ok := editGuardMain(args); ok {
-		os.Exit(code)
-	}
-	if code, ok := privdir.GuardMain(args, gpghome.Kind()); ok {
+	if code, ok := privdir.GuardMain(args, editKind(), gpghome.Kind()); ok {
 		os.Exit(code)
 	}
 	// Not a guard (those outlive us on purpose): end with our parent. Helm
