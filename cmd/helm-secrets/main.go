@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/edit"
 	hsversion "github.com/helm-secrets/helm-secrets/internal/foundation/version"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
@@ -27,7 +28,7 @@ var version = hsversion.String()
 
 func main() {
 	args := os.Args[1:]
-	if code, ok := privdir.GuardMain(args, editKind(), gpghome.Kind()); ok {
+	if code, ok := privdir.GuardMain(args, edit.Kind(), gpghome.Kind()); ok {
 		os.Exit(code)
 	}
 	// Not a guard (those outlive us on purpose): end with our parent. Helm
