@@ -27,6 +27,7 @@ package privdir
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -100,6 +101,10 @@ const childStopWait = 10 * time.Second
 func New(o Options) (*Dir, error) {
 	if o.Kind.Prefix == "" {
 		return nil, errors.New("privdir: a Kind needs a Prefix")
+	}
+	if len(o.Operands) != o.Kind.Operands {
+		// The guard would not recognise its command line.
+		return nil, fmt.Errorf("privdir: %s takes %d operands, not %d", o.Kind.Command, o.Kind.Operands, len(o.Operands))
 	}
 	Sweep(o.Kind, o.Operands)
 	path, err := os.MkdirTemp("", o.Kind.Prefix)

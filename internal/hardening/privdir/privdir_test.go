@@ -143,6 +143,16 @@ func TestGuardMainArgs(t *testing.T) {
 	}
 }
 
+func TestNewChecksOperands(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	if _, err := New(Options{Kind: testKind}); err == nil {
+		t.Fatal("New without the guard's operand succeeded")
+	}
+	if left, _ := os.ReadDir(os.TempDir()); len(left) > 0 {
+		t.Fatalf("directory left behind: %s", left[0].Name())
+	}
+}
+
 func TestNewFailsWithoutGuard(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	log := filepath.Join(t.TempDir(), "clean.log")
