@@ -74,12 +74,12 @@ type Options struct {
 	File string
 	// IO are the standard streams.
 	IO IOStreams
-	// Backend is the run's default backend: a custom backend script edits
-	// with its own function, noop edits the file as it is, and backends
-	// that cannot edit are refused; sops (Backend.Engine() != nil) edits
-	// with Engine.
+	// Backend (required) is the run's default backend: a custom backend
+	// script edits with its own function, noop edits the file as it is,
+	// and backends that cannot edit are refused; sops (Backend.Engine() !=
+	// nil) edits with Engine.
 	Backend backend.Backend
-	// Engine decrypts and encrypts the file.
+	// Engine decrypts and encrypts the file; nil: Backend.Engine().
 	Engine *encrypt.Engine
 	// Editor returns the editor command line and where it came from
 	// ("$SOPS_EDITOR", ...). Nil: EditorFromEnv.
@@ -127,6 +127,12 @@ func Kind() privdir.Kind {
 // never plaintext).
 func Run(ctx context.Context, opts Options) error {
 	r := run{Options: opts}
+	if r.Backend == nil {
+		return errors.New("edit: Options.Backend is required")
+	}
+	if r.Engine == nil {
+		r.Engine = r.Backend.Engine()
+	}
 	if r.Report == nil {
 		r.Report = silent{}
 	}

@@ -93,3 +93,9 @@ func (f *fixture) tmpEmpty(t *testing.T) {
 		t.Errorf("TMPDIR not empty: %s", entries[0].Name())
 	}
 }
+
+func TestRunNeedsBackend(t *testing.T) {
+	if err := Run(context.Background(), Options{File: "x.yaml"}); err == nil {
+		t.Fatal("Run without a backend succeeded")
+	}
+}
