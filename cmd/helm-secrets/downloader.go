@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
@@ -26,6 +27,8 @@ func (a *app) runDownloader(ctx context.Context, args []string) error {
 	o.DefaultBackend = a.opts.backend
 	o.Scripts = a.backends.Scripts
 	o.IgnoreMissing = a.opts.ignoreMissing
+	// A gpg-import's private GNUPGHOME is guarded by a copy of this binary.
+	o.GuardExecutable = os.Executable
 	if a.debug {
 		encrypt.SetSopsLog(a.streams.Stderr)
 	}

@@ -15,10 +15,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/edit"
 	hsversion "github.com/helm-secrets/helm-secrets/internal/foundation/version"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/nodump"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 )
 
 // version is the plugin version: internal/foundation/version, the one source of it.
@@ -26,16 +28,12 @@ var version = hsversion.String()
 
 func main() {
 	args := os.Args[1:]
-	if code, ok := editGuardMain(args); ok {
-		os.Exit(code)
-	}
-	if code, ok := gpgGuardMain(args); ok {
+	if code, ok := privdir.GuardMain(args, edit.Kind(), gpghome.Kind()); ok {
 		os.Exit(code)
 	}
 	// Not a guard (those outlive us on purpose): end with our parent. Helm
 	// stopping a render (a timeout, Argo CD) must stop its downloader.
 	lifecycle.BindToParent()
-	gpghome.Guard = startGPGGuard
 	// No core file of a process holding plaintext (inherited by helm and
 	// the editor, which hold it too). Commands other than the wrapper also
 	// become non-dumpable (app.main).

@@ -189,7 +189,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 // cleanup stops its gpg-agent and removes it. "" when nothing is loaded.
 func (a *app) loadGPGKeys(ctx context.Context) (string, func(), error) {
 	keys := pluginenv.LoadGPGKeys()
-	home, cleanup, err := gpghome.Load(ctx, os.Getenv("SOPS_GPG_EXEC"), keys)
+	home, cleanup, err := gpghome.Load(ctx, gpghome.Options{GPG: os.Getenv("SOPS_GPG_EXEC"), GuardExecutable: os.Executable}, keys)
 	if err != nil {
 		return "", nil, a.errorf("%v", err)
 	}

@@ -7,16 +7,6 @@ import (
 	"syscall"
 )
 
-// guardedSignals are caught while an edit is in progress.
+// guardedSignals cancel the downloader's fetch instead of killing us, so
+// that a gpg-import removes its private GNUPGHOME on the way out.
 var guardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP}
-
-// fromTerminal reports whether sig is one a terminal sends to the whole
-// foreground process group (so the editor got it too).
-func fromTerminal(sig os.Signal) bool {
-	return sig == syscall.SIGINT || sig == syscall.SIGQUIT
-}
-
-// forwardSignal passes sig on to the editor.
-func forwardSignal(p *os.Process, sig os.Signal) {
-	_ = p.Signal(sig)
-}

@@ -4,15 +4,6 @@ package main
 
 import "os"
 
-// guardedSignals are caught while an edit is in progress. Windows delivers
-// Ctrl+C and Ctrl+Break to every process of the console as os.Interrupt.
+// guardedSignals cancel the downloader's fetch instead of killing us.
+// Windows delivers Ctrl+C and Ctrl+Break as os.Interrupt.
 var guardedSignals = []os.Signal{os.Interrupt}
-
-// fromTerminal reports whether sig reached the editor too: on Windows the
-// console sends Ctrl+C to every attached process.
-func fromTerminal(sig os.Signal) bool { return sig == os.Interrupt }
-
-// forwardSignal stops the editor; Windows cannot send it a signal.
-func forwardSignal(p *os.Process, _ os.Signal) {
-	_ = p.Kill()
-}

@@ -13,15 +13,44 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 )
 
 // MaxKeySize caps a key file or a key read from a Secret.
 const MaxKeySize = 1 << 20
 
+// Options configure Import and Load.
+type Options struct {
+	// GPG and GPGConf are the binaries ("" means gpg, and the gpgconf next
+	// to it, else gpgconf).
+	GPG, GPGConf string
+	// GuardExecutable returns the binary that runs the guard process of
+	// the home (privdir): the plugin's binary, whose main passes Kind() to
+	// privdir.GuardMain. Nil: no guard (the SDK).
+	GuardExecutable func() (string, error)
+}
+
+// Kind is the private directory of a key import, for privdir: named
+// helm-secrets-gnupg-..., guarded by `helm-secrets __gpg-guard HOME
+// GPGCONF` (the guard needs PATH to find gpgconf), and its daemons stopped
+// (gpgconf --kill all) before it is removed.
+func Kind() privdir.Kind {
+	return privdir.Kind{
+		Prefix:   homePrefix,
+		Command:  "__gpg-guard",
+		Operands: 1,
+		Env:      []string{"PATH"},
+		Clean:    func(home string, operands []string) { killAgent(operands[0], home) },
+	}
+}
+
 // Import imports key into a fresh private GNUPGHOME and returns it with a
-// cleanup that stops its gpg-agent and removes it. gpg and gpgconf are the
-// binaries ("" means gpg, and the gpgconf next to it, else gpgconf).
-func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(), error) {
+// cleanup that stops its gpg-agent and removes it. With
+// o.GuardExecutable, a guard process removes it if this process dies
+// first; a guard that cannot start fails the import, since the promise
+// that no private key outlives the run rests on it.
+func Import(ctx context.Context, o Options, key []byte) (string, func(), error) {
+	gpg, gpgconf := o.GPG, o.GPGConf
 	if gpg == "" {
 		gpg = "gpg"
 	}
@@ -34,35 +63,20 @@ func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(
 			}
 		}
 	}
-	// Homes whose owner died (SIGKILL, OOM) without removing them hold a
-	// private key and may have an agent: remove them first.
-	sweepStaleHomes(gpgconf)
-	home, err := os.MkdirTemp("", homePrefix)
+	// privdir.New first removes the homes whose owner died (SIGKILL, OOM)
+	// with its guard: they hold a private key and may have an agent.
+	dir, err := privdir.New(privdir.Options{Kind: Kind(), Operands: []string{gpgconf}, Executable: o.GuardExecutable})
+	var gerr *privdir.GuardError
+	if errors.As(err, &gerr) {
+		return "", nil, fmt.Errorf("cannot start the guard process that removes the private GNUPGHOME if this run is killed: %w", gerr.Err)
+	}
 	if err != nil {
 		return "", nil, err
 	}
-	unlock := lockHome(home)
-	release := func() {}
-	cleanup := func() {
-		defer unlock()
-		// Stop the agent (and any other daemon) of this home only, with a
-		// fresh context: the caller's may be cancelled already.
-		killAgent(gpgconf, home)
-		_ = os.RemoveAll(home)
-		release()
-	}
-	if err := os.Chmod(home, 0o700); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	if Guard != nil {
-		r, err := Guard(home, gpgconf)
-		if err != nil {
-			cleanup()
-			return "", nil, fmt.Errorf("cannot start the guard process that removes the private GNUPGHOME if this run is killed: %w", err)
-		}
-		release = r
-	}
+	home := dir.Path()
+	// Stops the agent (and any other daemon) of this home only, with a
+	// fresh context (the caller's may be cancelled already), and removes it.
+	cleanup := dir.Close
 	cmd := exec.CommandContext(ctx, gpg, "--batch", "--no-permission-warning", "--quiet", "--homedir", home, "--import")
 	// The kernel kills gpg when we die (even by SIGKILL), so it stops
 	// writing into a home the guard is removing.
@@ -80,10 +94,6 @@ func Import(ctx context.Context, gpg, gpgconf string, key []byte) (string, func(
 
 // homePrefix names the private GNUPGHOMEs of key imports.
 const homePrefix = "helm-secrets-gnupg-"
-
-// staleHomeAge: a home younger than this is never swept (its creator may
-// not have locked it yet).
-const staleHomeAge = time.Minute
 
 // killAgent stops the daemons of a GNUPGHOME.
 func killAgent(gpgconf, home string) {
@@ -148,7 +158,7 @@ func ReadKeyFile(p string) ([]byte, error) {
 
 // Load reads the LoadGPGKeys list and imports it (nothing to do: "" and a
 // no-op cleanup). The returned cleanup is never nil.
-func Load(ctx context.Context, gpg string, paths []string) (string, func(), error) {
+func Load(ctx context.Context, o Options, paths []string) (string, func(), error) {
 	if len(paths) == 0 {
 		return "", func() {}, nil
 	}
@@ -157,7 +167,7 @@ func Load(ctx context.Context, gpg string, paths []string) (string, func(), erro
 		return "", func() {}, err
 	}
 	defer clear(key)
-	home, cleanup, err := Import(ctx, gpg, "", key)
+	home, cleanup, err := Import(ctx, o, key)
 	if err != nil {
 		return "", func() {}, fmt.Errorf("HELM_SECRETS_LOAD_GPG_KEYS: %v", err)
 	}

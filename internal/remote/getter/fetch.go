@@ -65,6 +65,10 @@ type Options struct {
 	LoadGPGKeys []string
 	// GPG and GPGConf are the gnupg binaries ("gpg", "gpgconf" when empty).
 	GPG, GPGConf string
+	// GuardExecutable returns the binary that runs the guard process of a
+	// gpg-import's private GNUPGHOME (gpghome.Options.GuardExecutable):
+	// the plugin's binary sets os.Executable. Nil: no guard.
+	GuardExecutable func() (string, error)
 	// HTTPClient downloads http(s) sources; nil: a client with
 	// urls.Timeout.
 	HTTPClient *http.Client

@@ -1,4 +1,4 @@
-package main
+package edit
 
 import (
 	"context"
@@ -10,11 +10,13 @@ import (
 	"sync"
 
 	"github.com/google/shlex"
+
+	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 )
 
-// editorCommand returns the editor command line and the variable it came
+// EditorFromEnv returns the editor command line and the variable it came
 // from: $SOPS_EDITOR, else $EDITOR, else vi.
-func editorCommand() (cmdline, from string) {
+func EditorFromEnv() (cmdline, from string) {
 	for _, v := range []string{"SOPS_EDITOR", "EDITOR"} {
 		if e := os.Getenv(v); e != "" {
 			return e, "$" + v
@@ -62,7 +64,7 @@ type signalGuard struct {
 
 func newSignalGuard(cancel context.CancelFunc) *signalGuard {
 	g := &signalGuard{ch: make(chan os.Signal, 4), done: make(chan struct{}), cancel: cancel}
-	signal.Notify(g.ch, guardedSignals...)
+	signal.Notify(g.ch, caughtSignals...)
 	go func() {
 		for {
 			select {
@@ -109,22 +111,20 @@ func (g *signalGuard) stop() {
 	}
 }
 
-// runEditor runs the user's editor on path with the given standard streams
-// and waits for it. With an edit guard (path holds plaintext), the editor
-// gets SIGTERM if we die (Linux) and the guard learns its pid.
-func (a *app) runEditor(g *signalGuard, eg *editGuard, path string) error {
-	cmdline, from := editorCommand()
+// runEditor runs the user's editor on path with the command's standard
+// streams and waits for it. With a guarded private directory (path holds
+// plaintext), the editor gets SIGTERM if we die (Linux) and the guard
+// learns its pid.
+func (r *run) runEditor(g *signalGuard, dir *privdir.Dir, path string) error {
+	cmdline, from := r.Editor()
 	argv, err := editorArgv(cmdline)
 	if err != nil {
 		return &editorError{fmt.Errorf("%s: %w", from, err)}
 	}
-	a.debugf("running editor %s (%s)", argv[0], from)
+	r.Report.Debugf("running editor %s (%s)", argv[0], from)
 	cmd := exec.Command(argv[0], append(argv[1:], path)...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.streams.Stdin, a.streams.Stdout, a.streams.Stderr
-	if eg.active() {
-		setEditorDeathSignal(cmd)
-		defer lockEditorThread()()
-	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.IO.In, r.IO.Out, r.IO.ErrOut
+	defer dir.PrepareChild(cmd)()
 
 	g.mu.Lock()
 	if g.signalled != nil {
@@ -139,9 +139,9 @@ func (a *app) runEditor(g *signalGuard, eg *editGuard, path string) error {
 	if err != nil {
 		return &editorError{err}
 	}
-	eg.editorStarted(cmd.Process.Pid)
+	dir.ChildStarted(cmd.Process.Pid)
 	err = cmd.Wait()
-	eg.editorDone()
+	dir.ChildExited()
 	g.mu.Lock()
 	g.editor = nil
 	sig := g.signalled

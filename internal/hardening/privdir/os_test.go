@@ -1,0 +1,5 @@
+package privdir
+
+import "runtime"
+
+const isWindows = runtime.GOOS == "windows"
