@@ -333,3 +333,38 @@ func TestEncodingsSameAsFullWrapper(t *testing.T) {
 		c.check(args)
 	}
 }
+
+// TestStrictInjectedEmptyKeys: a key with an empty value (null, "", [],
+// {}) injected into an encrypted file is not covered by the sops MAC. With
+// HELM_SECRETS_STRICT=true the full wrapper refuses it, so the fast path
+// must never take it (it declines, and the full wrapper gives the error);
+// without strict both take it alike.
+func TestStrictInjectedEmptyKeys(t *testing.T) {
+	c := newCorpus(t)
+	enc := c.encrypt("db:\n  password: s3cr3t\n", encrypt.FormatYAML)
+	for _, inj := range []string{`admin: ""`, "admin: null", "admin: []", "admin: {}", "admin:", `nested: ""`} {
+		content := inj + "\n" + enc
+		if inj == `nested: ""` { // inside the encrypted mapping
+			content = strings.Replace(enc, "    password:", "    nested: \"\"\n    password:", 1)
+		}
+		name := c.write("secrets.yaml", content)
+		args := []string{"template", "app", "./chart", "-f", name}
+		t.Run(inj, func(t *testing.T) {
+			t.Setenv("HELM_SECRETS_STRICT", "true")
+			if r, ok := leanwrap.Prepare(args); ok {
+				r.Close()
+				t.Errorf("strict: the fast path took a file with %q injected", inj)
+			}
+			strict := encrypt.New(encrypt.Options{Strict: true, Keys: encrypt.Keys{AgeIdentities: []age.Identity{c.id}, NoEnvironment: true}})
+			if _, err := wrapper.Prepare(context.Background(), wrapper.Options{
+				Args: args, Backends: backend.Selector{Engine: strict}, DefaultBackend: "sops", Paths: pathpolicy.FromEnv(),
+			}); err == nil {
+				t.Errorf("strict: the full wrapper took a file with %q injected", inj)
+			}
+			t.Setenv("HELM_SECRETS_STRICT", "false")
+			if !c.check(args) {
+				t.Errorf("without strict: the fast path declined a file with %q injected", inj)
+			}
+		})
+	}
+}
