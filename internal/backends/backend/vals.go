@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ func (v vals) ReadFiles(ctx context.Context, paths []string) []encrypt.Result {
 		out, noRefs, err := v.session.Document(ctx, p, formatName(encrypt.FormatFromPath(p)), data)
 		switch {
 		case err != nil:
-			results[i].Err = fmt.Errorf("vals %s: %w", p, err)
+			results[i].Err = valsError(err)
 		case noRefs:
 			results[i].Plaintext = data
 		default:
@@ -59,7 +60,7 @@ func (v vals) ReadFiles(ctx context.Context, paths []string) []encrypt.Result {
 func (v vals) Decrypt(ctx context.Context, data []byte, format encrypt.Format) ([]byte, error) {
 	out, noRefs, err := v.session.Document(ctx, "", formatName(format), data)
 	if err != nil {
-		return nil, err
+		return nil, valsError(err)
 	}
 	if noRefs {
 		return nil, fmt.Errorf("vals: %w", encrypt.ErrNotEncrypted)
@@ -69,12 +70,25 @@ func (v vals) Decrypt(ctx context.Context, data []byte, format encrypt.Format) (
 
 // DecryptLiteral evaluates the expressions in one value (`vals get`);
 // source names it in errors. A value without "ref+" is left as it is
-// (encrypt.ErrNotEncrypted).
+// (encrypt.ErrNotEncrypted). Trailing newlines are dropped, as the shell
+// plugin's command substitution ($(vals get …)) drops them: a literal
+// read from a file (ref+file://) gives the file's text without its final
+// line break.
 func (v vals) DecryptLiteral(ctx context.Context, source, value string) ([]byte, error) {
 	if lit, _ := v.IsLiteral(ctx, value); !lit {
 		return nil, fmt.Errorf("vals: %w", encrypt.ErrNotEncrypted)
 	}
-	return v.session.Literal(ctx, source, value)
+	out, err := v.session.Literal(ctx, source, value)
+	if err != nil {
+		return nil, valsError(err)
+	}
+	return bytes.TrimRight(out, "\n"), nil
+}
+
+// valsError words an evaluation failure as the shell plugin does
+// ("vals error: …"), which users grep for.
+func valsError(err error) error {
+	return fmt.Errorf("vals error: %w", err)
 }
 
 // IsLiteral: a value holding "ref+" is evaluated; nothing is fetched to

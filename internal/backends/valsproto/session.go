@@ -214,7 +214,9 @@ func (s *Session) Manifests(ctx context.Context, data []byte, decodeSecrets bool
 	}
 	r, err := s.do(ctx, Request{Op: OpManifests, Data: data, DecodeSecrets: decodeSecrets})
 	if err != nil {
-		return nil, err
+		// Worded as the shell plugin's post-renderer words it ("vals
+		// error: …"), which users grep for.
+		return nil, fmt.Errorf("vals error: %w", err)
 	}
 	if r.NoRefs {
 		return data, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/remote/fetch"
 	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	"github.com/helm-secrets/helm-secrets/pkg/helmvalues/literals"
 )
 
 // Options configure one run of a helm command with its encrypted values
@@ -362,7 +363,7 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 			}
 		}
 		ctx, rec := encrypt.SubRecord(ctx)
-		plain, err := b.DecryptLiteral(ctx, kind.Flag()+" "+key, rest)
+		plain, err := b.DecryptLiteral(ctx, kind.Flag(), rest)
 		if name != "" && errors.Is(err, encrypt.ErrNotEncrypted) {
 			return []byte(rest), nil // NAME!plain: the shell plugin passes on plain
 		}
@@ -382,6 +383,13 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 	}
 	rest, moved, err := parser.Extract(ctx, kind, s.Value, isLiteral, dec)
 	if err != nil {
+		// The shell plugin names no key here (its message is the value's):
+		// the key is left out, so helm's own output stays the only place
+		// "KEY: " appears.
+		var le *literals.KeyError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
 		return fmt.Errorf("Unable to decrypt literal value in %s: %w", kind.Flag(), err)
 	}
 	p.literals = append(p.literals, done...)

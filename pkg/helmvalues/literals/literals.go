@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -180,7 +179,7 @@ func (p Parser) Extract(ctx context.Context, kind Kind, v string, isLiteral func
 			continue
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("encrypted literal for %s: %w", pt.key, err)
+			return "", nil, &KeyError{Key: pt.key, Err: err}
 		}
 		moved = append(moved, Moved{Key: pt.key, Plain: plain})
 	}
@@ -218,6 +217,18 @@ func SplitTopLevel(kind Kind, v string) []string {
 	}
 	return append(parts, v[start:])
 }
+
+// KeyError is Extract's error for the literal of one key: its message
+// names the key ("encrypted literal for KEY: …"); Err is the cause.
+type KeyError struct {
+	Key string
+	Err error
+}
+
+func (e *KeyError) Error() string { return "encrypted literal for " + e.Key + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *KeyError) Unwrap() error { return e.Err }
 
 // ErrNotIsolated means an encrypted literal is not a whole key=value of
 // its flag, so it cannot be moved out of argv.
