@@ -45,7 +45,7 @@ func redactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error
 	for _, p := range pts {
 		if !p.Values {
 			out = append(out, redact.Secret{Name: p.Source, Value: p.Content})
-			if strings.HasPrefix(p.Source, "--set-json") {
+			if strings.HasPrefix(p.Source, helmargs.SetJSON.Name()) {
 				// A JSON literal: helm prints its leaves, not the text.
 				out = append(out, redact.Leaves(p.Source, p.Content)...)
 			}
