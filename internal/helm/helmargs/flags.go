@@ -40,8 +40,8 @@ var flags = []Flag{
 	{Long: "--set-json", Value: true, Sensitive: true, Source: SetJSON},
 	{Long: "--set-file", Value: true, Sensitive: true, Source: SetFile},
 	{Long: "--set-literal", Value: true, Sensitive: true}, // taken literally by helm: never decrypted
-	{Long: "--post-renderer", Value: true, Rewritten: true},
-	{Long: "--post-renderer-args", Value: true, Rewritten: true},
+	{Long: PostRenderer, Value: true, Rewritten: true},
+	{Long: PostRendererArgs, Value: true, Rewritten: true},
 	{Long: "--debug", PrintsValues: true},
 	{Long: "--dry-run", PrintsValues: true},                         // optional value: --dry-run, --dry-run=server
 	{Long: "--password", Short: "-p", Value: true, Sensitive: true}, // -p: registry login's (create's -p, --starter, masked too)
@@ -121,6 +121,13 @@ func TakesValue(name string) bool {
 	return strings.HasPrefix(l, "--set") || strings.HasSuffix(l, "-password") || strings.HasSuffix(l, "-token") ||
 		strings.HasSuffix(l, "-secret")
 }
+
+// The post-renderer flags, which the plugin rewrites with
+// --evaluate-templates (Flag.Rewritten).
+const (
+	PostRenderer     = "--post-renderer"      // the post-renderer (Helm 3: a program, Helm 4: a plugin)
+	PostRendererArgs = "--post-renderer-args" // one argument of it; may be repeated
+)
 
 // PostRendererFlags are the flags the plugin takes out of helm's command
 // line, with their values, and replaces with its own post-renderer's

@@ -216,7 +216,7 @@ func TestLookupAndRules(t *testing.T) {
 	if NotSource.Name() != "" {
 		t.Error("NotSource has a flag name")
 	}
-	if !slices.Equal(PostRendererFlags, []string{"--post-renderer", "--post-renderer-args"}) {
+	if !slices.Equal(PostRendererFlags, []string{PostRenderer, PostRendererArgs}) || PostRenderer != "--post-renderer" {
 		t.Errorf("PostRendererFlags = %v", PostRendererFlags)
 	}
 }
