@@ -13,6 +13,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
+	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
@@ -215,48 +216,9 @@ func sameWriter(a, b io.Writer) bool {
 }
 
 // redactArgs hides, for debug output, the values of flags that may carry
-// secrets (--set*, passwords, tokens) and the user:password part of every
-// URL (`-f https://u:pw@host/v.yaml`, `--repo=https://u:pw@…`, nested in
-// secrets:// too). A flag's next argument is taken as its value only for
-// the flags that take one (--set, --password, ...): `--hide-secret` is a
-// switch, and what follows it is shown (URL-redacted) as any argument.
-// URLs go through urls.Redact, the one credential redactor (literals of
-// secrets+literal:// included).
-func redactArgs(args []string) []string {
-	out := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if arg == "--" {
-			for _, rest := range args[i:] {
-				out = append(out, urls.Redact(rest))
-			}
-			break
-		}
-		name, _, hasValue := strings.Cut(arg, "=")
-		switch {
-		case !sensitiveFlag(name):
-			out = append(out, urls.Redact(arg))
-		case hasValue:
-			out = append(out, name+"=<redacted>")
-		default:
-			out = append(out, arg)
-			if takesValue(name) && i+1 < len(args) {
-				i++
-				out = append(out, "<redacted>")
-			}
-		}
-	}
-	return out
-}
-
-func sensitiveFlag(name string) bool {
-	if !strings.HasPrefix(name, "-") {
-		return false
-	}
-	l := strings.ToLower(name)
-	return strings.HasPrefix(l, "--set") || strings.Contains(l, "password") || strings.Contains(l, "token") ||
-		strings.Contains(l, "secret")
-}
+// secrets and the user:password part of every URL (helmargs.RedactArgs,
+// URLs through urls.Redact, the one credential redactor).
+func redactArgs(args []string) []string { return helmargs.RedactArgs(args, urls.Redact) }
 
 // remoteFetcher fetches the wrapper's URL sources as helm would: http(s)
 // itself, other schemes with the getter plugins in HELM_PLUGINS (helm sets
@@ -271,17 +233,4 @@ func (a *app) remoteFetcher(ctx context.Context, helm string) *fetch.Fetcher {
 		Limit:          encrypt.DefaultMaxInputSize,
 		Stderr:         a.streams.Stderr,
 	}
-}
-
-// takesValue reports whether a sensitive flag takes the next argument as
-// its value (Helm's valued flags); the others (--hide-secret,
-// --password-stdin) are switches.
-func takesValue(name string) bool {
-	l := strings.ToLower(name)
-	switch l {
-	case "--hide-secret", "--password-stdin", "--pass-credentials":
-		return false
-	}
-	return strings.HasPrefix(l, "--set") || l == "--password" || l == "--kube-token" || l == "--token" ||
-		strings.HasSuffix(l, "-password") || strings.HasSuffix(l, "-token") || strings.HasSuffix(l, "-secret")
 }

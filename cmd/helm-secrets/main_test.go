@@ -593,6 +593,8 @@ func TestRedactArgs(t *testing.T) {
 		{"template c --hide-secret -f v.yaml", "template c --hide-secret -f v.yaml"},
 		{"template c --hide-secret c2", "template c --hide-secret c2"},
 		{"registry login h --password-stdin --username u", "registry login h --password-stdin --username u"},
+		// Before: registry login's -p (its --password) was printed.
+		{"registry login h -u u -p pw", "registry login h -u u -p <redacted>"},
 		{"template c -- -f https://u:pw@h/v.yaml", "template c -- -f https://u:xxxxx@h/v.yaml"},
 	} {
 		if got := strings.Join(redactArgs(strings.Fields(c.in)), " "); got != c.want {

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 
+	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
@@ -10,7 +11,7 @@ import (
 
 // redactByDefault reports whether helm's output is masked when neither
 // --redact nor HELM_SECRETS_REDACT says: on where people read the output
-// (diff, dry runs, debug output, lint, get values/all, status, history),
+// (diff, dry runs and debug output: helmargs.PrintsValues, lint, get values/all, status, history),
 // off where machines consume it (template, install, upgrade).
 // args are helm's command and arguments; helmDebug is helm's own --debug
 // (HELM_DEBUG, set by helm for plugins).
@@ -30,19 +31,7 @@ func redactByDefault(args []string, helmDebug bool) bool {
 			}
 		}
 	}
-	if helmDebug {
-		return true
-	}
-	for _, a := range args[1:] {
-		if a == "--" {
-			break
-		}
-		name, value, _ := strings.Cut(a, "=")
-		if a == "--debug" || (name == "--dry-run" && value != "false") {
-			return true
-		}
-	}
-	return false
+	return helmDebug || helmargs.PrintsValues(args[1:])
 }
 
 // redactSecrets turns the decrypted sources into the secrets to mask: the
@@ -56,7 +45,7 @@ func redactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error
 	for _, p := range pts {
 		if !p.Values {
 			out = append(out, redact.Secret{Name: p.Source, Value: p.Content})
-			if strings.HasPrefix(p.Source, "--set-json") {
+			if strings.HasPrefix(p.Source, helmargs.SetJSON.Name()) {
 				// A JSON literal: helm prints its leaves, not the text.
 				out = append(out, redact.Leaves(p.Source, p.Content)...)
 			}

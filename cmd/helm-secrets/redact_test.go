@@ -31,6 +31,9 @@ func TestRedactByDefault(t *testing.T) {
 		{"install r c --dry-run=server", false, true},
 		{"install r c --dry-run=false", false, false},
 		{"upgrade r c --debug", false, true},
+		// Before: --debug=true (helm's --debug) left helm's output as it was.
+		{"upgrade r c --debug=true", false, true},
+		{"upgrade r c --debug=false", false, false},
 		{"upgrade r c", true, true},
 		{"template r c", false, false},
 		{"template r c -- --debug", false, false},

@@ -12,7 +12,8 @@ type Kind int
 
 // The flags whose values the wrapper may rewrite.
 const (
-	Values    Kind = iota // -f, --values: a list of files
+	NotSource Kind = iota // a flag that names no values source
+	Values                // -f, --values: a list of files
 	SetFile               // --set-file: key=file pairs
 	Set                   // --set: key=value pairs
 	SetString             // --set-string
@@ -39,13 +40,29 @@ type Item struct {
 	Replacement string
 }
 
-var flagKinds = map[string]Kind{
-	"-f":           Values,
-	"--values":     Values,
-	"--set-file":   SetFile,
-	"--set":        Set,
-	"--set-string": SetString,
-	"--set-json":   SetJSON,
+// sourceKind is the values source kind of the flag named name
+// (NotSource for any other flag or argument).
+func sourceKind(name string) Kind {
+	f, _ := Lookup(name)
+	return f.Source
+}
+
+// shortSource returns the short flag of a values source that arg starts
+// with, glued to its value ("-fX", "-f=X"): the prefix ("-f" or "-f=")
+// and the source kind.
+func shortSource(arg string) (prefix string, kind Kind, ok bool) {
+	if len(arg) < 3 || arg[0] != '-' || arg[1] == '-' {
+		return "", NotSource, false
+	}
+	f, known := Lookup(arg[:2])
+	if !known || f.Source == NotSource {
+		return "", NotSource, false
+	}
+	prefix = arg[:2]
+	if arg[2] == '=' {
+		prefix += "="
+	}
+	return prefix, f.Source, true
 }
 
 // Find finds the values sources in a helm command line: -f X, --values X,
@@ -62,24 +79,20 @@ func Find(args []string, splitSetFile func(string) ([]*Item, error)) ([]*Slot, e
 			break
 		}
 		var s *Slot
-		if kind, ok := flagKinds[a]; ok {
+		if kind := sourceKind(a); kind != NotSource {
 			if i+1 >= len(args) {
 				break // helm reports the missing value itself
 			}
 			i++
 			s = &Slot{Index: i, Kind: kind, Value: args[i]}
 		} else if name, val, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "--") {
-			kind, known := flagKinds[name]
-			if !known {
+			kind := sourceKind(name)
+			if kind == NotSource {
 				continue
 			}
 			s = &Slot{Index: i, Prefix: name + "=", Kind: kind, Value: val}
-		} else if strings.HasPrefix(a, "-f") && len(a) > 2 && !strings.HasPrefix(a, "--") {
-			prefix := "-f"
-			if a[2] == '=' {
-				prefix = "-f="
-			}
-			s = &Slot{Index: i, Prefix: prefix, Kind: Values, Value: a[len(prefix):]}
+		} else if prefix, kind, ok := shortSource(a); ok {
+			s = &Slot{Index: i, Prefix: prefix, Kind: kind, Value: a[len(prefix):]}
 		} else {
 			continue
 		}
@@ -203,7 +216,7 @@ func Rebuild(args []string, slots []*Slot) []string {
 			}
 		default:
 			for _, it := range s.Items {
-				extra = append(extra, "--set-file", it.Key+"="+Escape(it.Replacement))
+				extra = append(extra, SetFile.Name(), it.Key+"="+Escape(it.Replacement))
 			}
 		}
 		if value == "" && len(extra) > 0 {

@@ -42,11 +42,12 @@ func rebuild(args []string, slots []*slot) []string { return helmargs.Rebuild(ar
 // splitSetFile splits key=path[,key=path...] on unescaped commas, and
 // checks the result against helm's own --set-file parser.
 func splitSetFile(v string) ([]*item, error) {
+	flag := helmargs.SetFile.Name()
 	var items []*item
 	for _, part := range helmargs.SplitUnescaped(v, ',') {
 		key, path, ok := strings.Cut(part, "=")
 		if !ok {
-			return nil, fmt.Errorf("--set-file %q: expected key=path", part)
+			return nil, fmt.Errorf("%s %q: expected key=path", flag, part)
 		}
 		items = append(items, helmargs.NewItem(key, helmargs.Unescape(path)))
 	}
@@ -56,14 +57,14 @@ func splitSetFile(v string) ([]*item, error) {
 		return "", nil
 	}
 	if err := parser.ParseIntoFile(v, map[string]interface{}{}, reader); err != nil {
-		return nil, fmt.Errorf("--set-file %q: %w", v, err)
+		return nil, fmt.Errorf("%s %q: %w", flag, v, err)
 	}
 	if len(helmPaths) != len(items) {
-		return nil, fmt.Errorf("--set-file %q: cannot tell its files apart; pass one key=path per --set-file", v)
+		return nil, fmt.Errorf("%s %q: cannot tell its files apart; pass one key=path per %[1]s", flag, v)
 	}
 	for i, p := range helmPaths {
 		if p != items[i].Typed {
-			return nil, fmt.Errorf("--set-file %q: cannot tell its files apart; pass one key=path per --set-file", v)
+			return nil, fmt.Errorf("%s %q: cannot tell its files apart; pass one key=path per %[1]s", flag, v)
 		}
 	}
 	return items, nil

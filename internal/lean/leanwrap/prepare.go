@@ -87,7 +87,8 @@ func Prepare(args []string) (*Run, bool) {
 // accepts reports whether the command line is one the fast path may run:
 // one of Commands with arguments (no global options before it, no help),
 // and nothing that makes the full wrapper redact helm's output by default
-// (--debug, --dry-run; HELM_DEBUG is in fastpath.Wrapper).
+// (helmargs.PrintsValues: --debug, --dry-run; HELM_DEBUG is in
+// fastpath.Wrapper).
 func accepts(args []string) bool {
 	if len(args) < 2 || !slices.Contains(Commands, args[0]) {
 		return false
@@ -96,16 +97,7 @@ func accepts(args []string) bool {
 	case "-h", "--help", "help":
 		return false
 	}
-	for _, a := range args[1:] {
-		if a == "--" {
-			break
-		}
-		name, _, _ := strings.Cut(a, "=")
-		if a == "--debug" || name == "--dry-run" {
-			return false
-		}
-	}
-	return true
+	return !helmargs.PrintsValues(args[1:])
 }
 
 // file is one -f file the fast path takes.

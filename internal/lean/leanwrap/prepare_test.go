@@ -140,6 +140,8 @@ func TestSameAsFullWrapper(t *testing.T) {
 		{"template", "app", "./chart", "-f", "sub/deep/v.yaml", "-f", enc},
 		{"template", "app", "./chart", "-f", enc, "--", "-f", "positional.yaml"},
 		{"template", "app", "./chart"},
+		// Turned off: the full wrapper does not redact these by default.
+		{"install", "app", "./chart", "-f", enc, "--dry-run=false", "--debug=false"},
 	}
 	for _, args := range take {
 		if !c.check(args) {
@@ -181,6 +183,8 @@ func TestSameAsFullWrapper(t *testing.T) {
 		{"template", "app", "./chart", "--set", "k=ref+echo://x"},
 		{"template", "app", "./chart", "--set", "k=vals!x"},
 		{"template", "app", "./chart", "-f", enc, "--debug"},
+		// --debug=true is --debug: the full wrapper redacts it by default.
+		{"template", "app", "./chart", "-f", enc, "--debug=true"},
 		{"template", "app", "./chart", "-f", enc, "--dry-run=server"},
 		{"install", "app", "./chart", "--dry-run"},
 		{"lint", "./chart", "-f", enc},
