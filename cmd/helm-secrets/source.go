@@ -1,39 +1,21 @@
 package main
 
 import (
-	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 )
 
 // requireFile checks that file names an existing regular file, printing
-// the shell plugin's message otherwise.
-func (a *app) requireFile(file string) error {
-	st, err := os.Stat(file)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid):
-		return a.errorf("File does not exist: %s", file)
-	case err != nil:
-		return a.errorf("%v", err)
-	case st.IsDir():
-		return a.errorf("Not a file: %s is a directory", file)
-	}
-	return nil
-}
+// the shell plugin's message otherwise (cmdutil.Factory.RequireFile).
+func (a *app) requireFile(file string) error { return a.factory().RequireFile(file) }
 
-// inPlaceTarget is where an in-place write of path goes: through a symlink
-// to the file it points at (as sops -i does), so the link is kept.
-func inPlaceTarget(path string) string {
-	if t, err := filepath.EvalSymlinks(path); err == nil {
-		return t
-	}
-	return path
-}
+// inPlaceTarget is where an in-place write of path goes
+// (cmdutil.InPlaceTarget).
+func inPlaceTarget(path string) string { return cmdutil.InPlaceTarget(path) }
 
-// writeInPlace replaces path (through symlinks) atomically, keeping its mode.
+// writeInPlace replaces path (through symlinks) atomically, keeping its
+// mode (cmdutil.WriteInPlace).
 func writeInPlace(path string, data []byte, newPerm fs.FileMode) error {
-	return atomicfile.Write(inPlaceTarget(path), data, newPerm)
+	return cmdutil.WriteInPlace(path, data, newPerm)
 }
