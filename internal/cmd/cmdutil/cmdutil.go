@@ -123,11 +123,11 @@ func (f *Factory) RequireFile(file string) error {
 	return nil
 }
 
-// The sops CLI's wording when there is nothing to encrypt to; users and
-// scripts look for these.
+// SopsNoConfig and SopsNoRule are the sops CLI's wording when there is
+// nothing to encrypt to; users and scripts look for these.
 const (
-	sopsNoConfig = "config file not found, or has no creation rules, and no keys provided through command line options"
-	sopsNoRule   = "error loading config: no matching creation rules found"
+	SopsNoConfig = "config file not found, or has no creation rules, and no keys provided through command line options"
+	SopsNoRule   = "error loading config: no matching creation rules found"
 )
 
 // EncryptError reports a failure to encrypt file ("encrypting", "editing",
@@ -136,10 +136,10 @@ func (f *Factory) EncryptError(doing, file string, err error) error {
 	fmt.Fprintf(f.ErrOut, "%sError while %s file: %s\n", Prefix, doing, file)
 	if errors.Is(err, encrypt.ErrNoRecipients) {
 		if errors.Is(err, encrypt.ErrNoCreationRule) {
-			return f.Errorf("%s (%v)", sopsNoRule, err)
+			return f.Errorf("%s (%v)", SopsNoRule, err)
 		}
 		// The current sops CLI's wording, then what to do: one line.
-		return f.Errorf("%s: add a creation rule for %s to .sops.yaml, or set SOPS_AGE_RECIPIENTS or SOPS_PGP_FP", sopsNoConfig, file)
+		return f.Errorf("%s: add a creation rule for %s to .sops.yaml, or set SOPS_AGE_RECIPIENTS or SOPS_PGP_FP", SopsNoConfig, file)
 	}
 	return f.Errorf("%v", err)
 }
