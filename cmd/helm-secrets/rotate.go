@@ -27,7 +27,3 @@ func newRotateCmd(a *app) *cobra.Command {
 	}
 	return c
 }
-
-// requireSops refuses commands that only make sense for SOPS files when
-// another backend was chosen (cmdutil.Factory.RequireSops).
-func (a *app) requireSops(cmd string) error { return a.factory().RequireSops(cmd) }

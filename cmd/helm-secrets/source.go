@@ -1,10 +1,6 @@
 package main
 
-import (
-	"io/fs"
-
-	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
-)
+import "github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 
 // requireFile checks that file names an existing regular file, printing
 // the shell plugin's message otherwise (cmdutil.Factory.RequireFile).
@@ -13,9 +9,3 @@ func (a *app) requireFile(file string) error { return a.factory().RequireFile(fi
 // inPlaceTarget is where an in-place write of path goes
 // (cmdutil.InPlaceTarget).
 func inPlaceTarget(path string) string { return cmdutil.InPlaceTarget(path) }
-
-// writeInPlace replaces path (through symlinks) atomically, keeping its
-// mode (cmdutil.WriteInPlace).
-func writeInPlace(path string, data []byte, newPerm fs.FileMode) error {
-	return cmdutil.WriteInPlace(path, data, newPerm)
-}
