@@ -58,6 +58,7 @@ func layerMap(t *testing.T) (order []string, layer map[string]string) {
 // examples) with the module packages each imports.
 func packages(t *testing.T) map[string][]string {
 	t.Helper()
+	readSources(t)
 	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...")
 	cmd.Dir = ".."
 	out, err := cmd.Output()
@@ -80,6 +81,28 @@ func packages(t *testing.T) map[string][]string {
 		pkgs[p] = imps
 	}
 	return pkgs
+}
+
+// readSources reads every Go file of the module, so that go test's result
+// cache (which hashes the files a test opens) is invalidated by any change
+// of a package or its imports, which go list reports.
+func readSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") {
+			_, err = os.ReadFile(p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestLayerMapListsEveryPackage(t *testing.T) {

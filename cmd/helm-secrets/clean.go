@@ -2,14 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
+	cleancmd "github.com/helm-secrets/helm-secrets/internal/cmd/clean"
 )
 
 // newCleanCmd: helm-secrets 3.x "clean DIR" removed the decrypted files it
@@ -27,7 +23,7 @@ func newCleanCmd(a *app) *cobra.Command {
 			}
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 && args[0] == "help" {
 				fmt.Fprint(a.streams.Stdout, cleanUsage)
 				return nil
@@ -37,48 +33,9 @@ func newCleanCmd(a *app) *cobra.Command {
 				fmt.Fprintln(a.streams.Stdout, "Error: directory required.")
 				return errReported
 			}
-			return a.runClean(args[0])
+			return cleancmd.Run(c.Context(), &cleancmd.Options{Factory: a.factory(), Dir: args[0]})
 		},
 	}
 	c.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(a.streams.Stdout, cleanUsage) })
 	return c
-}
-
-func (a *app) runClean(dir string) error {
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return a.errorf("Directory does not exist: %s", dir)
-	}
-	s := settings.Load()
-	decPrefix, decSuffix := s.DecPrefix, s.DecSuffix
-	if decSuffix == "" {
-		// An empty suffix would match every file: use the default.
-		decSuffix = ".dec"
-	}
-	failed := false
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			a.errorf("%v", err)
-			failed = true
-			return nil
-		}
-		name := d.Name()
-		if !d.Type().IsRegular() || !strings.HasPrefix(name, decPrefix) || !strings.HasSuffix(name, decSuffix) ||
-			len(name) <= len(decPrefix)+len(decSuffix) {
-			return nil
-		}
-		if err := os.Remove(path); err != nil {
-			a.errorf("%v", err)
-			failed = true
-			return nil
-		}
-		a.infof("Removed: %s", path)
-		return nil
-	})
-	if err != nil {
-		return a.errorf("%v", err)
-	}
-	if failed {
-		return errReported
-	}
-	return nil
 }

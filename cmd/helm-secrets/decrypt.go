@@ -1,41 +1,28 @@
 package main
 
 import (
-	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
-	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
-	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
-	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
+	decryptcmd "github.com/helm-secrets/helm-secrets/internal/cmd/decrypt"
 )
 
-// decryptOptions are the arguments of decrypt (and its legacy names).
-type decryptOptions struct {
-	file      string
-	inPlace   bool
-	terraform bool
-}
-
 func newDecryptCmd(a *app) *cobra.Command {
-	o := &decryptOptions{}
+	o := &decryptcmd.Options{}
 	c := a.fileCommand("decrypt [-i] [--terraform] FILE", "Decrypt secrets file", decryptUsage, false,
 		func(c *cobra.Command, file string) error {
-			o.file = file
-			return a.runDecrypt(c.Context(), o)
+			o.Factory, o.File = a.factory(), file
+			return decryptcmd.Run(c.Context(), o)
 		})
-	c.Flags().BoolVarP(&o.inPlace, "in-place", "i", false, "decrypt the file in place")
-	c.Flags().BoolVar(&o.terraform, "terraform", false, `print {"content_base64":"..."} for Terraform`)
+	c.Flags().BoolVarP(&o.InPlace, "in-place", "i", false, "decrypt the file in place")
+	c.Flags().BoolVar(&o.Terraform, "terraform", false, `print {"content_base64":"..."} for Terraform`)
 	return shellArgs(c, decryptUsage, func(arg string) bool {
 		switch arg {
 		case "-i", "--in-place":
-			o.inPlace = true
+			o.InPlace = true
 		case "--terraform":
-			o.terraform = true
+			o.Terraform = true
 		default:
 			return false
 		}
@@ -47,7 +34,7 @@ func newDecryptCmd(a *app) *cobra.Command {
 func newViewCmd(a *app) *cobra.Command {
 	return shellArgs(a.fileCommand("view FILE", "View specified encrypted yaml file (legacy)", viewUsage, true,
 		func(c *cobra.Command, file string) error {
-			return a.runDecrypt(c.Context(), &decryptOptions{file: file})
+			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: a.factory(), File: file})
 		}), viewUsage, nil)
 }
 
@@ -55,7 +42,7 @@ func newViewCmd(a *app) *cobra.Command {
 func newDecCmd(a *app) *cobra.Command {
 	return shellArgs(a.fileCommand("dec FILE", "Decrypt secrets file (legacy)", decUsage, true,
 		func(c *cobra.Command, file string) error {
-			return a.runDecrypt(c.Context(), &decryptOptions{file: file})
+			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: a.factory(), File: file})
 		}), decUsage, nil)
 }
 
@@ -63,7 +50,7 @@ func newDecCmd(a *app) *cobra.Command {
 func newTerraformCmd(a *app) *cobra.Command {
 	return shellArgs(a.fileCommand("terraform FILE", "Decrypt secrets for Terraform (legacy)", terraformUsage, true,
 		func(c *cobra.Command, file string) error {
-			return a.runDecrypt(c.Context(), &decryptOptions{file: file, terraform: true})
+			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: a.factory(), File: file, Terraform: true})
 		}), terraformUsage, nil)
 }
 
@@ -112,82 +99,4 @@ func shellArgs(c *cobra.Command, usage string, own func(arg string) bool) *cobra
 		return run(c, rest)
 	}
 	return c
-}
-
-func (a *app) runDecrypt(ctx context.Context, o *decryptOptions) error {
-	src := o.file
-	ctx, rec := a.keyRecord(ctx)
-	var (
-		plain []byte
-		err   error
-	)
-	if o.inPlace && !o.terraform {
-		if err := backend.Unsupported(a.backend, "decrypt -i"); err != nil {
-			return a.errorf("%v", err)
-		}
-	}
-	if urls.HasScheme(src) {
-		if !urls.IsHTTP(src) {
-			return a.errorf("File does not exist: %s (only local files and http(s):// URLs can be decrypted)", urls.Redact(src))
-		}
-		if o.inPlace && !o.terraform {
-			return a.errorf("decrypt -i cannot write to a URL: %s", urls.Redact(src))
-		}
-		a.debugf("downloading %s", urls.Redact(src))
-		data, ferr := urls.Download(ctx, nil, src, encrypt.DefaultMaxInputSize)
-		if ferr != nil {
-			fmt.Fprintf(a.streams.Stderr, "%sError while download url %s: %v\n", prefix, urls.Redact(src), ferr)
-			return a.errorf("File does not exist: %s", urls.Redact(src))
-		}
-		if a.sopsBackend() {
-			plain, err = a.engine.Decrypt(ctx, data, encrypt.DetectFormat(urls.Base(src), data))
-		} else {
-			plain, err = a.backend.Decrypt(ctx, data, encrypt.FormatAuto)
-		}
-	} else {
-		if err := pathpolicy.FromEnv().Check(src); err != nil {
-			return a.errorf("%v", err)
-		}
-		if err := a.requireFile(src); err != nil {
-			return err
-		}
-		a.debugf("decrypting %s with the %s backend", src, a.backend.Name())
-		if a.sopsBackend() {
-			plain, err = a.engine.DecryptFile(ctx, src)
-		} else {
-			var data []byte
-			if data, err = a.engine.ReadRaw(src); err == nil {
-				plain, err = a.backend.Decrypt(ctx, data, encrypt.FormatAuto)
-			}
-		}
-	}
-	switch {
-	case errors.Is(err, encrypt.ErrNotEncrypted):
-		return a.errorf("File is not encrypted: %s", urls.Redact(src))
-	case err != nil:
-		_ = a.recordDecrypt("decrypt", urls.Redact(src), rec, err)
-		fmt.Fprintf(a.streams.Stderr, "%sError while decrypting file: %s\n", prefix, urls.Redact(src))
-		return a.errorf("%v", err)
-	}
-	if err := a.recordDecrypt("decrypt", urls.Redact(src), rec, nil); err != nil {
-		return err
-	}
-
-	switch {
-	case o.terraform:
-		// No newline after the JSON: Terraform's external data source
-		// reads stdout as is.
-		_, err = fmt.Fprintf(a.streams.Stdout, `{"content_base64":"%s"}`, base64.StdEncoding.EncodeToString(plain))
-	case o.inPlace:
-		if _, custom := backend.Script(a.backend); !a.sopsBackend() && !custom {
-			return nil // noop: the file already is its own plaintext
-		}
-		if err = writeInPlace(src, plain, 0o600); err != nil {
-			return a.errorf("%v", err)
-		}
-		a.debugf("decrypted %s in place", src)
-	default:
-		_, err = a.streams.Stdout.Write(plain)
-	}
-	return err
 }

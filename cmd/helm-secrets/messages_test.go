@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
@@ -18,7 +19,7 @@ func TestEncryptNoRecipientsMessage(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("encrypt without recipients: exit 0\n%s", errOut)
 	}
-	if !strings.Contains(errOut, sopsNoConfig+": add a creation rule for "+file) {
+	if !strings.Contains(errOut, cmdutil.SopsNoConfig+": add a creation rule for "+file) {
 		t.Fatalf("stderr lacks the sops wording and the fix:\n%s", errOut)
 	}
 	if strings.Contains(errOut, "older sops") || strings.Count(errOut, "\n") > 2 {

@@ -12,11 +12,11 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
 	"github.com/helm-secrets/helm-secrets/internal/backends/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
-	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -59,39 +59,35 @@ func debugEnabled() bool {
 	return settings.Load().Debug
 }
 
-// infof prints an informational message on stderr unless quiet. Like
-// errorf and debugf, it passes the message through urls.Redact: no URL
-// credential or secrets+literal:// value reaches our messages, whatever a
-// caller formats into them.
-func (a *app) infof(format string, args ...any) {
-	if !a.opts.quiet {
-		fmt.Fprint(a.streams.Stderr, prefix+urls.Redact(fmt.Sprintf(format, args...))+"\n")
-	}
+// printer prints our messages (internal/cmd/cmdutil.Printer): quiet
+// silences infof, debug enables debugf, errorf is never suppressed.
+func (a *app) printer() *cmdutil.Printer {
+	return &cmdutil.Printer{ErrOut: a.streams.Stderr, Quiet: a.opts.quiet, Debug: a.debug}
 }
 
-// errorf prints an error message on stderr (never suppressed), each of its
-// lines with our prefix, and returns errReported, so a command can
-// `return a.errorf(...)`. With HELM_SECRETS_DEBUG_PANICS set, the stack of
-// a recovered sops panic among args follows.
-func (a *app) errorf(format string, args ...any) error {
-	for _, line := range strings.Split(urls.Redact(fmt.Sprintf(format, args...)), "\n") {
-		fmt.Fprintf(a.streams.Stderr, "%s%s\n", prefix, line)
-	}
-	if settings.Load().DebugPanics {
-		for _, x := range args {
-			if err, ok := x.(error); ok {
-				_, _ = a.streams.Stderr.Write(encrypt.PanicStack(err))
-			}
-		}
-	}
-	return errReported
-}
+// infof prints an informational message on stderr unless quiet.
+func (a *app) infof(format string, args ...any) { a.printer().Infof(format, args...) }
+
+// errorf prints an error message on stderr (never suppressed) and returns
+// errReported, so a command can `return a.errorf(...)`.
+func (a *app) errorf(format string, args ...any) error { return a.printer().Errorf(format, args...) }
 
 // debugf prints a debug line. Callers never pass plaintext, keys or --set
 // values.
-func (a *app) debugf(format string, args ...any) {
-	if a.debug {
-		fmt.Fprint(a.streams.Stderr, prefix+"[debug] "+urls.Redact(fmt.Sprintf(format, args...))+"\n")
+func (a *app) debugf(format string, args ...any) { a.printer().Debugf(format, args...) }
+
+// factory is what the command packages (internal/cmd/...) get injected:
+// this run's streams, printer, engine, backends and audit trail. Commands
+// call it when they run, after app.main has set these up.
+func (a *app) factory() *cmdutil.Factory {
+	return &cmdutil.Factory{
+		IO:       cmdutil.IOStreams{In: a.streams.Stdin, Out: a.streams.Stdout, ErrOut: a.streams.Stderr},
+		Printer:  *a.printer(),
+		Engine:   a.engine,
+		Backends: &a.backends,
+		Backend:  a.backend,
+		Audit:    a.audit,
+		Version:  version,
 	}
 }
 
@@ -243,7 +239,7 @@ func findCommand(root *cobra.Command, name string) *cobra.Command {
 
 // sopsBackend reports whether the default backend manages SOPS files
 // (as opposed to noop, which uses files as they are).
-func (a *app) sopsBackend() bool { return a.backend.Engine() != nil }
+func (a *app) sopsBackend() bool { return a.factory().SopsBackend() }
 
 // scriptTemplate configures custom backend scripts (-b PATH) as the shell
 // plugin runs them: SCRIPT_DIR is the plugin's scripts folder; their

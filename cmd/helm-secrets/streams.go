@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 )
 
 // IOStreams are the standard streams of one run. Commands use these and
@@ -15,7 +17,7 @@ type IOStreams struct {
 }
 
 // prefix starts every message of ours on stderr, as in the shell plugin.
-const prefix = "[helm-secrets] "
+const prefix = cmdutil.Prefix
 
 // exitError ends a run with an exit code; its message, if any, has already
 // been printed.
@@ -23,8 +25,9 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-// errReported means: the failure was reported on stderr; exit 1.
-var errReported = &exitError{code: 1}
+// errReported means: the failure was reported on stderr; exit 1. It is
+// cmdutil.ErrReported, which the command packages return.
+var errReported = cmdutil.ErrReported
 
 // exitCode maps a command's error to the process exit code, printing
 // errors that were not reported yet.
@@ -35,6 +38,10 @@ func exitCode(s IOStreams, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	var ce *cmdutil.ExitError
+	if errors.As(err, &ce) {
+		return ce.Code
 	}
 	fmt.Fprintf(s.Stderr, "%s%s\n", prefix, err)
 	return 1
