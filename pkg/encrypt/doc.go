@@ -21,7 +21,7 @@
 // Err* values) and no plaintext. Error messages name the file and the key
 // types tried, never secret material. Panics inside the sops library are
 // recovered into ErrInternal, and sops' own log output is discarded unless
-// Options.SopsLog says otherwise.
+// SetSopsLog routes it somewhere.
 //
 // DecryptFiles decrypts many files concurrently, so key-service round trips
 // (KMS, gpg-agent) overlap. Edit keeps the data key and the ciphertext of
