@@ -25,7 +25,8 @@ func TestCLILinksNoHelmSDK(t *testing.T) {
 		if strings.HasPrefix(p, "helm.sh/helm/") && p != "helm.sh/helm/v3/pkg/strvals" {
 			t.Errorf("cmd/helm-secrets links %s", p)
 		}
-		if strings.HasPrefix(p, "github.com/helm-secrets/helm-secrets/pkg/helm") {
+		if sdk := strings.TrimPrefix(p, "github.com/helm-secrets/helm-secrets/"); sdk == "pkg/helm" || sdk == "pkg/helm4" ||
+			strings.HasPrefix(sdk, "pkg/helm/") || strings.HasPrefix(sdk, "pkg/helm4/") {
 			t.Errorf("cmd/helm-secrets links the SDK package %s", p)
 		}
 	}
