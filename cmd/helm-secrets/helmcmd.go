@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/postrender"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
@@ -61,7 +62,7 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		_, err := a.streams.Stdout.Write([]byte(wrapperUsageFor(command)))
 		return err
 	}
-	helmArgs, err := a.postRendererArgs(ctx, helmBinary(), append([]string{command}, args...))
+	helmArgs, err := a.postRendererArgs(ctx, helmBinary(), append([]string{command}, args...), false)
 	defer a.printRelayed()
 	if err != nil {
 		return a.errorf("%v", err)
@@ -100,11 +101,11 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	}
 	var filters []*redact.Writer
 	// With --evaluate-templates, the post-renderer hands the values it
-	// evaluates to this set before helm prints them (serveEvaluated).
+	// evaluates to this set before helm prints them (postrender.ServeEvaluated).
 	var set *redact.Set
 	if redacting && a.opts.evaluateTemplates {
 		set = redact.Compile(nil)
-		stop, err := a.serveEvaluated(set)
+		stop, err := postrender.ServeEvaluated(set)
 		if err != nil {
 			return a.errorf("--evaluate-templates with redaction: %v", err)
 		}
