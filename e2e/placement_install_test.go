@@ -32,8 +32,9 @@ printf '%s\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: user-leak\n
 // path, resource, field) and leaves no release and no resource; warn
 // mode reports and installs; a clean upgrade in error mode passes, a
 // leaking one fails and leaves the release as it was; a user's own
-// post-renderer runs first and its leak is caught. No output holds the
-// value.
+// post-renderer runs first and its leak is caught; with
+// --evaluate-templates the evaluated manifests are checked and installed.
+// No output holds the value.
 func TestCheckPlacementInstall(t *testing.T) {
 	kc := clusterClient(t)
 	ctx := context.Background()
@@ -164,6 +165,28 @@ func TestCheckPlacementInstall(t *testing.T) {
 			wantFindings("the user's leak", errOut, []string{"configmap  ConfigMap/user-leak  binaryData.copied  secrets.yaml:db.password"})
 			if exists("ConfigMap", "user-leak") {
 				t.Error("the user's leak reached the cluster")
+			}
+			// With --evaluate-templates: the expressions are evaluated
+			// first, the result is checked and installed; a leak is still
+			// stopped.
+			_, errOut, code = helmSecrets(append(append([]string{"--evaluate-templates", "--check-placement=error"}, upgrade...), "--set", "db.host=ref+echo://db-evaluated.internal")...)
+			if code != 0 || strings.Contains(errOut, "Placement check (") {
+				t.Fatalf("--evaluate-templates, clean: exit %d\n%s", code, errOut)
+			}
+			dep, err := kc.AppsV1().Deployments(ns).Get(ctx, "r-app", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if env := dep.Spec.Template.Spec.Containers[0].Env; len(env) == 0 || env[0].Value != "db-evaluated.internal" {
+				t.Errorf("--evaluate-templates: DB_HOST not evaluated: %+v", env)
+			}
+			_, errOut, code = helmSecrets(append(append([]string{"--evaluate-templates", "--check-placement=error"}, upgrade...), leak...)...)
+			if code == 0 {
+				t.Fatalf("--evaluate-templates, leak: exit 0\n%s", errOut)
+			}
+			wantFindings("--evaluate-templates, leak", errOut, findings)
+			if exists("ConfigMap", "r-config") {
+				t.Error("--evaluate-templates, leak: the ConfigMap reached the cluster")
 			}
 			assertNoCanary(t, "output", all.String())
 		})
