@@ -3,6 +3,7 @@ package postrender
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,8 +163,8 @@ const (
 var ErrPlacementStop = errors.New("the placement check stopped the manifests before they reached the cluster (its findings follow helm's output)")
 
 // ServePlacement listens on settings.EnvPlacementSocket for the manifests
-// a post-renderer of this run is about to hand to helm, up to
-// valsproto.MaxMessage bytes, and asks check about them: the post-renderer
+// a post-renderer of this run is about to hand to helm (their length as 8
+// bytes big-endian, then the bytes; up to valsproto.MaxMessage), and asks check about them: the post-renderer
 // hands them on when check returns true, and fails (helm stops, nothing
 // reaches the cluster) when it returns false. check runs once per
 // post-render, never concurrently with itself. stop closes the listener
@@ -175,9 +176,13 @@ func ServePlacement(check func(manifests []byte) bool) (stop func(), err error) 
 	}
 	var one = make(chan struct{}, 1)
 	serve(l, func(c net.Conn) {
-		manifests, err := readCapped(c, valsproto.MaxMessage)
-		if err != nil {
+		var n uint64
+		if err := binary.Read(c, binary.BigEndian, &n); err != nil || n > valsproto.MaxMessage {
 			return // no answer: the post-renderer fails, helm stops
+		}
+		manifests := make([]byte, n)
+		if _, err := io.ReadFull(c, manifests); err != nil {
+			return
 		}
 		one <- struct{}{}
 		pass := check(manifests)
@@ -203,13 +208,12 @@ func checkPlacement(sock string, manifests []byte) error {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(socketTimeout))
-	if _, err := c.Write(manifests); err != nil {
+	// The length first (no half-close: the same on every system).
+	if err := binary.Write(c, binary.BigEndian, uint64(len(manifests))); err != nil {
 		return fmt.Errorf("--check-placement: %w", err)
 	}
-	if uc, ok := c.(*net.UnixConn); ok {
-		if err := uc.CloseWrite(); err != nil {
-			return fmt.Errorf("--check-placement: %w", err)
-		}
+	if _, err := c.Write(manifests); err != nil {
+		return fmt.Errorf("--check-placement: %w", err)
 	}
 	answer, err := io.ReadAll(io.LimitReader(c, 3))
 	switch {

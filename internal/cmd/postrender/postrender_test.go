@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +152,39 @@ func TestRunPlacement(t *testing.T) {
 	}
 	if _, err := run("post-renderer", "--bogus"); !IsFailure(err) || !strings.Contains(err.Error(), `unknown argument "--bogus"`) {
 		t.Fatalf("unknown argument: %v", err)
+	}
+}
+
+// TestServePlacementBounds: a length over the cap, or fewer bytes than
+// announced, gets no answer (the post-renderer then fails) and never
+// reaches the check.
+func TestServePlacementBounds(t *testing.T) {
+	testenv.Isolate(t)
+	called := false
+	stop, err := ServePlacement(func([]byte) bool { called = true; return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for _, msg := range [][]byte{
+		{0, 0, 0, 0, 0x04, 0, 0, 1}, // 64 MiB + 1
+		{0, 0, 0, 0, 0, 0, 0, 10, 'a', 'b'},
+	} {
+		c, err := net.Dial("unix", os.Getenv(settings.EnvPlacementSocket))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write(msg)
+		if uc, ok := c.(*net.UnixConn); ok {
+			_ = uc.CloseWrite()
+		}
+		answer, _ := io.ReadAll(c)
+		c.Close()
+		if len(answer) != 0 {
+			t.Errorf("%v: answered %q", msg, answer)
+		}
+	}
+	if called {
+		t.Error("the check saw a bad message")
 	}
 }
