@@ -248,6 +248,8 @@ func TestCheckPlacementPostRender(t *testing.T) {
 		{[]string{"--check-placement=warn", "install", "r", "c"}, leak, 0, true, true},
 		{[]string{"--check-placement=error", "upgrade", "r", "c"}, clean, 0, true, false},
 		{[]string{"install", "r", "c"}, leak, 0, true, false},
+		{[]string{"-q", "--check-placement=warn", "install", "r", "c"}, leak, 0, true, true},
+		{[]string{"-q", "--check-placement", "upgrade", "r", "c"}, clean, 0, true, false},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			manifest = tc.manifest
@@ -273,6 +275,10 @@ func TestCheckPlacementPostRender(t *testing.T) {
 			}
 			if strings.Contains(stderr, "Canary") {
 				t.Errorf("the value is on stderr:\n%s", stderr)
+			}
+			// Quiet: findings still, nothing else of ours.
+			if tc.args[0] == "-q" && !tc.found && stderr != "" {
+				t.Errorf("quiet, no findings: stderr %q", stderr)
 			}
 		})
 	}
