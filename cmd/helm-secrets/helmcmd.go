@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	placementcmd "github.com/helm-secrets/helm-secrets/internal/cmd/placement"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/postrender"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
@@ -57,12 +59,27 @@ func helmBinary() string { return helmrun.Binary() }
 
 // runHelm runs `helm <command> <args>` through the wrapper. A command with
 // no arguments, or with help as its first one, prints the wrapper usage.
-func (a *app) runHelm(ctx context.Context, command string, args []string) error {
+func (a *app) runHelm(ctx context.Context, command string, args []string) (err error) {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		_, err := a.streams.Stdout.Write([]byte(wrapperUsageFor(command)))
 		return err
 	}
-	helmArgs, err := a.postRendererArgs(ctx, helmBinary(), append([]string{command}, args...))
+	// --check-placement: template's stdout is checked as helm prints it;
+	// install's and upgrade's manifests by our post-renderer, before helm
+	// sends them to the cluster. The exception file is read before helm
+	// starts: a broken one stops the run.
+	var check *placementcmd.Check
+	if mode := a.opts.checkPlacement; mode != "" {
+		switch command {
+		case "template", "install", "upgrade":
+			if check, err = placementcmd.NewCheck(mode, command != "template"); err != nil {
+				return a.errorf("%v", err)
+			}
+		default:
+			a.debugf("--check-placement checks template, install and upgrade only; not %s", command)
+		}
+	}
+	helmArgs, err := a.postRendererArgs(ctx, helmBinary(), append([]string{command}, args...), check != nil && check.PostRender())
 	defer a.printRelayed()
 	if err != nil {
 		return a.errorf("%v", err)
@@ -85,29 +102,24 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 	if !a.opts.redactSet {
 		redacting = redactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
 	}
-	var check *placementCheck
-	if mode := a.opts.checkPlacement; mode != "" {
-		if command != "template" {
-			a.debugf("--check-placement checks the output of template only; not of %s", command)
-		} else {
-			// The exception file is read before helm starts: a broken
-			// one stops the run.
-			policy, err := loadPlacementPolicy("")
-			if err != nil {
-				return a.errorf("%v", err)
-			}
-			check = &placementCheck{mode: mode, policy: policy}
-		}
-	}
 	var filters []*redact.Writer
 	// With --evaluate-templates, the post-renderer hands the values it
-	// evaluates to this set before helm prints them (serveEvaluated).
+	// evaluates to this set before helm prints them (postrender.ServeEvaluated).
 	var set *redact.Set
 	if redacting && a.opts.evaluateTemplates {
 		set = redact.Compile(nil)
-		stop, err := a.serveEvaluated(set)
+		stop, err := postrender.ServeEvaluated(set)
 		if err != nil {
 			return a.errorf("--evaluate-templates with redaction: %v", err)
+		}
+		defer stop()
+	}
+	if check != nil && check.PostRender() {
+		// Our post-renderer hands the manifests to the check before helm
+		// gets them; a finding in error mode stops helm there.
+		stop, err := postrender.ServePlacement(check.PostRendered)
+		if err != nil {
+			return a.errorf("--check-placement: %v", err)
 		}
 		defer stop()
 	}
@@ -126,17 +138,17 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		}
 		a.debugf("helm gets %s", strings.Join(redactArgs(p.args), " "))
 		if check != nil {
-			check.secrets = redactSecrets(p.plaintexts, os.ReadFile)
+			check.SetSecrets(redactSecrets(p.plaintexts, os.ReadFile))
 		}
 		stdout, stderr := a.redactStreams(redacting, p.plaintexts, set, &filters)
-		if check == nil || len(check.secrets) == 0 {
+		if check == nil || check.PostRender() || !check.HasSecrets() {
 			return stdout, stderr
 		}
 		// helm's stdout as it is, before redaction, to the check.
 		if stdout == nil {
 			stdout = a.streams.Stdout
 		}
-		tee := check.tee(stdout)
+		tee := check.Tee(stdout)
 		if (stderr != nil && sameWriter(stdout, stderr)) || (stderr == nil && sameWriter(a.streams.Stdout, a.streams.Stderr)) {
 			// One writer: both streams through the one tee, never
 			// concurrently (helm's messages are checked too).
@@ -156,11 +168,24 @@ func (a *app) runHelm(ctx context.Context, command string, args []string) error 
 		return a.errorf("%v", err)
 	}
 	a.debugf("helm exited with status %d", code)
+	if check != nil && check.PostRender() {
+		// The findings of the post-render, also when they stopped helm;
+		// helm's exit code stays ours.
+		a.printRelayed()
+		if ferr := check.Finish(a.streams.Stderr, a.opts.quiet, code != 0); ferr != nil {
+			reported := a.errorf("%v", ferr)
+			if code == 0 {
+				return reported
+			}
+		}
+	}
 	if code != 0 {
 		return &exitError{code: code}
 	}
-	if check != nil {
-		return a.finishPlacement(check)
+	if check != nil && !check.PostRender() {
+		if ferr := check.Finish(a.streams.Stderr, a.opts.quiet, false); ferr != nil {
+			return a.errorf("%v", ferr)
+		}
 	}
 	return nil
 }

@@ -23,7 +23,8 @@ type globalOptions struct {
 	// redactStderrOnly masks helm's stderr only (--redact=stderr).
 	redact, redactSet, redactStderrOnly bool
 	// checkPlacement checks where decrypted values land in the output of
-	// template (--check-placement, HELM_SECRETS_CHECK_PLACEMENT): "" off,
+	// template, or in the manifests of install and upgrade (through our
+	// post-renderer) (--check-placement, HELM_SECRETS_CHECK_PLACEMENT): "" off,
 	// "warn" or "error" (docs/placement.md).
 	checkPlacement string
 }

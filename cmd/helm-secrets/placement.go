@@ -1,34 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
+	placementcmd "github.com/helm-secrets/helm-secrets/internal/cmd/placement"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/helm/placement"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
-
-// maxManifest caps the rendered stream placement reads (a file, stdin or
-// helm's output under --check-placement).
-const maxManifest = 256 << 20
-
-// placementOptions are the flags of placement.
-type placementOptions struct {
-	values []string
-	output string
-	policy string
-	minLen int
-}
 
 // The exit codes of placement (docs/placement.md).
 var (
@@ -37,19 +23,19 @@ var (
 )
 
 func newPlacementCmd(a *app) *cobra.Command {
-	o := &placementOptions{}
+	o := &placementcmd.Options{}
 	c := &cobra.Command{
 		Use:   "placement -f SECRETS [-f SECRETS...] [flags] [MANIFEST|-]",
 		Short: "Report where decrypted values land in rendered manifests",
 		RunE: func(c *cobra.Command, args []string) error {
-			return a.runPlacement(c.Context(), o, args)
+			return a.runPlacement(c.Context(), *o, args)
 		},
 	}
 	f := c.Flags()
-	f.StringArrayVarP(&o.values, "values", "f", nil, "encrypted values file whose values to look for (repeatable)")
-	f.StringVarP(&o.output, "output", "o", "table", "output format: table, json or sarif")
-	f.StringVar(&o.policy, "policy", "", "exception file (default: "+placement.PolicyFile+" in the current directory, if present)")
-	f.IntVar(&o.minLen, "min-length", placement.DefaultMinLen, "shortest value looked for, in bytes")
+	f.StringArrayVarP(&o.Values, "values", "f", nil, "encrypted values file whose values to look for (repeatable)")
+	f.StringVarP(&o.Output, "output", "o", "table", "output format: table, json or sarif")
+	f.StringVar(&o.Policy, "policy", "", "exception file (default: "+placement.PolicyFile+" in the current directory, if present)")
+	f.IntVar(&o.MinLen, "min-length", placement.DefaultMinLen, "shortest value looked for, in bytes")
 	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "sarif"}, cobra.ShellCompDirectiveNoFileComp))
 	c.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(a.streams.Stdout, placementUsage) })
 	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -59,101 +45,46 @@ func newPlacementCmd(a *app) *cobra.Command {
 	return c
 }
 
-func (a *app) runPlacement(ctx context.Context, o *placementOptions, args []string) error {
-	usage := func(format string, args ...any) error {
-		_ = a.errorf(format, args...)
+// runPlacement runs placementcmd.Run with this run's streams, decryption
+// and audit trail, and maps its result to the exit codes.
+func (a *app) runPlacement(ctx context.Context, o placementcmd.Options, args []string) error {
+	o.Args = args
+	o.Decrypt = a.decryptValuesFile
+	o.Secrets = func(files []placementcmd.DecryptedFile) []redact.Secret {
+		pts := make([]wrapper.Plaintext, 0, len(files))
+		for _, f := range files {
+			pts = append(pts, wrapper.Plaintext{Source: f.Name, Values: true, Content: f.Content})
+		}
+		return redactSecrets(pts, os.ReadFile)
+	}
+	o.Version = version
+	o.Debugf = a.debugf
+	o.In, o.Out = a.streams.Stdin, a.streams.Stdout
+	err := placementcmd.Run(ctx, o)
+	var ue *placementcmd.UsageError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, placementcmd.ErrFindings):
+		return errPlacementFindings
+	case errors.As(err, &ue):
+		if !errors.Is(ue.Err, placementcmd.ErrReported) {
+			_ = a.errorf("%v", ue.Err)
+		}
 		return errPlacementUsage
 	}
-	switch o.output {
-	case "table", "json", "sarif":
-	default:
-		return usage("placement: --output must be table, json or sarif, not %q", o.output)
-	}
-	if len(o.values) == 0 {
-		return usage("placement: at least one -f SECRETS file is required")
-	}
-	if len(args) > 1 {
-		return usage("placement: one manifest at most")
-	}
-	policy, err := loadPlacementPolicy(o.policy)
-	if err != nil {
-		return usage("placement: %v", err)
-	}
-	name := "-"
-	if len(args) == 1 {
-		name = args[0]
-	}
-	var manifest []byte
-	if name == "-" {
-		manifest, err = io.ReadAll(io.LimitReader(a.streams.Stdin, maxManifest+1))
-		if err == nil && len(manifest) > maxManifest {
-			err = fmt.Errorf("over %d MiB", maxManifest>>20)
-		}
-	} else {
-		manifest, err = bounds.ReadFile(name, maxManifest)
-	}
-	if err != nil {
-		return usage("placement: reading the manifest %s: %v", name, err)
-	}
-	var pts []wrapper.Plaintext
-	for _, f := range o.values {
-		plain, err := a.decryptValuesFile(ctx, f)
-		if err != nil {
-			return err
-		}
-		pts = append(pts, wrapper.Plaintext{Source: f, Values: true, Content: plain})
-	}
-	r, err := placement.Run(placement.Options{Manifest: manifest, Secrets: redactSecrets(pts, os.ReadFile), MinLen: o.minLen, Policy: policy})
-	if err != nil {
-		return usage("placement: %v", err)
-	}
-	if len(r.Skipped) > 0 {
-		a.debugf("not looked for (shorter than %d bytes or too common): %d value(s)", o.minLen, len(r.Skipped))
-	}
-	sarifName := "manifest.yaml"
-	if name != "-" {
-		sarifName = name
-	}
-	switch o.output {
-	case "json":
-		err = placement.WriteJSON(a.streams.Stdout, r)
-	case "sarif":
-		err = placement.WriteSARIF(a.streams.Stdout, r, sarifName, version)
-	default:
-		err = placement.WriteTable(a.streams.Stdout, r)
-	}
-	if err != nil {
-		return usage("placement: writing the report: %v", err)
-	}
-	if r.Errors() > 0 {
-		return errPlacementFindings
-	}
-	return nil
-}
-
-// loadPlacementPolicy reads the exception file: path, or PolicyFile in
-// the current directory when present (a regular file, not a link); nil
-// when there is none.
-func loadPlacementPolicy(path string) (*placement.Policy, error) {
-	if path == "" {
-		st, err := os.Lstat(placement.PolicyFile)
-		if err != nil || !st.Mode().IsRegular() {
-			return nil, nil
-		}
-		path = placement.PolicyFile
-	}
-	return placement.LoadPolicy(path)
+	return err
 }
 
 // decryptValuesFile decrypts a local encrypted values file for placement,
-// recording the audit event. Errors are reported (the file's name, never
-// its content).
+// recording the audit event. Its errors name the file, never its content;
+// those that wrap placementcmd.ErrReported were printed already.
 func (a *app) decryptValuesFile(ctx context.Context, file string) ([]byte, error) {
 	if err := pathpolicy.FromEnv().Check(file); err != nil {
-		return nil, usageError(a.errorf("%v", err))
+		return nil, err
 	}
 	if err := a.requireFile(file); err != nil {
-		return nil, usageError(err)
+		return nil, placementcmd.ErrReported
 	}
 	ctx, rec := a.keyRecord(ctx)
 	var (
@@ -170,77 +101,15 @@ func (a *app) decryptValuesFile(ctx context.Context, file string) ([]byte, error
 	}
 	switch {
 	case errors.Is(err, encrypt.ErrNotEncrypted):
-		return nil, usageError(a.errorf("placement: %s is not encrypted: pass the encrypted values files", file))
+		return nil, fmt.Errorf("placement: %s is not encrypted: pass the encrypted values files", file)
 	case err != nil:
 		_ = a.recordDecrypt("placement", file, rec, err)
-		return nil, usageError(a.errorf("placement: decrypting %s: %v", file, err))
+		return nil, fmt.Errorf("placement: decrypting %s: %w", file, err)
 	}
 	if err := a.recordDecrypt("placement", file, rec, nil); err != nil {
-		return nil, usageError(err)
+		return nil, placementcmd.ErrReported
 	}
 	return plain, nil
-}
-
-// usageError turns a reported error into placement's exit code 2.
-func usageError(error) error { return errPlacementUsage }
-
-// placementCheck is the --check-placement check of helm's output: a copy
-// of what helm writes to stdout, up to maxManifest bytes.
-type placementCheck struct {
-	mode    string // warn or error
-	policy  *placement.Policy
-	secrets []redact.Secret
-	buf     bytes.Buffer
-	over    bool
-}
-
-// tee returns a writer that copies helm's stdout to the check, then to w.
-func (p *placementCheck) tee(w io.Writer) io.Writer { return &teeWriter{p: p, w: w} }
-
-type teeWriter struct {
-	p *placementCheck
-	w io.Writer
-}
-
-func (t *teeWriter) Write(b []byte) (int, error) {
-	if !t.p.over {
-		if t.p.buf.Len()+len(b) > maxManifest {
-			t.p.over = true
-			t.p.buf = bytes.Buffer{}
-		} else {
-			t.p.buf.Write(b)
-		}
-	}
-	return t.w.Write(b)
-}
-
-// finish runs the check on what helm printed, reports it on stderr and
-// returns the error of error mode (exit code 1) when there are findings
-// of level error.
-func (a *app) finishPlacement(p *placementCheck) error {
-	defer func() { p.buf = bytes.Buffer{} }()
-	if p.over {
-		if p.mode == "error" {
-			return a.errorf("placement check: helm's output is over %d MiB: not checked", maxManifest>>20)
-		}
-		fmt.Fprintf(a.streams.Stderr, "%sPlacement check: helm's output is over %d MiB: not checked\n", prefix, maxManifest>>20)
-		return nil
-	}
-	r, err := placement.Run(placement.Options{Manifest: p.buf.Bytes(), Secrets: p.secrets, Policy: p.policy})
-	if err != nil {
-		return a.errorf("placement check: %v", err)
-	}
-	if len(r.Findings) == 0 {
-		a.infof("Placement check: no findings (%d value(s), %d in Secrets, %d accepted)", r.Secrets, r.InSecrets, len(r.Accepted))
-		return nil
-	}
-	// Findings are printed even when quiet: they are warnings or errors.
-	fmt.Fprintf(a.streams.Stderr, "%sPlacement check (%s mode): decrypted values outside Secrets (see docs/placement.md)\n", prefix, p.mode)
-	_ = placement.WriteTable(a.streams.Stderr, r)
-	if p.mode == "error" && r.Errors() > 0 {
-		return a.errorf("placement check failed: %d finding(s)", r.Errors())
-	}
-	return nil
 }
 
 const placementUsage = `helm secrets [ OPTIONS ] placement -f SECRETS [ -f SECRETS... ] [ flags ] [ MANIFEST | - ]

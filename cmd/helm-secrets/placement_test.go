@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,7 +159,7 @@ func TestCheckPlacementWiring(t *testing.T) {
 		{args: []string{"template", "r", "c"}, env: "warn", code: 0, checked: true},
 		{args: []string{"--check-placement=false", "template", "r", "c"}, env: "error", code: 0},
 		{args: []string{"template", "r", "c"}, code: 0},
-		{args: []string{"--check-placement", "upgrade", "r", "c"}, code: 0},
+		{args: []string{"--check-placement", "--redact=false", "lint", "c"}, code: 0},
 	} {
 		t.Run(strings.Join(tc.args, " ")+" "+tc.env, func(t *testing.T) {
 			t.Setenv("HELM_SECRETS_CHECK_PLACEMENT", tc.env)
@@ -189,6 +191,96 @@ func TestCheckPlacementWiring(t *testing.T) {
 	testenv.WriteFile(t, ".", ".helm-secrets-placement.yaml", "exceptions:\n  - {resource: ConfigMap/c, field: 'data.*', reason: test}\n")
 	if _, stderr, code := runCLI(t, "", "--check-placement", "template", "r", "c"); code != 0 {
 		t.Errorf("accepted: exit %d, stderr %s", code, stderr)
+	}
+}
+
+// TestCheckPlacementPostRender: on install and upgrade, --check-placement
+// adds our post-renderer (--no-evaluate --check-placement, after the
+// user's, which it runs first); the post-renderer (run here in process,
+// as helm would run it) hands the manifests to the wrapper's check. In
+// error mode a finding stops it: nothing goes to "helm" (the cluster),
+// helm's failure is ours, the findings follow on stderr, the value never;
+// warn mode reports and lets the manifests through; a clean chart passes.
+func TestCheckPlacementPostRender(t *testing.T) {
+	testenv.Isolate(t)
+	os.Unsetenv("ARGOCD_APP_NAME")
+	t.Chdir(t.TempDir())
+	helm := testenv.WriteFile(t, t.TempDir(), "helm", "#!/bin/sh\necho v3.99.0\n")
+	if err := os.Chmod(helm, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HELM_SECRETS_HELM_PATH", helm)
+	const leak = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {p: Canary-Wired-5150}\n"
+	const clean = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: Canary-Wired-5150}\n"
+	var manifest, sent string
+	var helmArgs []string
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+		helmArgs, sent = o.Args, ""
+		prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{{Source: "s.yaml", Values: true, Content: []byte("p: Canary-Wired-5150\n")}}})
+		// helm: render, post-render with the arguments we were given.
+		var prArgs []string
+		for i, a := range o.Args {
+			if a == "--post-renderer-args" {
+				prArgs = append(prArgs, o.Args[i+1])
+			}
+		}
+		if len(prArgs) == 0 {
+			sent = manifest
+			return 0, nil
+		}
+		var out, errOut bytes.Buffer
+		if code := run(prArgs, IOStreams{Stdin: strings.NewReader(manifest), Stdout: &out, Stderr: &errOut}); code != 0 {
+			_, _ = fmt.Fprintf(o.Stderr, "Error: post-render: %s", errOut.String())
+			return 1, nil
+		}
+		sent = out.String()
+		return 0, nil
+	})
+	for _, tc := range []struct {
+		args     []string
+		manifest string
+		code     int
+		sent     bool
+		found    bool
+	}{
+		{[]string{"--check-placement", "install", "r", "c"}, leak, 1, false, true},
+		{[]string{"--check-placement=error", "upgrade", "--install", "r", "c", "--post-renderer", "/bin/cat"}, leak, 1, false, true},
+		{[]string{"--check-placement=warn", "install", "r", "c"}, leak, 0, true, true},
+		{[]string{"--check-placement=error", "upgrade", "r", "c"}, clean, 0, true, false},
+		{[]string{"install", "r", "c"}, leak, 0, true, false},
+		{[]string{"-q", "--check-placement=warn", "install", "r", "c"}, leak, 0, true, true},
+		{[]string{"-q", "--check-placement", "upgrade", "r", "c"}, clean, 0, true, false},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			manifest = tc.manifest
+			_, stderr, code := runCLI(t, "", tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			if (sent == tc.manifest) != tc.sent || (sent != "" && sent != tc.manifest) {
+				t.Errorf("sent to the cluster: %q (want sent: %t)", sent, tc.sent)
+			}
+			checking := strings.Contains(strings.Join(helmArgs, " "), "--post-renderer-args --no-evaluate --post-renderer-args --check-placement")
+			if checking != (tc.args[0] != "install") {
+				t.Errorf("helm's arguments: %q", helmArgs)
+			}
+			if slices.Contains(tc.args, "/bin/cat") && !strings.Contains(strings.Join(helmArgs, " "), "--post-renderer-args --run-first --post-renderer-args /bin/cat") {
+				t.Errorf("the user's post-renderer is not run first: %q", helmArgs)
+			}
+			if got := strings.Contains(stderr, "configmap") && strings.Contains(stderr, "s.yaml:p"); got != tc.found {
+				t.Errorf("findings on stderr: %t, want %t:\n%s", got, tc.found, stderr)
+			}
+			if tc.code != 0 && !strings.Contains(stderr, "placement check failed: 1 finding(s): nothing was sent to the cluster") {
+				t.Errorf("no failure line:\n%s", stderr)
+			}
+			if strings.Contains(stderr, "Canary") {
+				t.Errorf("the value is on stderr:\n%s", stderr)
+			}
+			// Quiet: findings still, nothing else of ours.
+			if tc.args[0] == "-q" && !tc.found && stderr != "" {
+				t.Errorf("quiet, no findings: stderr %q", stderr)
+			}
+		})
 	}
 }
 

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
@@ -199,45 +196,5 @@ func TestRedactNoticeSilent(t *testing.T) {
 				t.Fatalf("stderr %q, want helm's own %q", errOut, helmErr)
 			}
 		})
-	}
-}
-
-// TestEvaluatedValues: what the post-renderer hands to the wrapper's
-// filter is the scalars it changed (and a base64 one decoded), not the
-// manifests' other values; a round trip through serveEvaluated adds them
-// to the set before the post-renderer goes on.
-func TestEvaluatedValues(t *testing.T) {
-	in := "kind: Secret\nstringData:\n  password: ref+vault://a#/b\n  user: admin\ndata:\n  k: cmVmK3ZhdWx0Oi8vYSMvYw==\n---\nkind: ConfigMap\ndata:\n  x: same\n"
-	out := "kind: Secret\nstringData:\n  password: evaluated-Pw-1\n  user: admin\ndata:\n  k: ZXZhbHVhdGVkLUI2NC0y\n---\nkind: ConfigMap\ndata:\n  x: same\n"
-	got := evaluatedValues([]byte(in), []byte(out))
-	want := []string{"evaluated-Pw-1", "ZXZhbHVhdGVkLUI2NC0y", "evaluated-B64-2"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Fatalf("evaluated values %q, want %q", got, want)
-	}
-	if v := evaluatedValues([]byte(in), []byte(in)); v != nil {
-		t.Fatalf("unchanged manifests: %q", v)
-	}
-
-	testenv.Isolate(t)
-	a := &app{}
-	set := redact.Compile(nil)
-	stop, err := a.serveEvaluated(set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	if err := registerEvaluated(os.Getenv(envRedactSocket), []byte(in), []byte(out)); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	w := redact.NewWriter(&b, set)
-	fmt.Fprint(w, "password: evaluated-Pw-1\n")
-	w.Close()
-	if b.String() != "password: [redacted]\n" {
-		t.Fatalf("not masked after registering: %q", b.String())
-	}
-	// Nobody listening: the post-renderer must fail, not go on.
-	if err := registerEvaluated(filepath.Join(t.TempDir(), "none.sock"), []byte(in), []byte(out)); err == nil {
-		t.Fatal("registered with no wrapper listening")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/backends/shellbackend"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/postrender"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
@@ -35,9 +36,9 @@ type app struct {
 	backends backend.Selector
 	backend  backend.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
 	audit    *audit.Logger   // HELM_SECRETS_AUDIT_LOG; nil: off
-	// postRendererLog is the Helm 4 post-renderer's message file
-	// (relayPostRendererMessages), "" when none.
-	postRendererLog string
+	// relay is the Helm 4 post-renderer's message file
+	// (postrender.NewRelayLog), nil when none.
+	relay *postrender.RelayLog
 }
 
 // run is the whole program: it parses args, runs one command and returns

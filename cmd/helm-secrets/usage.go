@@ -43,8 +43,10 @@ Available Options:
   --redact [true|false|stderr]                         Mask decrypted values in helm's stdout and stderr (stderr: only there) (env: $HELM_SECRETS_REDACT)
                                                        default: on for diff, lint, status, history, get values/all, --dry-run, --debug;
                                                        off for template, install, upgrade and the rest. --redact=false always wins.
-  --check-placement [warn|error|false]                 Report decrypted values outside Secrets in template's output (bare: error,
-                                                       exit 1 on findings; warn: report only) (env: $HELM_SECRETS_CHECK_PLACEMENT)
+  --check-placement [warn|error|false]                 Report decrypted values outside Secrets in template's output, or in the
+                                                       manifests install/upgrade send (bare: error, exit 1 on findings; install
+                                                       and upgrade stop before the cluster; warn: report only)
+                                                       (env: $HELM_SECRETS_CHECK_PLACEMENT)
   --help                                           -h  Show help
   --version                                        -v  Display version of helm-secrets
 

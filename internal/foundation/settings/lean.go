@@ -54,6 +54,7 @@ var Vars = []Var{
 	// Set by the wrapper for the Helm 4 post-renderer:
 	{EnvPostRendererLog, anyValue, anyValue},
 	{EnvRedactSocket, anyValue, anyValue},
+	{EnvPlacementSocket, anyValue, anyValue},
 	// Messages (applied by the lean wrapper itself) and the helm binary
 	// (run by the lean wrapper itself):
 	{EnvQuiet, anyValue, anyValue},

@@ -60,6 +60,7 @@ const (
 	EnvValsEnvsubstAllow              = "HELM_SECRETS_VALS_ENVSUBST_ALLOW"
 	EnvPostRendererLog                = "HELM_SECRETS_POST_RENDERER_LOG"
 	EnvRedactSocket                   = "HELM_SECRETS_REDACT_SOCKET"
+	EnvPlacementSocket                = "HELM_SECRETS_PLACEMENT_SOCKET"
 	EnvScriptDir                      = "HELM_SECRETS_SCRIPT_DIR"
 	EnvSopsPath                       = "HELM_SECRETS_SOPS_PATH"
 )
@@ -144,6 +145,10 @@ type Settings struct {
 	// evaluated to the wrapper that masks helm's output (set by the
 	// wrapper for its helm).
 	RedactSocket string
+	// PlacementSocket is where the post-renderer sends the manifests to
+	// the placement check of the wrapper that runs helm install or
+	// upgrade with --check-placement (set by the wrapper for its helm).
+	PlacementSocket string
 	// ArgoCD is set inside Argo CD (ARGOCD_APP_NAME).
 	ArgoCD bool
 }
@@ -210,6 +215,7 @@ func FromLookup(lookup func(string) (string, bool)) Settings {
 		PostRendererLog:                get(EnvPostRendererLog),
 		SopsPath:                       get(EnvSopsPath),
 		RedactSocket:                   get(EnvRedactSocket),
+		PlacementSocket:                get(EnvPlacementSocket),
 	}
 	_, s.ArgoCD = lookup("ARGOCD_APP_NAME")
 	quiet := get(EnvQuiet)

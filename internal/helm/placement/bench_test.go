@@ -2,6 +2,9 @@ package placement
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -186,6 +189,47 @@ func BenchmarkPlacement(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Run(Options{Manifest: manifest, Secrets: secrets}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHelmTemplate is plain `helm template` of the same chart, the
+// real binary (HELM3_BIN or HELM4_BIN; skipped without): the command the
+// check is weighed against (docs/performance.md).
+func BenchmarkHelmTemplate(b *testing.B) {
+	helm := os.Getenv("HELM3_BIN")
+	if os.Getenv("BENCH_HELM") == "v4" {
+		helm = os.Getenv("HELM4_BIN")
+	}
+	if helm == "" {
+		b.Skip("HELM3_BIN not set")
+	}
+	ch, vals, _ := benchChart(b)
+	dir := b.TempDir()
+	for _, f := range append([]*chart.File{{Name: "Chart.yaml", Data: []byte("apiVersion: v2\nname: bench\nversion: 0.1.0\n")}}, ch.Templates...) {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f.Name)), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	values, err := yaml.Marshal(vals["Values"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "values.yaml"), values, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command(helm, "template", "bench", dir).Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(out)))
+	b.ResetTimer()
+	for b.Loop() {
+		if err := exec.Command(helm, "template", "bench", dir).Run(); err != nil {
 			b.Fatal(err)
 		}
 	}
