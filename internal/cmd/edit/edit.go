@@ -29,6 +29,7 @@ import (
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 	"github.com/helm-secrets/helm-secrets/internal/repo/gitsecrets"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -246,7 +247,7 @@ func (r *run) edit(ctx context.Context) error {
 			if err := r.runEditor(guard, dir, tmpFile); err != nil {
 				return nil, err
 			}
-			data, err := os.ReadFile(tmpFile)
+			data, err := bounds.ReadFile(tmpFile, encrypt.DefaultMaxInputSize)
 			if err != nil {
 				return nil, err
 			}

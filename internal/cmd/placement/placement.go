@@ -105,8 +105,8 @@ func Run(ctx context.Context, o Options) error {
 	}
 	var manifest []byte
 	if name == "-" {
-		manifest, err = io.ReadAll(io.LimitReader(o.In, MaxManifest+1))
-		if err == nil && len(manifest) > MaxManifest {
+		manifest, err = bounds.ReadAll(o.In, MaxManifest)
+		if errors.Is(err, bounds.ErrTooLarge) {
 			err = fmt.Errorf("over %d MiB", MaxManifest>>20)
 		}
 	} else {

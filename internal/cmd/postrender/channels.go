@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/valsproto"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
 	"github.com/helm-secrets/helm-secrets/internal/lean/delivery"
@@ -89,7 +90,7 @@ func ServeEvaluated(set *redact.Set) (stop func(), err error) {
 	}
 	serve(l, func(c net.Conn) {
 		var values []string
-		if err := json.NewDecoder(io.LimitReader(c, maxEvaluated)).Decode(&values); err != nil {
+		if err := json.NewDecoder(io.LimitReader(c, maxEvaluated)).Decode(&values); err != nil { // unbounded: io.LimitReader bounds it; a longer message fails to decode
 			return // no "ok": the post-renderer fails, helm stops
 		}
 		secrets := make([]redact.Secret, 0, len(values))
@@ -119,7 +120,7 @@ func registerEvaluated(sock string, in, out []byte) error {
 	if err := json.NewEncoder(c).Encode(values); err != nil {
 		return err
 	}
-	ack, err := io.ReadAll(io.LimitReader(c, 3))
+	ack, err := io.ReadAll(io.LimitReader(c, 3)) // unbounded: 3 bytes at most, the wrapper's "ok\n"
 	if err != nil || string(ack) != "ok\n" {
 		return fmt.Errorf("the wrapper did not confirm (%v)", err)
 	}
@@ -215,7 +216,7 @@ func checkPlacement(sock string, manifests []byte) error {
 	if _, err := c.Write(manifests); err != nil {
 		return fmt.Errorf("--check-placement: %w", err)
 	}
-	answer, err := io.ReadAll(io.LimitReader(c, 3))
+	answer, err := io.ReadAll(io.LimitReader(c, 3)) // unbounded: 3 bytes at most, the wrapper's verdict
 	switch {
 	case string(answer) == placementPass:
 		return nil
@@ -260,7 +261,7 @@ func (r *RelayLog) Print(w io.Writer) {
 	if r == nil || r.path == "" {
 		return
 	}
-	if b, err := os.ReadFile(r.path); err == nil && len(b) > 0 {
+	if b, err := bounds.ReadFile(r.path, 1<<20); err == nil && len(b) > 0 {
 		_, _ = w.Write(b)
 	}
 	_ = os.RemoveAll(filepath.Dir(r.path))

@@ -228,14 +228,11 @@ func runFirst(ctx context.Context, u userPostRenderer, manifests []byte, stderr 
 
 // readCapped reads r, failing beyond limit bytes.
 func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
+	data, err := bounds.ReadAll(r, limit)
+	if errors.Is(err, bounds.ErrTooLarge) {
 		return nil, fmt.Errorf("more than %d bytes", limit)
 	}
-	return data, nil
+	return data, err
 }
 
 // fail is the *Failure of err, its message after what, written to the

@@ -25,7 +25,7 @@ func stopChild(int) {}
 
 // childGone reports whether pid has exited (a zombie nobody reaps has).
 func childGone(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat") // unbounded: a kernel file of one line
 	if err != nil {
 		return true
 	}
