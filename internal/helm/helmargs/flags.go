@@ -28,6 +28,13 @@ type Flag struct {
 	// default and the lean wrapper leaves the command to the full one
 	// (PrintsValues).
 	PrintsValues bool
+	// Connection: it says which cluster and namespace helm talks to; the
+	// plugin passes it on to its own helm calls about the same release
+	// (ConnectionArgs).
+	Connection bool
+	// Plugin: the helm plugin whose flag it is ("diff" for helm-diff),
+	// "" for helm's own. Only its value-taking matters (Positionals).
+	Plugin string
 }
 
 // flags are the helm flags the plugin knows about. Their names and
@@ -46,6 +53,21 @@ var flags = []Flag{
 	{Long: "--dry-run", PrintsValues: true},                         // optional value: --dry-run, --dry-run=server
 	{Long: "--password", Short: "-p", Value: true, Sensitive: true}, // -p: registry login's (create's -p, --starter, masked too)
 	{Long: "--kube-token", Value: true, Sensitive: true},
+	{Long: "--namespace", Short: "-n", Value: true, Connection: true},
+	{Long: "--kube-context", Value: true, Connection: true},
+	{Long: "--kubeconfig", Value: true, Connection: true},
+	// Value flags named only so that their value is not taken for a
+	// positional argument (Positionals).
+	{Long: "--version", Value: true},
+	{Long: "--repo", Value: true},
+	{Long: "--timeout", Value: true},
+	{Long: "--description", Value: true},
+	{Long: "--output", Short: "-o", Value: true},
+	{Long: "--api-versions", Short: "-a", Value: true},
+	{Long: "--context", Short: "-C", Value: true, Plugin: "diff"},
+	{Long: "--find-renames", Short: "-D", Value: true, Plugin: "diff"},
+	{Long: "--suppress", Value: true, Plugin: "diff"},
+	{Long: "--suppress-output-line-regex", Value: true, Plugin: "diff"},
 	{Long: "--hide-secret"},    // a switch: what follows it is not its value
 	{Long: "--password-stdin"}, // a switch: the password comes on stdin
 }
@@ -195,4 +217,30 @@ func RedactArgs(args []string, redactURL func(string) string) []string {
 		}
 	}
 	return out
+}
+
+// Positionals returns the positional arguments of a helm command line
+// (before "--"), skipping every flag and the value of each flag that takes
+// one (TakesValue), and the connection flags (Flag.Connection) as
+// NAME=VALUE, for the plugin's own helm calls about the same release.
+func Positionals(args []string) (positional, connection []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		if !hasValue && TakesValue(name) && i+1 < len(args) {
+			i++
+			value, hasValue = args[i], true
+		}
+		if f, ok := Lookup(name); ok && f.Connection && hasValue {
+			connection = append(connection, f.Long+"="+value)
+		}
+	}
+	return positional, connection
 }

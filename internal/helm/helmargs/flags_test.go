@@ -2,7 +2,9 @@ package helmargs
 
 import (
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,6 +37,9 @@ type helmFlag struct {
 func checkTable(t *testing.T, helm string, byCommand map[string]map[string]helmFlag) {
 	t.Helper()
 	for _, f := range flags {
+		if f.Plugin != "" {
+			continue // TestFlagTableMatchesHelmDiff
+		}
 		found, short := false, false
 		for cmd, set := range byCommand {
 			hf, ok := set[f.Long]
@@ -239,5 +244,37 @@ func TestPrintsValues(t *testing.T) {
 		if got := PrintsValues(strings.Fields(tc.args)); got != tc.want {
 			t.Errorf("PrintsValues(%s) = %t, want %t", tc.args, got, tc.want)
 		}
+	}
+}
+
+// TestFlagTableMatchesHelmDiff checks the table's helm-diff flags against
+// the real helm-diff's `diff upgrade --help` (scripts/test-deps.sh builds
+// it: HELM_DIFF_PLUGIN_DIR).
+func TestFlagTableMatchesHelmDiff(t *testing.T) {
+	dir := os.Getenv("HELM_DIFF_PLUGIN_DIR")
+	if dir == "" {
+		if testenv.Required() {
+			t.Fatal("HELM_DIFF_PLUGIN_DIR is not set (scripts/test-deps.sh)")
+		}
+		t.Skip("HELM_DIFF_PLUGIN_DIR is not set (scripts/test-deps.sh)")
+	}
+	help, err := exec.Command(filepath.Join(dir, "bin", "diff"), "upgrade", "--help").Output()
+	if err != nil {
+		t.Fatalf("helm-diff upgrade --help: %v", err)
+	}
+	set := parseHelp(string(help))
+	n := 0
+	for _, f := range flags {
+		if f.Plugin != "diff" {
+			continue
+		}
+		n++
+		hf, ok := set[f.Long]
+		if !ok || hf.value != f.Value || hf.short != f.Short {
+			t.Errorf("helm-diff %s: in its help %t, takes a value %t, short %q; the table: %+v", f.Long, ok, hf.value, hf.short, f)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no helm-diff flag in the table")
 	}
 }
