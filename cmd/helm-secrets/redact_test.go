@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/helmwrap"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
@@ -37,7 +38,7 @@ func TestRedactByDefault(t *testing.T) {
 		{"install r c", false, false},
 		{"upgrade r c", false, false},
 	} {
-		if got := redactByDefault(strings.Fields(tc.args), tc.debug); got != tc.want {
+		if got := helmwrap.RedactByDefault(strings.Fields(tc.args), tc.debug); got != tc.want {
 			t.Errorf("%s (HELM_DEBUG %t): %t, want %t", tc.args, tc.debug, got, tc.want)
 		}
 	}
@@ -49,8 +50,8 @@ func TestRedactByDefault(t *testing.T) {
 func TestRedactOption(t *testing.T) {
 	testenv.Isolate(t)
 	const secret = "s3cret-canary-value"
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
-		stdout, stderr := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared helmwrap.PreparedFunc) (int, error) {
+		stdout, stderr := prepared(helmwrap.Prepared{Args: o.Args, Plaintexts: []wrapper.Plaintext{
 			{Source: "s.yaml", Values: true, Content: []byte("pw: " + secret + "\nenabled: true\n")},
 		}})
 		if stdout == nil {
@@ -112,8 +113,8 @@ func TestRedactOption(t *testing.T) {
 // gets one filter for both (exec then never writes to it concurrently).
 func TestRedactOneWriterForBoth(t *testing.T) {
 	testenv.Isolate(t)
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
-		stdout, stderr := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{{Source: "f", Content: []byte("one-writer-secret")}}})
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared helmwrap.PreparedFunc) (int, error) {
+		stdout, stderr := prepared(helmwrap.Prepared{Args: o.Args, Plaintexts: []wrapper.Plaintext{{Source: "f", Content: []byte("one-writer-secret")}}})
 		if stdout == nil || stdout != stderr {
 			t.Errorf("two filters for one writer")
 		}
@@ -131,7 +132,7 @@ func TestRedactOneWriterForBoth(t *testing.T) {
 func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
 	enc := "image: nginx-public\npassword: ENC[AES256_GCM,data:abc,type:str]\nnested:\n  token: ENC[AES256_GCM,data:def,type:str]\n  region: eu-west-1\nsops:\n  version: 3.9.0\n"
 	plain := "image: nginx-public\npassword: hunter2-pw\nnested:\n  token: tok-value\n  region: eu-west-1\n"
-	got := redactSecrets([]wrapper.Plaintext{
+	got := helmwrap.RedactSecrets([]wrapper.Plaintext{
 		{Source: "s.yaml", Values: true, Content: []byte(plain)},
 		{Source: "--set k", Content: []byte("literal-value")},
 		{Source: "--set-json j", Content: []byte(`{"user":"json-user","pw":"json-pw-value"}`)},
@@ -157,8 +158,8 @@ func TestRedactSecretsSkipsUnencryptedLeaves(t *testing.T) {
 // byte for byte (masked). Before, lint in Argo CD mode added the notice.
 func TestRedactNoticeSilent(t *testing.T) {
 	testenv.Isolate(t)
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
-		_, stderr := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared helmwrap.PreparedFunc) (int, error) {
+		_, stderr := prepared(helmwrap.Prepared{Args: o.Args, Plaintexts: []wrapper.Plaintext{
 			{Source: "s.yaml", Values: true, Content: []byte("pw: s3cret-Canary-9\nenabled: true\n")},
 		}})
 		if stderr == nil {
