@@ -5,19 +5,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	decryptcmd "github.com/helm-secrets/helm-secrets/internal/cmd/decrypt"
 )
 
-func newDecryptCmd(a *app) *cobra.Command {
+func newDecryptCmd(f *cmdutil.Factory) *cobra.Command {
 	o := &decryptcmd.Options{}
-	c := a.fileCommand("decrypt [-i] [--terraform] FILE", "Decrypt secrets file", decryptUsage, false,
+	c := fileCommand(f, "decrypt [-i] [--terraform] FILE", "Decrypt secrets file", decryptcmd.Usage, false,
 		func(c *cobra.Command, file string) error {
-			o.Factory, o.File = a.factory(), file
+			o.Factory, o.File = f, file
 			return decryptcmd.Run(c.Context(), o)
 		})
 	c.Flags().BoolVarP(&o.InPlace, "in-place", "i", false, "decrypt the file in place")
 	c.Flags().BoolVar(&o.Terraform, "terraform", false, `print {"content_base64":"..."} for Terraform`)
-	return shellArgs(c, decryptUsage, func(arg string) bool {
+	return shellArgs(c, decryptcmd.Usage, func(arg string) bool {
 		switch arg {
 		case "-i", "--in-place":
 			o.InPlace = true
@@ -31,27 +32,27 @@ func newDecryptCmd(a *app) *cobra.Command {
 }
 
 // newViewCmd: helm-secrets 3.x "view FILE" = decrypt to stdout.
-func newViewCmd(a *app) *cobra.Command {
-	return shellArgs(a.fileCommand("view FILE", "View specified encrypted yaml file (legacy)", viewUsage, true,
+func newViewCmd(f *cmdutil.Factory) *cobra.Command {
+	return shellArgs(fileCommand(f, "view FILE", "View specified encrypted yaml file (legacy)", decryptcmd.ViewUsage, true,
 		func(c *cobra.Command, file string) error {
-			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: a.factory(), File: file})
-		}), viewUsage, nil)
+			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: f, File: file})
+		}), decryptcmd.ViewUsage, nil)
 }
 
 // newDecCmd: helm-secrets 3.x "dec FILE" wrote FILE.dec; we print instead.
-func newDecCmd(a *app) *cobra.Command {
-	return shellArgs(a.fileCommand("dec FILE", "Decrypt secrets file (legacy)", decUsage, true,
+func newDecCmd(f *cmdutil.Factory) *cobra.Command {
+	return shellArgs(fileCommand(f, "dec FILE", "Decrypt secrets file (legacy)", decryptcmd.DecUsage, true,
 		func(c *cobra.Command, file string) error {
-			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: a.factory(), File: file})
-		}), decUsage, nil)
+			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: f, File: file})
+		}), decryptcmd.DecUsage, nil)
 }
 
 // newTerraformCmd: helm-secrets 3.12-3.15 "terraform FILE".
-func newTerraformCmd(a *app) *cobra.Command {
-	return shellArgs(a.fileCommand("terraform FILE", "Decrypt secrets for Terraform (legacy)", terraformUsage, true,
+func newTerraformCmd(f *cmdutil.Factory) *cobra.Command {
+	return shellArgs(fileCommand(f, "terraform FILE", "Decrypt secrets for Terraform (legacy)", decryptcmd.TerraformUsage, true,
 		func(c *cobra.Command, file string) error {
-			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: a.factory(), File: file, Terraform: true})
-		}), terraformUsage, nil)
+			return decryptcmd.Run(c.Context(), &decryptcmd.Options{Factory: f, File: file, Terraform: true})
+		}), decryptcmd.TerraformUsage, nil)
 }
 
 // shellArgsAnnotation marks a command whose arguments are read by
@@ -69,7 +70,7 @@ const shellArgsAnnotation = "helm-secrets/shell-args"
 // the first word print the usage.
 //
 // Cobra still parses the flags declared on c for shell completion; for a
-// run, app.main turns cobra's parser off (see shellArgsAnnotation).
+// run, runMain turns cobra's parser off (see shellArgsAnnotation).
 func shellArgs(c *cobra.Command, usage string, own func(arg string) bool) *cobra.Command {
 	run := c.RunE
 	if c.Annotations == nil {

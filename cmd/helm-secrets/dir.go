@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 )
 
-func newDirCmd(a *app) *cobra.Command {
+func newDirCmd(f *cmdutil.Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:               "dir",
 		Short:             "Get plugin directory",
@@ -17,14 +19,14 @@ func newDirCmd(a *app) *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			dir, err := pluginDir(os.Executable)
 			if err != nil {
-				return a.errorf("cannot find the plugin directory: %v", err)
+				return f.Errorf("cannot find the plugin directory: %v", err)
 			}
 			// No newline, as the shell plugin: scripts use "$(helm secrets dir)".
-			_, err = fmt.Fprint(a.streams.Stdout, dir)
+			_, err = fmt.Fprint(f.IO.Out, dir)
 			return err
 		},
 	}
-	c.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(a.streams.Stdout, dirUsage) })
+	c.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(f.IO.Out, dirUsage) })
 	return c
 }
 

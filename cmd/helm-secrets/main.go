@@ -36,7 +36,7 @@ func main() {
 	lifecycle.BindToParent()
 	// No core file of a process holding plaintext (inherited by helm and
 	// the editor, which hold it too). Commands other than the wrapper also
-	// become non-dumpable (app.main).
+	// become non-dumpable (runMain).
 	_ = nodump.LimitCore()
 	notDumpable = nodump.NotDumpable
 	// Helm runs <plugin dir>/plugin.complete for dynamic completion; when

@@ -19,6 +19,7 @@ import (
 	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/helmwrap"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
@@ -351,9 +352,9 @@ func TestWrapOptions(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			var got wrapper.Options
-			replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+			replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared helmwrap.PreparedFunc) (int, error) {
 				got = o
-				prepared(preparedRun{decrypted: []string{"probe.yaml"}, args: o.Args})
+				prepared(helmwrap.Prepared{Decrypted: []string{"probe.yaml"}, Args: o.Args})
 				return 0, nil
 			})
 			_, stderr, code := runCLI(t, "", tc.args...)
@@ -378,7 +379,7 @@ func TestWrapOptions(t *testing.T) {
 	}
 }
 
-func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, preparedFunc) (int, error)) {
+func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, helmwrap.PreparedFunc) (int, error)) {
 	old := wrap
 	wrap = f
 	t.Cleanup(func() { wrap = old })
@@ -389,7 +390,7 @@ func replaceWrap(t *testing.T, f func(context.Context, wrapper.Options, prepared
 func TestWrapResult(t *testing.T) {
 	testenv.Isolate(t)
 	t.Setenv("HELM_SECRETS_ALLOWED_BACKENDS", "sops,noop")
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, _ preparedFunc) (int, error) {
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, _ helmwrap.PreparedFunc) (int, error) {
 		if len(o.Backends.Allowed) != 2 {
 			t.Errorf("allow-list not passed on: %q", o.Backends.Allowed)
 		}
@@ -398,7 +399,7 @@ func TestWrapResult(t *testing.T) {
 	if _, _, code := runCLI(t, "", "upgrade", "r", "c"); code != 3 {
 		t.Errorf("exit code %d, want helm's 3", code)
 	}
-	replaceWrap(t, func(context.Context, wrapper.Options, preparedFunc) (int, error) {
+	replaceWrap(t, func(context.Context, wrapper.Options, helmwrap.PreparedFunc) (int, error) {
 		return 1, errors.New("File does not exist: x.yaml")
 	})
 	_, stderr, code := runCLI(t, "", "upgrade", "r", "c")
@@ -412,7 +413,7 @@ func TestWrapResult(t *testing.T) {
 func TestDebugNeverShowsSetValues(t *testing.T) {
 	testenv.Isolate(t)
 	t.Setenv("HELM_SECRETS_DEBUG", "1")
-	replaceWrap(t, func(context.Context, wrapper.Options, preparedFunc) (int, error) { return 0, nil })
+	replaceWrap(t, func(context.Context, wrapper.Options, helmwrap.PreparedFunc) (int, error) { return 0, nil })
 	_, stderr, _ := runCLI(t, "", "template", "c", "--set", "db.password=hunter2", "--set-string=token=abc123",
 		"--set-json", `x={"k":"s3cret"}`, "--password", "pw0rd", "-f", "secrets.yaml")
 	if !strings.Contains(stderr, "[debug] running helm template c --set <redacted>") || !strings.Contains(stderr, "-f secrets.yaml") {
@@ -573,32 +574,5 @@ func TestDecryptURL(t *testing.T) {
 	_, stderr, code = runCLI(t, "", "decrypt", "git+https://github.com/x/y@secrets.yaml?ref=main")
 	if code != 1 || !strings.Contains(stderr, "[helm-secrets] File does not exist: git+https://github.com/x/y@secrets.yaml?ref=main") {
 		t.Errorf("git URL: code %d, stderr %q", code, stderr)
-	}
-}
-
-func TestRedactArgs(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"upgrade --set a=1 --set-file=k=f -f x.yaml --kube-token t -- --set",
-			"upgrade --set <redacted> --set-file=<redacted> -f x.yaml --kube-token <redacted> -- --set"},
-		// Before: the URL's password was printed.
-		{"template c -f https://u:pw@host/v.yaml --repo https://u:pw@repo.example/charts",
-			"template c -f https://u:xxxxx@host/v.yaml --repo https://u:xxxxx@repo.example/charts"},
-		{"template c --repo=https://user:pw@h/x -f=secrets://https://u:pw@h/v.yaml",
-			"template c --repo=https://user:xxxxx@h/x -f=secrets://https://u:xxxxx@h/v.yaml"},
-		// Before: a literal and a URL nested in an import URL were printed.
-		{"template c -f secrets+literal://s3cr3t -f secrets+gpg-import://k.asc?https://u:pw@h/v.yaml",
-			"template c -f secrets+literal://… -f secrets+gpg-import://k.asc?https://u:xxxxx@h/v.yaml"},
-		{"install r c --username u --password pw", "install r c --username u --password <redacted>"},
-		// Before: --hide-secret (a switch) swallowed the next argument.
-		{"template c --hide-secret -f v.yaml", "template c --hide-secret -f v.yaml"},
-		{"template c --hide-secret c2", "template c --hide-secret c2"},
-		{"registry login h --password-stdin --username u", "registry login h --password-stdin --username u"},
-		// Before: registry login's -p (its --password) was printed.
-		{"registry login h -u u -p pw", "registry login h -u u -p <redacted>"},
-		{"template c -- -f https://u:pw@h/v.yaml", "template c -- -f https://u:xxxxx@h/v.yaml"},
-	} {
-		if got := strings.Join(redactArgs(strings.Fields(c.in)), " "); got != c.want {
-			t.Errorf("%s\ngot  %s\nwant %s", c.in, got, c.want)
-		}
 	}
 }

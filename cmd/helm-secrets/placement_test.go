@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/helm-secrets/helm-secrets/internal/cmd/helmwrap"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -133,9 +134,9 @@ func TestCheckPlacementWiring(t *testing.T) {
 	t.Chdir(t.TempDir())
 	const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {p: Canary-Wired-5150}\n"
 	ran := false
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared helmwrap.PreparedFunc) (int, error) {
 		ran = true
-		stdout, _ := prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{{Source: "s.yaml", Values: true, Content: []byte("p: Canary-Wired-5150\n")}}})
+		stdout, _ := prepared(helmwrap.Prepared{Args: o.Args, Plaintexts: []wrapper.Plaintext{{Source: "s.yaml", Values: true, Content: []byte("p: Canary-Wired-5150\n")}}})
 		if stdout == nil {
 			stdout = o.Stdout
 		}
@@ -214,9 +215,9 @@ func TestCheckPlacementPostRender(t *testing.T) {
 	const clean = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: Canary-Wired-5150}\n"
 	var manifest, sent string
 	var helmArgs []string
-	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared preparedFunc) (int, error) {
+	replaceWrap(t, func(_ context.Context, o wrapper.Options, prepared helmwrap.PreparedFunc) (int, error) {
 		helmArgs, sent = o.Args, ""
-		prepared(preparedRun{args: o.Args, plaintexts: []wrapper.Plaintext{{Source: "s.yaml", Values: true, Content: []byte("p: Canary-Wired-5150\n")}}})
+		prepared(helmwrap.Prepared{Args: o.Args, Plaintexts: []wrapper.Plaintext{{Source: "s.yaml", Values: true, Content: []byte("p: Canary-Wired-5150\n")}}})
 		// helm: render, post-render with the arguments we were given.
 		var prArgs []string
 		for i, a := range o.Args {

@@ -7,12 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
 	"github.com/helm-secrets/helm-secrets/internal/backends/shellbackend"
+	"github.com/helm-secrets/helm-secrets/internal/backends/valsproto"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/complete"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/downloader"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/helmwrap"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/pluginenv"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/postrender"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
@@ -27,19 +32,9 @@ import (
 // subprocess tests, through main, check it).
 var notDumpable = func() error { return nil }
 
-// app is the state of one run, shared by all commands.
-type app struct {
-	streams  IOStreams
-	opts     globalOptions
-	debug    bool
-	engine   *encrypt.Engine
-	backends backend.Selector
-	backend  backend.Backend // the default backend (-b / HELM_SECRETS_BACKEND)
-	audit    *audit.Logger   // HELM_SECRETS_AUDIT_LOG; nil: off
-	// relay is the Helm 4 post-renderer's message file
-	// (postrender.NewRelayLog), nil when none.
-	relay *postrender.RelayLog
-}
+// wrap replaces, in tests, how the wrapper prepares and runs helm
+// (helmwrap.Options.Wrap); nil: for real.
+var wrap helmwrap.WrapFunc
 
 // run is the whole program: it parses args, runs one command and returns
 // the exit code. Everything it prints goes to s.
@@ -47,58 +42,30 @@ func run(args []string, s IOStreams) int {
 	if s.Stdin == nil {
 		s.Stdin = strings.NewReader("")
 	}
+	// The run's Factory: the commands get it when they are built and
+	// read it when they run, after runMain has set it up.
+	f := &cmdutil.Factory{
+		IO:      cmdutil.IOStreams{In: s.Stdin, Out: s.Stdout, ErrOut: s.Stderr},
+		Printer: cmdutil.Printer{ErrOut: s.Stderr, Debug: settings.Load().Debug},
+		Version: version,
+	}
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
-		return runComplete(args, s)
+		f.Quiet, f.Debug, f.Backends = true, false, &backend.Selector{Allowed: pluginenv.AllowedBackends()}
+		return complete.Run(&complete.Options{IO: f.IO, Args: args, Root: newRootCmd(f), SkipGlobal: skipGlobal})
 	}
-	a := &app{streams: s, debug: debugEnabled()}
-	return exitCode(s, a.main(context.Background(), args))
+	return exitCode(s, runMain(context.Background(), f, args))
 }
 
-// debugEnabled: HELM_SECRETS_DEBUG set to anything but "", "0" or "false",
-// or Helm's HELM_DEBUG (helm --debug) set to "1" or "true".
-func debugEnabled() bool {
-	return settings.Load().Debug
-}
-
-// printer prints our messages (internal/cmd/cmdutil.Printer): quiet
-// silences infof, debug enables debugf, errorf is never suppressed.
-func (a *app) printer() *cmdutil.Printer {
-	return &cmdutil.Printer{ErrOut: a.streams.Stderr, Quiet: a.opts.quiet, Debug: a.debug}
-}
-
-// infof prints an informational message on stderr unless quiet.
-func (a *app) infof(format string, args ...any) { a.printer().Infof(format, args...) }
-
-// errorf prints an error message on stderr (never suppressed) and returns
-// errReported, so a command can `return a.errorf(...)`.
-func (a *app) errorf(format string, args ...any) error { return a.printer().Errorf(format, args...) }
-
-// debugf prints a debug line. Callers never pass plaintext, keys or --set
-// values.
-func (a *app) debugf(format string, args ...any) { a.printer().Debugf(format, args...) }
-
-// factory is what the command packages (internal/cmd/...) get injected:
-// this run's streams, printer, engine, backends and audit trail. Commands
-// call it when they run, after app.main has set these up.
-func (a *app) factory() *cmdutil.Factory {
-	return &cmdutil.Factory{
-		IO:       cmdutil.IOStreams{In: a.streams.Stdin, Out: a.streams.Stdout, ErrOut: a.streams.Stderr},
-		Printer:  *a.printer(),
-		Engine:   a.engine,
-		Backends: &a.backends,
-		Backend:  a.backend,
-		Audit:    a.audit,
-		Version:  version,
-	}
-}
-
-func (a *app) main(ctx context.Context, args []string) error {
+// runMain sets up f (options, gpg keys, engine, audit trail, backend) and
+// runs the command args name: ours, the downloader, the post-renderer, or
+// a helm command through the wrapper.
+func runMain(ctx context.Context, f *cmdutil.Factory, args []string) error {
 	env := envDefaults()
-	a.backends = backend.Selector{Allowed: pluginenv.AllowedBackends(), Scripts: a.scriptTemplate(), Vals: a.valsSession()}
-	defer a.backends.Vals.Close()
+	f.Backends = &backend.Selector{Allowed: pluginenv.AllowedBackends(), Scripts: scriptTemplate(f), Vals: valsSession(f)}
+	defer f.Backends.Vals.Close()
 	check := func(name string) error {
-		if _, err := a.backends.Get(name); err != nil {
-			return a.errorf("%v", err) // worded as the shell plugin words it
+		if _, err := f.Backends.Get(name); err != nil {
+			return f.Errorf("%v", err) // worded as the shell plugin words it
 		}
 		return nil
 	}
@@ -114,69 +81,85 @@ func (a *app) main(ctx context.Context, args []string) error {
 		if errors.Is(err, errReported) {
 			return err
 		}
-		return a.errorf("%v", err)
+		return f.Errorf("%v", err)
 	}
-	a.opts = p.opts
-	a.backends.Scripts.Args, a.backends.Scripts.Quiet = a.opts.backendArgs, a.opts.quiet
-	a.debugf("helm-secrets %s; backend %s; quiet %t; ignore missing values %t", version, a.opts.backend, a.opts.quiet, a.opts.ignoreMissing)
+	opts := p.opts
+	f.Quiet = opts.quiet
+	f.Backends.Scripts.Args, f.Backends.Scripts.Quiet = opts.backendArgs, opts.quiet
+	f.Debugf("helm-secrets %s; backend %s; quiet %t; ignore missing values %t", version, opts.backend, opts.quiet, opts.ignoreMissing)
 
 	switch p.act {
 	case actHelp:
-		fmt.Fprint(a.streams.Stdout, helpText)
+		fmt.Fprint(f.IO.Out, cmdutil.Help)
 		return nil
 	case actHelpEmpty:
-		fmt.Fprint(a.streams.Stdout, helpText)
+		fmt.Fprint(f.IO.Out, cmdutil.Help)
 		return errReported
 	case actVersion:
-		fmt.Fprintln(a.streams.Stdout, version)
+		fmt.Fprintln(f.IO.Out, version)
 		return nil
 	}
 
 	gnupgHome := ""
 	if p.command != "downloader" { // the getter loads them per source itself
 		var cleanup func()
-		if gnupgHome, cleanup, err = a.loadGPGKeys(ctx); err != nil {
+		if gnupgHome, cleanup, err = loadGPGKeys(ctx, f); err != nil {
 			return err
 		}
 		defer cleanup()
 	}
-	a.setupEngine(gnupgHome)
-	if err := a.openAudit(); err != nil {
-		return err
+	setupEngine(f, opts.backendArgs, gnupgHome)
+	// A trail that cannot be opened stops the run: decrypting without
+	// the record that was asked for would be failing open.
+	if f.Audit, err = audit.Open(pluginenv.AuditLog()); err != nil {
+		return f.Errorf("%v (HELM_SECRETS_AUDIT_LOG)", err)
 	}
-	defer a.audit.Close()
-	if a.backend, err = a.backends.Get(a.opts.backend); err != nil {
-		return a.errorf("%v", err)
+	defer f.Audit.Close()
+	if f.Backend, err = f.Backends.Get(opts.backend); err != nil {
+		return f.Errorf("%v", err)
 	}
 	if p.command != "downloader" && p.command != "post-renderer" {
 		for _, n := range settings.Load().Notices() {
-			a.infof("%s", n)
+			f.Infof("%s", n)
 		}
 	}
-	if a.opts.decryptSecretsInTmpDir {
-		a.debugf("--decrypt-secrets-in-tmp-dir has no effect: decrypted values are never written to disk")
+	if opts.decryptSecretsInTmpDir {
+		f.Debugf("--decrypt-secrets-in-tmp-dir has no effect: decrypted values are never written to disk")
 	}
 
-	if p.command == "downloader" {
+	switch p.command {
+	case "downloader": // Helm's downloader protocol: CERT KEY CA URL
 		_ = notDumpable()
-		return a.runDownloader(ctx, p.rest)
-	}
-	if p.command == "post-renderer" {
+		return downloader.Run(ctx, &downloader.Options{Factory: f, Args: p.rest,
+			DefaultBackend: opts.backend, IgnoreMissing: opts.ignoreMissing, Signals: guardedSignals})
+	case "post-renderer":
 		_ = notDumpable()
-		return a.runPostRenderer(ctx, p.rest)
+		valsAllWarned.Do(func() {}) // the wrapper that appended us has warned
+		err := postrender.Run(ctx, postrender.Options{Args: p.rest, DecodeSecrets: opts.evaluateTemplatesDecodeSecrets,
+			Backends: *f.Backends, In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.ErrOut})
+		if postrender.IsFailure(err) {
+			return f.Errorf("%v", err)
+		}
+		return err
 	}
-	root := newRootCmd(a)
-	if c := findCommand(root, p.command); c != nil {
+	root := newRootCmd(f)
+	if c := complete.Find(root, p.command); c != nil {
 		// Not the wrapper: helm opens the wrapper's memfds through
 		// /proc/<our pid>/fd, which a non-dumpable process closes to
 		// other processes (internal/hardening/nodump).
 		_ = notDumpable()
-		a.debugf("command %s", p.command)
+		f.Debugf("command %s", p.command)
 		c.DisableFlagParsing = c.Annotations[shellArgsAnnotation] == "true"
 		root.SetArgs(append([]string{p.command}, p.rest...))
 		return root.ExecuteContext(ctx)
 	}
-	return a.runHelm(ctx, p.command, p.rest)
+	return helmwrap.Run(ctx, &helmwrap.Options{
+		Factory: f, Command: p.command, Args: p.rest,
+		DefaultBackend: opts.backend, IgnoreMissing: opts.ignoreMissing,
+		Redact: opts.redact, RedactSet: opts.redactSet, RedactStderrOnly: opts.redactStderrOnly,
+		EvaluateTemplates: opts.evaluateTemplates, EvaluateTemplatesDecodeSecrets: opts.evaluateTemplatesDecodeSecrets,
+		CheckPlacement: opts.checkPlacement, WarnValsAll: func(msg string) { warnValsAll(f, msg) }, Wrap: wrap,
+	})
 }
 
 // loadGPGKeys imports HELM_SECRETS_LOAD_GPG_KEYS (key files or folders,
@@ -184,16 +167,16 @@ func (a *app) main(ctx context.Context, args []string) error {
 // for every command, as the shell plugin does. GNUPGHOME is set to it for
 // what we start (sops-using backend scripts, helm and its plugins); the
 // cleanup stops its gpg-agent and removes it. "" when nothing is loaded.
-func (a *app) loadGPGKeys(ctx context.Context) (string, func(), error) {
+func loadGPGKeys(ctx context.Context, f *cmdutil.Factory) (string, func(), error) {
 	keys := pluginenv.LoadGPGKeys()
 	home, cleanup, err := gpghome.Load(ctx, gpghome.Options{GPG: os.Getenv("SOPS_GPG_EXEC"), GuardExecutable: os.Executable}, keys)
 	if err != nil {
-		return "", nil, a.errorf("%v", err)
+		return "", nil, f.Errorf("%v", err)
 	}
 	if home == "" {
 		return "", cleanup, nil
 	}
-	a.debugf("imported HELM_SECRETS_LOAD_GPG_KEYS (%d location(s)) into a private GNUPGHOME", len(keys))
+	f.Debugf("imported HELM_SECRETS_LOAD_GPG_KEYS (%d location(s)) into a private GNUPGHOME", len(keys))
 	old, had := os.LookupEnv("GNUPGHOME")
 	os.Setenv("GNUPGHOME", home)
 	return home, func() {
@@ -209,49 +192,63 @@ func (a *app) loadGPGKeys(ctx context.Context) (string, func(), error) {
 // setupEngine creates the sops engine. Backend args are for a sops binary
 // we do not run: --verbose still shows sops' key messages, the rest is
 // ignored with a note.
-func (a *app) setupEngine(gnupgHome string) {
-	if args := strings.Fields(a.opts.backendArgs); len(args) > 0 {
+func setupEngine(f *cmdutil.Factory, backendArgs, gnupgHome string) {
+	if args := strings.Fields(backendArgs); len(args) > 0 {
 		var ignored []string
 		for _, arg := range args {
 			if arg == "--verbose" {
-				encrypt.SetSopsLog(a.streams.Stderr)
+				encrypt.SetSopsLog(f.IO.ErrOut)
 				continue
 			}
 			ignored = append(ignored, arg)
 		}
 		if len(ignored) > 0 {
-			a.infof("backend args ignored (the sops backend runs in process): %s", strings.Join(ignored, " "))
+			f.Infof("backend args ignored (the sops backend runs in process): %s", strings.Join(ignored, " "))
 		}
 	}
-	a.engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{GnuPGHome: gnupgHome}), Strict: pluginenv.Strict()})
-	a.backends.Engine = a.engine
+	f.Engine = encrypt.New(encrypt.Options{Keys: pluginenv.Keys(encrypt.Keys{GnuPGHome: gnupgHome}), Strict: pluginenv.Strict()})
+	f.Backends.Engine = f.Engine
 }
-
-// findCommand returns our subcommand called name, or nil when name is a
-// helm command.
-func findCommand(root *cobra.Command, name string) *cobra.Command {
-	for _, c := range root.Commands() {
-		if c.Name() == name || c.HasAlias(name) {
-			return c
-		}
-	}
-	return nil
-}
-
-// sopsBackend reports whether the default backend manages SOPS files
-// (as opposed to noop, which uses files as they are).
-func (a *app) sopsBackend() bool { return a.factory().SopsBackend() }
 
 // scriptTemplate configures custom backend scripts (-b PATH) as the shell
 // plugin runs them: SCRIPT_DIR is the plugin's scripts folder; their
 // messages go to our stderr; what they print is capped like any input.
-func (a *app) scriptTemplate() *shellbackend.Script {
+func scriptTemplate(f *cmdutil.Factory) *shellbackend.Script {
 	dir, _ := pluginDir(os.Executable)
 	return &shellbackend.Script{
 		ScriptDir: filepath.Join(dir, "scripts"),
-		Stderr:    a.streams.Stderr,
-		Stdin:     a.streams.Stdin,
-		Stdout:    a.streams.Stdout,
+		Stderr:    f.IO.ErrOut,
+		Stdin:     f.IO.In,
+		Stdout:    f.IO.Out,
 		Limit:     encrypt.DefaultMaxInputSize,
 	}
+}
+
+// valsSession is the run's helm-secrets-vals process (started on first
+// use): one vals runtime, one cache, for every file, literal and manifest.
+func valsSession(f *cmdutil.Factory) *valsproto.Session {
+	return valsproto.NewSession(valsproto.Options{
+		Binary: pluginenv.ValsBinary(),
+		Policy: pluginenv.ValsPolicy(),
+		Stderr: f.IO.ErrOut,
+		Debug:  f.Debug,
+		Quiet:  func() bool { return f.Quiet },
+		Warn:   func(msg string) { warnValsAll(f, msg) },
+	})
+}
+
+// valsAllWarned makes the HELM_SECRETS_VALS_PROVIDERS=all warning once
+// per process.
+var valsAllWarned sync.Once
+
+// warnValsAll prints the HELM_SECRETS_VALS_PROVIDERS=all warning once,
+// unless quiet (-q, HELM_SECRETS_QUIET) or in Argo CD: from the wrapper
+// when it appends our post-renderer or evaluates itself, from the getter.
+// The post-renderer itself stays silent: helm shows its stderr only when
+// it fails, and the wrapper has warned.
+func warnValsAll(f *cmdutil.Factory, msg string) {
+	if settings.Load().ArgoCD || f.Quiet {
+		return
+	}
+	valsAllWarned.Do(func() { fmt.Fprintf(f.IO.ErrOut, "%sWarning: %s\n", cmdutil.Prefix, msg) })
 }

@@ -16,15 +16,6 @@ type IOStreams struct {
 	Stderr io.Writer
 }
 
-// prefix starts every message of ours on stderr, as in the shell plugin.
-const prefix = cmdutil.Prefix
-
-// exitError ends a run with an exit code; its message, if any, has already
-// been printed.
-type exitError struct{ code int }
-
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
 // errReported means: the failure was reported on stderr; exit 1. It is
 // cmdutil.ErrReported, which the command packages return.
 var errReported = cmdutil.ErrReported
@@ -35,14 +26,10 @@ func exitCode(s IOStreams, err error) int {
 	if err == nil {
 		return 0
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
 	var ce *cmdutil.ExitError
 	if errors.As(err, &ce) {
 		return ce.Code
 	}
-	fmt.Fprintf(s.Stderr, "%s%s\n", prefix, err)
+	fmt.Fprintf(s.Stderr, "%s%s\n", cmdutil.Prefix, err)
 	return 1
 }

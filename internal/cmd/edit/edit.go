@@ -10,8 +10,8 @@
 // process (its guard process removes it).
 //
 // The command is Options and Run, as the commands of cli/cli: the binary
-// parses its argv into Options, with the run's streams, engine, backend,
-// audit trail and message format, and prints the outcome.
+// parses its argv into Options, with the run's cmdutil.Factory (streams,
+// engine, backend, audit trail, message format); Main prints the outcome.
 package edit
 
 import (
@@ -28,6 +28,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/atomicfile"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
@@ -35,53 +36,18 @@ import (
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
-// IOStreams are the command's standard streams, as cli/cli's IOStreams: the
-// editor gets them, and In answers the retry prompt when it is a terminal.
-type IOStreams struct {
-	In     io.Reader
-	Out    io.Writer
-	ErrOut io.Writer
-}
-
-// Reporter prints the command's messages in the binary's format (its
-// prefix, its redaction). The text never holds plaintext.
-type Reporter interface {
-	// Infof prints an informational message (-q hides it).
-	Infof(format string, args ...any)
-	// Notef prints a message -q does not hide: the retry prompt, and why
-	// the file was left as it was.
-	Notef(format string, args ...any)
-	// Debugf prints a debug line (only when debugging).
-	Debugf(format string, args ...any)
-}
-
-// Auditor writes the audit trail (HELM_SECRETS_AUDIT_LOG) of the edit's
-// decryption and encryption. An error means the event could not be
-// written; the edit stops with it (it is returned as it is: the auditor
-// reported it).
-type Auditor interface {
-	// KeyRecord returns ctx recording the keys used (nil: none recorded).
-	KeyRecord(ctx context.Context) (context.Context, *encrypt.KeyRecord)
-	// Decrypted records the decryption of file, before the plaintext goes
-	// anywhere.
-	Decrypted(file string, rec *encrypt.KeyRecord) error
-	// Encrypted records the encryption of file, before it is written.
-	Encrypted(file string, rec *encrypt.KeyRecord) error
-}
-
 // Options are one edit.
 type Options struct {
+	// Factory (required) gives the run's streams (the editor gets them,
+	// and In answers the retry prompt when it is a terminal), the message
+	// printer, the audit trail and the default backend: a custom backend
+	// script edits with its own function, noop edits the file as it is,
+	// and backends that cannot edit are refused; sops
+	// (Backend.Engine() != nil) edits with Engine (nil:
+	// Backend.Engine()).
+	*cmdutil.Factory
 	// File is the file to edit (created when missing).
 	File string
-	// IO are the standard streams.
-	IO IOStreams
-	// Backend (required) is the run's default backend: a custom backend
-	// script edits with its own function, noop edits the file as it is,
-	// and backends that cannot edit are refused; sops (Backend.Engine() !=
-	// nil) edits with Engine.
-	Backend backend.Backend
-	// Engine decrypts and encrypts the file; nil: Backend.Engine().
-	Engine *encrypt.Engine
 	// Editor returns the editor command line and where it came from
 	// ("$SOPS_EDITOR", ...). Nil: EditorFromEnv.
 	Editor func() (cmdline, from string)
@@ -90,10 +56,6 @@ type Options struct {
 	// privdir.GuardMain). Nil: no guard, which the plugin never does; on
 	// Unix a guard that cannot be started refuses the edit.
 	GuardExecutable func() (string, error)
-	// Audit writes the audit trail; nil writes none.
-	Audit Auditor
-	// Report prints the messages; nil prints none.
-	Report Reporter
 }
 
 // ErrUnchanged: the editor changed nothing, so the file was not rewritten
@@ -123,19 +85,36 @@ func Kind() privdir.Kind {
 	return privdir.Kind{Prefix: "helm-secrets-edit-", Command: "__edit-guard"}
 }
 
-// Run edits opts.File. Errors other than ErrUnchanged, *EncryptError and
-// the Auditor's carry the message to print (the file and what happened,
-// never plaintext).
-func Run(ctx context.Context, opts Options) error {
-	r := run{Options: opts}
-	if r.Backend == nil {
-		return errors.New("edit: Options.Backend is required")
+// Main runs the edit command: Run, with its outcome printed in the
+// binary's format. An unchanged file exits with 200, as sops edit (and so
+// the shell plugin) does; scripts test for it.
+func Main(ctx context.Context, o *Options) error {
+	err := Run(ctx, o)
+	var ee *EncryptError
+	var xe *cmdutil.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrUnchanged):
+		return &cmdutil.ExitError{Code: 200}
+	case errors.As(err, &ee):
+		return o.EncryptError("editing", ee.File, ee.Err)
+	case errors.As(err, &xe):
+		return err // reported already (the audit trail)
 	}
-	if r.Engine == nil {
-		r.Engine = r.Backend.Engine()
+	return o.Errorf("%v", err)
+}
+
+// Run edits o.File. Errors other than ErrUnchanged, *EncryptError and
+// the audit trail's (a *cmdutil.ExitError, reported already) carry the
+// message to print (the file and what happened, never plaintext).
+func Run(ctx context.Context, o *Options) error {
+	if o.Factory == nil || o.Backend == nil {
+		return errors.New("edit: Options.Factory with a Backend is required")
 	}
-	if r.Report == nil {
-		r.Report = silent{}
+	r := run{Options: *o, eng: o.Engine}
+	if r.eng == nil {
+		r.eng = r.Backend.Engine()
 	}
 	if r.Editor == nil {
 		r.Editor = EditorFromEnv
@@ -146,14 +125,14 @@ func Run(ctx context.Context, opts Options) error {
 // run is one edit.
 type run struct {
 	Options
+	eng *encrypt.Engine // Engine, else the backend's
 }
 
-// silent is the Reporter of none.
-type silent struct{}
-
-func (silent) Infof(string, ...any)  {}
-func (silent) Notef(string, ...any)  {}
-func (silent) Debugf(string, ...any) {}
+// notef prints a message -q does not hide: the retry prompt, and why the
+// file was left as it was.
+func (r *run) notef(format string, args ...any) {
+	fmt.Fprint(r.IO.ErrOut, cmdutil.Prefix+fmt.Sprintf(format, args...)+"\n")
+}
 
 // edit decrypts the file into a private temporary file, runs the editor
 // on it and encrypts the result back. The temporary directory is removed
@@ -216,7 +195,7 @@ func (r *run) edit(ctx context.Context) error {
 	}
 	defer dir.Close()
 	tmpFile := filepath.Join(dir.Path(), filepath.Base(target))
-	r.Report.Debugf("editing %s (new file: %t)", file, !exists)
+	r.Debugf("editing %s (new file: %t)", file, !exists)
 
 	var (
 		edited  []byte // the text last saved in the editor
@@ -224,15 +203,12 @@ func (r *run) edit(ctx context.Context) error {
 		changed bool
 		audited bool // the decryption's audit event is written
 	)
-	var rec *encrypt.KeyRecord
-	if r.Audit != nil {
-		ctx, rec = r.Audit.KeyRecord(ctx)
-	}
+	ctx, rec := r.KeyRecord(ctx)
 	for {
-		out, changed, err = r.Engine.EditFile(ctx, target, func(plain []byte) ([]byte, error) {
-			if exists && !audited && r.Audit != nil {
+		out, changed, err = r.eng.EditFile(ctx, target, func(plain []byte) ([]byte, error) {
+			if exists && !audited {
 				// Before the plaintext goes anywhere.
-				if err := r.Audit.Decrypted(file, rec); err != nil {
+				if err := r.RecordDecrypt("edit", file, rec, nil); err != nil {
 					return nil, err
 				}
 				audited = true
@@ -282,7 +258,7 @@ func (r *run) edit(ctx context.Context) error {
 		}
 		return fmt.Errorf("Interrupted: %s was not %s", file, what)
 	case errors.Is(err, errNothingToCreate):
-		r.Report.Infof("File is empty: %s was not created", file)
+		r.Infof("File is empty: %s was not created", file)
 		return nil
 	case errors.As(err, &ee):
 		return fmt.Errorf("%w: %s was not %s", ee, file, what)
@@ -294,18 +270,16 @@ func (r *run) edit(ctx context.Context) error {
 		return &EncryptError{File: file, Err: err}
 	case !changed:
 		// As sops edit, and so the shell plugin: exit 200, not rewritten.
-		r.Report.Notef("File has not changed, exiting: %s", file)
+		r.notef("File has not changed, exiting: %s", file)
 		return ErrUnchanged
 	}
-	if r.Audit != nil {
-		if err := r.Audit.Encrypted(file, rec); err != nil {
-			return err
-		}
+	if err := r.RecordEncrypt("edit", file, rec, nil); err != nil {
+		return err
 	}
 	if err := atomicfile.Write(target, out, 0o644); err != nil {
 		return err
 	}
-	r.Report.Debugf("wrote %s", file)
+	r.Debugf("wrote %s", file)
 	return nil
 }
 
@@ -315,18 +289,18 @@ func (r *run) edit(ctx context.Context) error {
 // whose conflicting values hold both sides between markers, which the
 // edit then opens (docs/git.md). Only ciphertext is written.
 func (r *run) remergeRawConflict(ctx context.Context, file, target string) error {
-	raw, err := r.Engine.ReadRaw(target)
+	raw, err := r.eng.ReadRaw(target)
 	if err != nil || !gitsecrets.HasGitMarkers(raw) {
 		return nil // the edit reports unreadable files as before
 	}
-	conflict, err := gitsecrets.RemergeFromIndex(ctx, r.Engine, target, r.IO.ErrOut)
+	conflict, err := gitsecrets.RemergeFromIndex(ctx, r.eng, target, r.IO.ErrOut)
 	if err != nil {
 		return err
 	}
 	if conflict {
-		r.Report.Infof("%s held git's conflict markers around encrypted text: merged again with the merge driver; the conflicting values hold both sides between markers", file)
+		r.Infof("%s held git's conflict markers around encrypted text: merged again with the merge driver; the conflicting values hold both sides between markers", file)
 	} else {
-		r.Report.Infof("%s held git's conflict markers around encrypted text: merged again with the merge driver, without conflicts", file)
+		r.Infof("%s held git's conflict markers around encrypted text: merged again with the merge driver, without conflicts", file)
 	}
 	return nil
 }
@@ -350,8 +324,8 @@ func (r *run) askRetry(ctx context.Context, cause error) bool {
 	if !isTerminal(r.IO.In) {
 		return false
 	}
-	r.Report.Notef("%v", cause)
-	r.Report.Notef("Press Enter to return to the editor, or Ctrl+C to give up.")
+	r.notef("%v", cause)
+	r.notef("Press Enter to return to the editor, or Ctrl+C to give up.")
 	line := make(chan bool, 1)
 	go func() {
 		_, err := bufio.NewReader(r.IO.In).ReadString('\n')

@@ -3,11 +3,12 @@ package edit
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
@@ -21,13 +22,19 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// lines records a Reporter's messages, one per call, as the binary would
-// print them without its prefix.
-type lines struct{ info, note, debug []string }
+// lines is the run's stderr: our messages, one per line.
+type lines struct{ bytes.Buffer }
 
-func (l *lines) Infof(f string, a ...any)  { l.info = append(l.info, fmt.Sprintf(f, a...)) }
-func (l *lines) Notef(f string, a ...any)  { l.note = append(l.note, fmt.Sprintf(f, a...)) }
-func (l *lines) Debugf(f string, a ...any) { l.debug = append(l.debug, fmt.Sprintf(f, a...)) }
+// messages returns our messages, without the prefix.
+func (l *lines) messages() []string {
+	var out []string
+	for _, line := range strings.Split(strings.TrimSuffix(l.String(), "\n"), "\n") {
+		if m, ok := strings.CutPrefix(line, cmdutil.Prefix); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
 
 // fixture is a folder with an age key, a creation rule for it and an
 // encrypted secrets.yaml; TMPDIR is a folder of its own.
@@ -57,22 +64,24 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // options edits file with the sops backend and the given editor command
-// line, reporting into l, guarded by the test binary.
-func (f *fixture) options(t *testing.T, file, editor string, l *lines) Options {
+// line, its stderr (our messages) into l, guarded by the test binary.
+func (f *fixture) options(t *testing.T, file, editor string, l *lines) *Options {
 	t.Helper()
 	b, err := backend.Selector{Engine: f.eng}.Get("sops")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	return Options{
+	var stdout bytes.Buffer
+	return &Options{
+		Factory: &cmdutil.Factory{
+			IO:      cmdutil.IOStreams{In: bytes.NewReader(nil), Out: &stdout, ErrOut: l},
+			Printer: cmdutil.Printer{ErrOut: l},
+			Engine:  f.eng,
+			Backend: b,
+		},
 		File:            file,
-		IO:              IOStreams{In: bytes.NewReader(nil), Out: &stdout, ErrOut: &stderr},
-		Backend:         b,
-		Engine:          f.eng,
 		Editor:          func() (string, string) { return editor, "$EDITOR" },
 		GuardExecutable: os.Executable,
-		Report:          l,
 	}
 }
 
@@ -95,7 +104,7 @@ func (f *fixture) tmpEmpty(t *testing.T) {
 }
 
 func TestRunNeedsBackend(t *testing.T) {
-	if err := Run(context.Background(), Options{File: "x.yaml"}); err == nil {
+	if err := Run(context.Background(), &Options{File: "x.yaml"}); err == nil {
 		t.Fatal("Run without a backend succeeded")
 	}
 }

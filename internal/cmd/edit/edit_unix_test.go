@@ -7,12 +7,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/helm-secrets/helm-secrets/internal/backends/backend"
+	"github.com/helm-secrets/helm-secrets/internal/cmd/cmdutil"
 	"github.com/helm-secrets/helm-secrets/internal/testsupport/testenv"
 )
 
@@ -71,11 +73,8 @@ func TestRunOutcomes(t *testing.T) {
 			case err != nil:
 				t.Fatalf("Run = %v", err)
 			}
-			if tc.wantNote != "" && (len(l.note) != 1 || l.note[0] != sub(tc.wantNote)) {
-				t.Errorf("notes %q, want %q", l.note, sub(tc.wantNote))
-			}
-			if tc.wantInfo != "" && (len(l.info) != 1 || l.info[0] != sub(tc.wantInfo)) {
-				t.Errorf("infos %q, want %q", l.info, sub(tc.wantInfo))
+			if want := tc.wantNote + tc.wantInfo; want != "" && !slices.Equal(l.messages(), []string{sub(want)}) {
+				t.Errorf("messages %q, want %q", l.messages(), sub(want))
 			}
 			after, _ := os.ReadFile(file)
 			if tc.wantPlain == "" {
@@ -171,5 +170,39 @@ func TestRunSweepsAbandonedDirs(t *testing.T) {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s swept: %v", filepath.Base(d), err)
 		}
+	}
+}
+
+// TestMainOutcomes: Main prints Run's outcome in the binary's format and
+// maps it to the exit codes: unchanged exits 200 (as sops edit), a failure
+// is printed once with our prefix and exits 1.
+func TestMainOutcomes(t *testing.T) {
+	for _, tc := range []struct {
+		name, editor string
+		wantCode     int
+		wantStderr   string
+	}{
+		{name: "changed", editor: `sed -i s/hunter2/changed/`},
+		{name: "unchanged", editor: "true", wantCode: 200, wantStderr: "[helm-secrets] File has not changed, exiting: FILE\n"},
+		{name: "editor fails", editor: "false", wantCode: 1, wantStderr: "[helm-secrets] editor failed: false: exit status 1: FILE was not changed\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			var l lines
+			err := Main(context.Background(), f.options(t, f.file, tc.editor, &l))
+			code := 0
+			var xe *cmdutil.ExitError
+			if errors.As(err, &xe) {
+				code = xe.Code
+			} else if err != nil {
+				t.Fatalf("Main = %v, want a *cmdutil.ExitError", err)
+			}
+			if code != tc.wantCode {
+				t.Errorf("exit code %d, want %d", code, tc.wantCode)
+			}
+			if want := strings.ReplaceAll(tc.wantStderr, "FILE", f.file); l.String() != want {
+				t.Errorf("stderr %q, want %q", l.String(), want)
+			}
+		})
 	}
 }

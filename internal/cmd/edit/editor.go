@@ -121,7 +121,7 @@ func (r *run) runEditor(g *signalGuard, dir *privdir.Dir, path string) error {
 	if err != nil {
 		return &editorError{fmt.Errorf("%s: %w", from, err)}
 	}
-	r.Report.Debugf("running editor %s (%s)", argv[0], from)
+	r.Debugf("running editor %s (%s)", argv[0], from)
 	cmd := exec.Command(argv[0], append(argv[1:], path)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.IO.In, r.IO.Out, r.IO.ErrOut
 	defer dir.PrepareChild(cmd)()

@@ -1,4 +1,4 @@
-package main
+package helmwrap
 
 import (
 	"strings"
@@ -9,13 +9,13 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/remote/urls"
 )
 
-// redactByDefault reports whether helm's output is masked when neither
+// RedactByDefault reports whether helm's output is masked when neither
 // --redact nor HELM_SECRETS_REDACT says: on where people read the output
 // (diff, dry runs and debug output: helmargs.PrintsValues, lint, get values/all, status, history),
 // off where machines consume it (template, install, upgrade).
 // args are helm's command and arguments; helmDebug is helm's own --debug
 // (HELM_DEBUG, set by helm for plugins).
-func redactByDefault(args []string, helmDebug bool) bool {
+func RedactByDefault(args []string, helmDebug bool) bool {
 	if len(args) == 0 {
 		return false
 	}
@@ -34,13 +34,13 @@ func redactByDefault(args []string, helmDebug bool) bool {
 	return helmDebug || helmargs.PrintsValues(args[1:])
 }
 
-// redactSecrets turns the decrypted sources into the secrets to mask: the
+// RedactSecrets turns the decrypted sources into the secrets to mask: the
 // leaves of values documents, the whole content of the others (and the
 // leaves of --set-json literals). A leaf that
 // the encrypted file holds as is (left unencrypted by an encrypted_regex or
 // _unencrypted rule) is public: it is not masked. readFile reads a source's
 // encrypted file.
-func redactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error)) []redact.Secret {
+func RedactSecrets(pts []wrapper.Plaintext, readFile func(string) ([]byte, error)) []redact.Secret {
 	var out []redact.Secret
 	for _, p := range pts {
 		if !p.Values {
