@@ -22,11 +22,13 @@ import (
 	placementcmd "github.com/helm-secrets/helm-secrets/internal/cmd/placement"
 	"github.com/helm-secrets/helm-secrets/internal/cmd/postrender"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
+	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/pathpolicy"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmrun"
 	"github.com/helm-secrets/helm-secrets/internal/helm/redact"
+	"github.com/helm-secrets/helm-secrets/internal/helm/released"
 	"github.com/helm-secrets/helm-secrets/internal/helm/wrapper"
 	"github.com/helm-secrets/helm-secrets/internal/remote/fetch"
 	"github.com/helm-secrets/helm-secrets/internal/remote/getter"
@@ -187,9 +189,17 @@ func Run(ctx context.Context, o *Options) (err error) {
 		}
 		o.Debugf("helm gets %s", strings.Join(redactArgs(p.Args), " "))
 		if check != nil {
-			check.SetSecrets(RedactSecrets(p.Plaintexts, os.ReadFile))
+			check.SetSecrets(RedactSecrets(p.Plaintexts, readSource))
 		}
-		stdout, stderr := o.redactStreams(redacting, p.Plaintexts, set, &filters)
+		// diff upgrade also prints the release in the cluster: its stored
+		// values at the key paths that are secret now are masked too.
+		var stored func(secrets []redact.Secret) []redact.Secret
+		if redacting {
+			stored = func(secrets []redact.Secret) []redact.Secret {
+				return released.Secrets(ctx, helm, append([]string{command}, args...), released.KeyPaths(secrets, sourcesOf(p.Plaintexts)))
+			}
+		}
+		stdout, stderr := o.redactStreams(redacting, p.Plaintexts, set, &filters, stored)
 		if check == nil || check.PostRender() || !check.HasSecrets() {
 			return stdout, stderr
 		}
@@ -250,14 +260,23 @@ func (o *Options) silent() bool {
 // nil: the options' own), adding its filters to filters. set, when not
 // nil, already holds (or will receive) the values the post-renderer
 // evaluates; the decrypted plaintexts are added to it.
-func (o *Options) redactStreams(redacting bool, plaintexts []wrapper.Plaintext, set *redact.Set, filters *[]*redact.Writer) (io.Writer, io.Writer) {
+// stored, when not nil, gives more secrets to mask from the decrypted
+// ones (the values a release stored, internal/helm/released).
+func (o *Options) redactStreams(redacting bool, plaintexts []wrapper.Plaintext, set *redact.Set, filters *[]*redact.Writer, stored func([]redact.Secret) []redact.Secret) (io.Writer, io.Writer) {
 	if !redacting || (len(plaintexts) == 0 && set == nil) {
 		return nil, nil
 	}
 	if set == nil {
 		set = redact.Compile(nil)
 	}
-	set.Add(RedactSecrets(plaintexts, os.ReadFile))
+	secrets := RedactSecrets(plaintexts, readSource)
+	set.Add(secrets)
+	if stored != nil {
+		if more := stored(secrets); len(more) > 0 {
+			o.Debugf("also redacting %d value(s) the release stored", len(more))
+			set.Add(more)
+		}
+	}
 	if sk := set.Skipped(); len(sk) > 0 && !o.silent() {
 		// Names, never values. Not in Argo CD mode or with -q: then we
 		// add nothing to helm's output (the debug line still names them).
@@ -307,4 +326,22 @@ func (o *Options) remoteFetcher(ctx context.Context, helm string) *fetch.Fetcher
 		Limit:          encrypt.DefaultMaxInputSize,
 		Stderr:         o.IO.ErrOut,
 	}
+}
+
+// sourcesOf names the decrypted values files, as RedactSecrets names
+// their secrets (source:key.path).
+func sourcesOf(pts []wrapper.Plaintext) []string {
+	var out []string
+	for _, p := range pts {
+		if p.Values {
+			out = append(out, p.Source)
+		}
+	}
+	return out
+}
+
+// readSource reads an encrypted values file again, bounded, to tell its
+// public leaves from its secret ones (RedactSecrets).
+func readSource(path string) ([]byte, error) {
+	return bounds.ReadFile(path, encrypt.DefaultMaxInputSize)
 }
