@@ -230,23 +230,39 @@ func TestWindowsUnderWine(t *testing.T) {
 	})
 
 	t.Run("edit", func(t *testing.T) {
-		// editor.exe replaces "port: 5432" with "port: 6543" in the file
-		// it is given; the other values keep their ciphertext.
-		before, err := os.ReadFile(filepath.Join(w.dir, "secrets.yaml"))
-		if err != nil {
-			t.Fatal(err)
+		// editor.exe turns "port: 5432" into "port: 6543" and back; the
+		// other values keep their ciphertext. The editor command line is
+		// split as a shell does (as sops does): a Windows path needs
+		// forward slashes or single quotes; bare backslashes are escapes.
+		exe := w.winPath("bin/editor.exe")
+		read := func() []byte {
+			b, err := os.ReadFile(filepath.Join(w.dir, "secrets.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
 		}
-		_, _, code := w.wine([]string{"EDITOR=" + strings.ReplaceAll(w.winPath("bin/editor.exe"), `\`, "/")}, "bin/helm-secrets.exe", "edit", "secrets.yaml")
-		after, err := os.ReadFile(filepath.Join(w.dir, "secrets.yaml"))
-		if err != nil {
-			t.Fatal(err)
+		for _, c := range []struct{ editor, port string }{
+			{strings.ReplaceAll(exe, `\`, "/"), "6543"},
+			{"'" + exe + "'", "5432"},
+		} {
+			before := read()
+			_, _, code := w.wine([]string{"EDITOR=" + c.editor}, "bin/helm-secrets.exe", "edit", "secrets.yaml")
+			after := read()
+			if code != 0 || bytes.Contains(after, []byte(secret)) || bytes.Equal(before, after) {
+				t.Fatalf("edit with EDITOR=%s: exit %d\n%s", c.editor, code, after)
+			}
+			out, _, code := w.wine(nil, "bin/helm-secrets.exe", "decrypt", "secrets.yaml")
+			if code != 0 || !strings.Contains(out, "port: "+c.port) || !strings.Contains(out, "password: "+secret) {
+				t.Fatalf("decrypt after edit with EDITOR=%s: exit %d", c.editor, code)
+			}
 		}
-		if code != 0 || bytes.Contains(after, []byte(secret)) || bytes.Equal(before, after) {
-			t.Fatalf("edit: exit %d\n%s", code, after)
+		before := read()
+		if _, errOut, code := w.wine([]string{"EDITOR=" + exe}, "bin/helm-secrets.exe", "edit", "secrets.yaml"); code == 0 || !strings.Contains(errOut, "editor failed") {
+			t.Fatalf("edit with EDITOR=%s (bare backslashes): exit %d", exe, code)
 		}
-		out, _, code := w.wine(nil, "bin/helm-secrets.exe", "decrypt", "secrets.yaml")
-		if code != 0 || !strings.Contains(out, "port: 6543") || !strings.Contains(out, "password: "+secret) {
-			t.Fatalf("decrypt after edit: exit %d", code)
+		if !bytes.Equal(before, read()) {
+			t.Fatal("a failed edit changed the file")
 		}
 	})
 
