@@ -155,8 +155,9 @@ func TestWindowsUnderWine(t *testing.T) {
 	w.env = []string{
 		"SOPS_AGE_KEY_FILE=" + w.winPath("keys.txt"),
 		// helm-secrets runs windows helm through the shim (see
-		// e2e/testdata/winehelmshim): wine's named pipes lose the first
-		// connection from another process (TestWindowsUnderWine/first-pipe-open).
+		// e2e/testdata/winehelmshim): under wine the first open of a pipe
+		// reaches go-winio's reserved instance, which nobody serves
+		// (TestWindowsUnderWine/first-pipe-open).
 		"HELM_SECRETS_HELM_PATH=" + w.winPath("bin/helmshim.exe"),
 		"HELM_SECRETS_WINE_HELM=" + w.winPath("bin/helm.exe"),
 		"HELM_PLUGINS=" + w.winPath("plugins"),
@@ -309,8 +310,10 @@ func TestWindowsUnderWine(t *testing.T) {
 
 	t.Run("first-pipe-open", func(t *testing.T) {
 		// The wine problem the shim works around, shown with windows helm
-		// run directly: its first (and only) read of the named pipe is
-		// not answered. Run with HELM_SECRETS_WINE_FIRST_PIPE=1 (it waits
+		// run directly: its first (and only) open of the named pipe
+		// reaches the instance go-winio reserves the name with (opened
+		// without read/write access: Windows admits no client to it, wine
+		// does), which nobody serves. Run with HELM_SECRETS_WINE_FIRST_PIPE=1 (it waits
 		// 30 seconds); it fails once wine (or go-winio) answers, so that
 		// the shim can go.
 		if os.Getenv("HELM_SECRETS_WINE_FIRST_PIPE") != "1" {

@@ -1,8 +1,9 @@
 // Command winehelmshim stands between helm-secrets and the windows helm in
 // the Windows e2e test (e2e/windows_test.go), to get past a wine problem:
-// under wine 10 the first connection another process makes to a named
-// pipe served with go-winio is not reported to the server until a later
-// open, so helm's first read of \\.\pipe\helm-secrets-... hangs. The shim
+// go-winio reserves each pipe name with a first instance opened without
+// read or write access, which Windows keeps closed to clients; wine 10
+// lets the first client connect to it, and nobody serves it, so helm's
+// first read of \\.\pipe\helm-secrets-... would wait forever. The shim
 // opens and closes each such -f/--values path once (os.Stat), then runs
 // the helm named by HELM_SECRETS_WINE_HELM with the same arguments and
 // standard streams, and exits with its exit code. It reads no content.
