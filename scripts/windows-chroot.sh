@@ -9,7 +9,8 @@
 #                                        `export WINE_CHROOT=DIR HELM3_WINDOWS_EXE=FILE`
 #   scripts/windows-chroot.sh run CMD... run CMD inside the root (as root, in new
 #                                        mount and PID namespaces with /proc mounted,
-#                                        so no process outlives CMD), with a clean
+#                                        so no process outlives CMD; its own wineserver),
+#                                        with a clean
 #                                        environment: HOME=/root, WINEDEBUG=-all,
 #                                        XDG_RUNTIME_DIR=/run/user/0,
 #                                        WINEPREFIX=$WINEPREFIX (default /root/.wine);
@@ -192,9 +193,14 @@ cmd_run() {
 	done
 	[[ $# -gt 0 ]] || usage
 	# exec: a signal to this script reaches unshare, whose --kill-child
-	# ends the namespace's first process and with it every other.
+	# ends the namespace's first process and with it every other. A private
+	# tmpfs on /run/user/0 (XDG_RUNTIME_DIR, where wineserver puts its
+	# socket) gives each run its own wineserver: two runs at once would
+	# otherwise share one across PID namespaces, and the second hangs.
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	exec unshare --mount --pid --fork --kill-child --mount-proc="${root}/proc" \
-		chroot "${root}" /usr/bin/env -i "${envs[@]}" "$@"
+		sh -c 'mount -t tmpfs -o mode=0700,size=16m wineserver "$1/run/user/0" &&
+			r="$1" && shift && exec chroot "$r" "$@"' sh "${root}" /usr/bin/env -i "${envs[@]}" "$@"
 }
 
 case "${1:-}" in
