@@ -308,6 +308,31 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
+	t.Run("no-plaintext-on-disk", func(t *testing.T) {
+		// After every run above: no file in the test's folder or in the
+		// wine user's TEMP (where edit's private folder was) holds the
+		// secret; edit's folder is gone.
+		temp := filepath.Join(w.root, "root", ".wine", "drive_c", "users", "root", "AppData", "Local", "Temp")
+		for _, dir := range []string{w.dir, temp} {
+			err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				if strings.HasPrefix(filepath.Base(filepath.Dir(p)), "helm-secrets-edit-") {
+					t.Errorf("edit's folder left behind: %s", p)
+				}
+				b, err := os.ReadFile(p)
+				if err == nil && bytes.Contains(b, []byte(secret)) {
+					t.Errorf("%s holds the secret in plain text", p)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
 	t.Run("first-pipe-open", func(t *testing.T) {
 		// The wine problem the shim works around, shown with windows helm
 		// run directly: its first (and only) open of the named pipe
