@@ -21,6 +21,9 @@ start=$(date +%s)
 log "installing test tools"
 eval "$(scripts/test-deps.sh)"
 
+log "building the wine root and windows helm for the Windows test (cached)"
+eval "$(scripts/windows-chroot.sh build)"
+
 log "building the local Kubernetes API server (cached)"
 scripts/cluster.sh build >&2
 
