@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -47,7 +46,7 @@ func runPlacement(ctx context.Context, f *cmdutil.Factory, o placementcmd.Option
 		for _, df := range files {
 			pts = append(pts, wrapper.Plaintext{Source: df.Name, Values: true, Content: df.Content})
 		}
-		return helmwrap.RedactSecrets(pts, os.ReadFile)
+		return helmwrap.RedactSecrets(pts, helmwrap.ReadSource)
 	}
 	return placementcmd.Main(ctx, f, o)
 }

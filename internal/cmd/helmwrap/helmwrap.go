@@ -189,7 +189,7 @@ func Run(ctx context.Context, o *Options) (err error) {
 		}
 		o.Debugf("helm gets %s", strings.Join(redactArgs(p.Args), " "))
 		if check != nil {
-			check.SetSecrets(RedactSecrets(p.Plaintexts, readSource))
+			check.SetSecrets(RedactSecrets(p.Plaintexts, ReadSource))
 		}
 		// diff upgrade also prints the release in the cluster: its stored
 		// values at the key paths that are secret now are masked too.
@@ -269,7 +269,7 @@ func (o *Options) redactStreams(redacting bool, plaintexts []wrapper.Plaintext, 
 	if set == nil {
 		set = redact.Compile(nil)
 	}
-	secrets := RedactSecrets(plaintexts, readSource)
+	secrets := RedactSecrets(plaintexts, ReadSource)
 	set.Add(secrets)
 	if stored != nil {
 		if more := stored(secrets); len(more) > 0 {
@@ -340,8 +340,8 @@ func sourcesOf(pts []wrapper.Plaintext) []string {
 	return out
 }
 
-// readSource reads an encrypted values file again, bounded, to tell its
+// ReadSource reads an encrypted values file again, bounded, to tell its
 // public leaves from its secret ones (RedactSecrets).
-func readSource(path string) ([]byte, error) {
+func ReadSource(path string) ([]byte, error) {
 	return bounds.ReadFile(path, encrypt.DefaultMaxInputSize)
 }
