@@ -25,7 +25,9 @@ import (
 // the value) decrypts with one Decrypt call and keeps the wrapped data key
 // (no Encrypt call), and `helm secrets decrypt` and `sops -d` show the new
 // value; with a wrong secret edit fails without running the editor or
-// changing the file. Missing, wrong and expired credentials and a
+// changing the file; `check` reports the drift after the rule's encryption
+// context changed, and `updatekeys` follows the rule (one Encrypt call).
+// Missing, wrong and expired credentials and a
 // principal without access stop the run before helm starts (no output)
 // with one message naming AWS KMS, the key ARN and what to set; no
 // credential is in any message, the debug output or the audit log.
@@ -144,6 +146,28 @@ func TestAWSKMSEndToEnd(t *testing.T) {
 			}
 			if _, err := os.Stat(ran); err == nil {
 				t.Fatal("the editor ran although the file could not be decrypted")
+			}
+
+			// The rule's encryption context changes: check reports the
+			// drift, updatekeys wraps the data key under the new context
+			// (one Encrypt call), and the file opens with it.
+			testenv.WriteFile(t, h.work, ".sops.yaml", "creation_rules:\n  - path_regex: secrets[^/]*\\.yaml$\n    key_groups:\n      - kms:\n          - arn: "+arn+"\n            context:\n              app: api\n")
+			if out, errOut, code := h.runEnv(env, "secrets", "check", "secrets.yaml"); code != 1 || !strings.Contains(out+errOut, "recipient-drift") || !strings.Contains(out+errOut, arn+"|app:api") {
+				t.Fatalf("check after the context changed: exit %d\n%s\n%s", code, out, errOut)
+			}
+			before = a.Calls("Encrypt", arn)
+			run(env, "secrets", "updatekeys", "secrets.yaml")
+			if n := a.Calls("Encrypt", arn) - before; n != 1 {
+				t.Fatalf("updatekeys: %d Encrypt calls", n)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); !strings.Contains(string(b), "app: api") || strings.Contains(string(b), "app: web") {
+				t.Fatalf("updatekeys did not follow the rule's context:\n%s", b)
+			}
+			if out, errOut, code := h.runEnv(env, "secrets", "check", "secrets.yaml"); code != 0 {
+				t.Fatalf("check after updatekeys: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if out, _ := run(env, "secrets", "decrypt", "secrets.yaml"); out != "password: "+canary+"-kms-edited\n" {
+				t.Fatalf("helm secrets decrypt after updatekeys: %q", out)
 			}
 
 			for _, c := range []struct {
