@@ -21,7 +21,13 @@ import (
 // (the lean wrapper hands kms files to the full binary) renders them with
 // one Decrypt call per data key, and the audit record names the key; plain
 // helm with secrets:// renders the same; `helm secrets rotate -i` re-wraps
-// with one Encrypt call. Missing, wrong and expired credentials and a
+// with one Encrypt call; `helm secrets edit` (EDITOR a script changing
+// the value) decrypts with one Decrypt call and keeps the wrapped data key
+// (no Encrypt call), and `helm secrets decrypt` and `sops -d` show the new
+// value; with a wrong secret edit fails without running the editor or
+// changing the file; `check` reports the drift after the rule's encryption
+// context changed, and `updatekeys` follows the rule (one Encrypt call).
+// Missing, wrong and expired credentials and a
 // principal without access stop the run before helm starts (no output)
 // with one message naming AWS KMS, the key ARN and what to set; no
 // credential is in any message, the debug output or the audit log.
@@ -98,6 +104,70 @@ func TestAWSKMSEndToEnd(t *testing.T) {
 			}
 			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); string(b) == string(enc) {
 				t.Fatal("rotate did not change the file")
+			}
+
+			// edit: one Decrypt call opens the data key, the new value is
+			// encrypted with it, and no new data key is wrapped; the sops
+			// CLI reads the result. With wrong credentials the editor
+			// never runs and the file stays as it was.
+			editor, ran := sedEditor(t, "-kms$", "-kms-edited")
+			wrapped := wrappedKeys(t, filepath.Join(h.work, "secrets.yaml"))
+			dec, encs := a.Calls("Decrypt", arn), a.Calls("Encrypt", arn)
+			if out, _ := run(append(env, editor), "secrets", "edit", "secrets.yaml"); out != "" {
+				t.Fatalf("edit wrote to stdout: %q", out)
+			}
+			if d, e := a.Calls("Decrypt", arn)-dec, a.Calls("Encrypt", arn)-encs; d != 1 || e != 0 {
+				t.Fatalf("edit: %d Decrypt and %d Encrypt calls, want 1 and 0", d, e)
+			}
+			if got := wrappedKeys(t, filepath.Join(h.work, "secrets.yaml")); got != wrapped {
+				t.Fatalf("edit changed the wrapped data key:\n%s\nwas\n%s", got, wrapped)
+			}
+			if out, _ := run(env, "secrets", "decrypt", "secrets.yaml"); out != "password: "+canary+"-kms-edited\n" {
+				t.Fatalf("helm secrets decrypt after edit: %q", out)
+			}
+			cmd = exec.Command(sops, "-d", "secrets.yaml")
+			cmd.Dir, cmd.Env = h.work, append(append([]string{}, h.env...), env...)
+			if out, errOut, code := runCmd(t, cmd); code != 0 || out != "password: "+canary+"-kms-edited\n" {
+				t.Fatalf("sops -d after edit: exit %d %q\n%s", code, out, errOut)
+			}
+			if err := os.Remove(ran); err != nil {
+				t.Fatalf("the editor did not run: %v", err)
+			}
+			edited, err := os.ReadFile(filepath.Join(h.work, "secrets.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wrong := append([]string{"AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=wrong-" + secret, editor}, base...)
+			if out, errOut, code := h.runEnv(wrong, "secrets", "edit", "secrets.yaml"); code == 0 || !strings.Contains(errOut, "AWS refused the credentials") || strings.Contains(out+errOut, secret) || strings.Contains(out+errOut, canary) {
+				t.Fatalf("edit with a wrong secret: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); string(b) != string(edited) {
+				t.Fatal("a failed edit changed the file")
+			}
+			if _, err := os.Stat(ran); err == nil {
+				t.Fatal("the editor ran although the file could not be decrypted")
+			}
+
+			// The rule's encryption context changes: check reports the
+			// drift, updatekeys wraps the data key under the new context
+			// (one Encrypt call), and the file opens with it.
+			testenv.WriteFile(t, h.work, ".sops.yaml", "creation_rules:\n  - path_regex: secrets[^/]*\\.yaml$\n    key_groups:\n      - kms:\n          - arn: "+arn+"\n            context:\n              app: api\n")
+			if out, errOut, code := h.runEnv(env, "secrets", "check", "secrets.yaml"); code != 1 || !strings.Contains(out+errOut, "recipient-drift") || !strings.Contains(out+errOut, arn+"|app:api") {
+				t.Fatalf("check after the context changed: exit %d\n%s\n%s", code, out, errOut)
+			}
+			before = a.Calls("Encrypt", arn)
+			run(env, "secrets", "updatekeys", "secrets.yaml")
+			if n := a.Calls("Encrypt", arn) - before; n != 1 {
+				t.Fatalf("updatekeys: %d Encrypt calls", n)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); !strings.Contains(string(b), "app: api") || strings.Contains(string(b), "app: web") {
+				t.Fatalf("updatekeys did not follow the rule's context:\n%s", b)
+			}
+			if out, errOut, code := h.runEnv(env, "secrets", "check", "secrets.yaml"); code != 0 {
+				t.Fatalf("check after updatekeys: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if out, _ := run(env, "secrets", "decrypt", "secrets.yaml"); out != "password: "+canary+"-kms-edited\n" {
+				t.Fatalf("helm secrets decrypt after updatekeys: %q", out)
 			}
 
 			for _, c := range []struct {

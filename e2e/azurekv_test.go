@@ -22,6 +22,10 @@ import (
 // decrypts) renders them with one decrypt call per data key and one
 // token; plain helm
 // with secrets:// renders the same; `rotate -i` wraps a new data key;
+// `helm secrets edit` (EDITOR a script changing the value) decrypts with
+// one decrypt call and keeps the wrapped data key (no encrypt call), and
+// `helm secrets decrypt` and `sops -d` show the new value, while with a
+// wrong secret edit fails without running the editor or changing the file;
 // `check` reports the drift after the rule gained a key, `updatekeys`
 // fixes it. A wrong, expired or missing secret stops the run before helm
 // starts (no output) with one message naming Azure Key Vault, the key's
@@ -116,6 +120,47 @@ func TestAzureKeyVaultEndToEnd(t *testing.T) {
 			run(env, "secrets", "rotate", "-i", "secrets.yaml")
 			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); string(b) == string(enc) || az.Calls("encrypt", "hs-e2e", key)-before != 1 {
 				t.Fatalf("rotate: not one new wrapped data key:\n%s", b)
+			}
+
+			// edit: one decrypt call opens the data key, the new value is
+			// encrypted with it, and no new data key is wrapped; the sops
+			// CLI reads the result. With a wrong secret the editor never
+			// runs and the file stays as it was.
+			editor, ran := sedEditor(t, "-azure$", "-azure-edited")
+			wrapped := wrappedKeys(t, filepath.Join(h.work, "secrets.yaml"))
+			dec, encs := az.Calls("decrypt", "hs-e2e", key), az.Calls("encrypt", "hs-e2e", key)
+			if out := run(append(env, editor), "secrets", "edit", "secrets.yaml"); out != "" {
+				t.Fatalf("edit wrote to stdout: %q", out)
+			}
+			if d, e := az.Calls("decrypt", "hs-e2e", key)-dec, az.Calls("encrypt", "hs-e2e", key)-encs; d != 1 || e != 0 {
+				t.Fatalf("edit: %d decrypt and %d encrypt calls, want 1 and 0", d, e)
+			}
+			if got := wrappedKeys(t, filepath.Join(h.work, "secrets.yaml")); got != wrapped {
+				t.Fatalf("edit changed the wrapped data key:\n%s\nwas\n%s", got, wrapped)
+			}
+			if out := run(env, "secrets", "decrypt", "secrets.yaml"); out != "password: "+canary+"-azure-edited\n" {
+				t.Fatalf("helm secrets decrypt after edit: %q", out)
+			}
+			cmd = exec.Command(sops, "-d", "secrets.yaml")
+			cmd.Dir, cmd.Env = h.work, append(append([]string{}, h.env...), env...)
+			if out, errOut, code := runCmd(t, cmd); code != 0 || out != "password: "+canary+"-azure-edited\n" {
+				t.Fatalf("sops -d after edit: exit %d %q\n%s", code, out, errOut)
+			}
+			if err := os.Remove(ran); err != nil {
+				t.Fatalf("the editor did not run: %v", err)
+			}
+			edited, err := os.ReadFile(filepath.Join(h.work, "secrets.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, errOut, code := h.runEnv(append(creds("hs-e2e", "wrong~"+secret), editor), "secrets", "edit", "secrets.yaml"); code == 0 || !strings.Contains(errOut, "Entra ID refused the client secret") || strings.Contains(out+errOut, secret) || strings.Contains(out+errOut, canary) {
+				t.Fatalf("edit with a wrong secret: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); string(b) != string(edited) {
+				t.Fatal("a failed edit changed the file")
+			}
+			if _, err := os.Stat(ran); err == nil {
+				t.Fatal("the editor ran although the file could not be decrypted")
 			}
 
 			// The rule gains a second key: check reports the drift,

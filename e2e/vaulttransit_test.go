@@ -19,7 +19,11 @@ import (
 // such files and a copy of one (the wrapper hands hc_vault files to the
 // full binary) renders them with one decrypt call per data key; plain helm with secrets://
 // renders the same; `helm secrets rotate -i` after Vault's key was
-// rotated writes vault:v2:. A wrong or missing token stops the run before
+// rotated writes vault:v2:; `helm secrets edit` (EDITOR a script
+// changing the value) decrypts with one decrypt call and keeps the wrapped
+// data key (no encrypt call), `helm secrets decrypt` and `sops -d` show
+// the new value, and with a wrong token edit fails without running the
+// editor or changing the file. A wrong or missing token stops the run before
 // helm starts (no output) with one message naming hc_vault and the key,
 // and the token is in no message, argument or audit record.
 func TestVaultTransitEndToEnd(t *testing.T) {
@@ -80,6 +84,48 @@ func TestVaultTransitEndToEnd(t *testing.T) {
 			run(env, "secrets", "rotate", "-i", "secrets.yaml")
 			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); !strings.Contains(string(b), "enc: vault:v2:") {
 				t.Fatalf("rotate after Vault's key rotation:\n%s", b)
+			}
+
+			// edit: one decrypt call opens the data key, the new value is
+			// encrypted with it, and no new data key is wrapped; the sops
+			// CLI reads the result. With a wrong token the editor never
+			// runs and the file stays as it was.
+			editor, ran := sedEditor(t, "-vault$", "-vault-edited")
+			wrapped := wrappedKeys(t, filepath.Join(h.work, "secrets.yaml"))
+			dec, encs := v.TransitCalls("decrypt", ns, "transit", h.name), v.TransitCalls("encrypt", ns, "transit", h.name)
+			if out := run(append(env, editor), "secrets", "edit", "secrets.yaml"); out != "" {
+				t.Fatalf("edit wrote to stdout: %q", out)
+			}
+			if d, e := v.TransitCalls("decrypt", ns, "transit", h.name)-dec, v.TransitCalls("encrypt", ns, "transit", h.name)-encs; d != 1 || e != 0 {
+				t.Fatalf("edit: %d decrypt and %d encrypt calls, want 1 and 0", d, e)
+			}
+			if got := wrappedKeys(t, filepath.Join(h.work, "secrets.yaml")); got != wrapped {
+				t.Fatalf("edit changed the wrapped data key:\n%s\nwas\n%s", got, wrapped)
+			}
+			if out := run(env, "secrets", "decrypt", "secrets.yaml"); out != "password: "+canary+"-vault-edited\n" {
+				t.Fatalf("helm secrets decrypt after edit: %q", out)
+			}
+			cmd = exec.Command(sops, "-d", "secrets.yaml")
+			cmd.Dir, cmd.Env = h.work, append(append([]string{}, h.env...), env...)
+			if out, errOut, code := runCmd(t, cmd); code != 0 || out != "password: "+canary+"-vault-edited\n" {
+				t.Fatalf("sops -d after edit: exit %d %q\n%s", code, out, errOut)
+			}
+			if err := os.Remove(ran); err != nil {
+				t.Fatalf("the editor did not run: %v", err)
+			}
+			edited, err := os.ReadFile(filepath.Join(h.work, "secrets.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wrong := []string{"VAULT_ADDR=" + addr, "VAULT_TOKEN=wrong-" + token[4:], "VAULT_NAMESPACE=" + ns, editor}
+			if out, errOut, code := h.runEnv(wrong, "secrets", "edit", "secrets.yaml"); code == 0 || !strings.Contains(errOut, "Vault refused the token") || strings.Contains(out+errOut, token[4:]) || strings.Contains(out+errOut, canary) {
+				t.Fatalf("edit with a wrong token: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if b, _ := os.ReadFile(filepath.Join(h.work, "secrets.yaml")); string(b) != string(edited) {
+				t.Fatal("a failed edit changed the file")
+			}
+			if _, err := os.Stat(ran); err == nil {
+				t.Fatal("the editor ran although the file could not be decrypted")
 			}
 
 			for _, c := range []struct {

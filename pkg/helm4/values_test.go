@@ -94,3 +94,20 @@ func TestAWSKMSPerCallCredentials(t *testing.T) {
 		return tpl.Output(rel), nil
 	})
 }
+
+// TestAzureKeyVaultPerCallCredentials: an Azure Key Vault-encrypted values
+// file renders with the key owner's credential given per call
+// (Keys.AzureKeyVault.Credential), never the environment's, and fails
+// before rendering with another application's.
+func TestAzureKeyVaultPerCallCredentials(t *testing.T) {
+	sdktest.AzureKeyVaultPerCallCredentials(t, func(ctx context.Context, eng *encrypt.Engine, chartDir string, o sdktest.Sources) (string, error) {
+		tpl := helm4.NewTemplate()
+		tpl.Values = helm4.ValueOptions(o)
+		tpl.Engine = eng
+		rel, err := tpl.RunPath(ctx, chartDir)
+		if err != nil {
+			return "", err
+		}
+		return tpl.Output(rel), nil
+	})
+}
