@@ -11,6 +11,7 @@ import (
 	"context"
 	"io"
 	"os/exec"
+	"time"
 
 	"github.com/helm-secrets/helm-secrets/internal/foundation/bounds"
 	"github.com/helm-secrets/helm-secrets/internal/helm/helmargs"
@@ -19,6 +20,9 @@ import (
 
 // MaxValues caps what `helm get values` may print.
 const MaxValues = 16 << 20
+
+// Timeout bounds the `helm get values` call.
+const Timeout = 30 * time.Second
 
 // Secrets returns the values the release named on a `diff upgrade` command
 // line (args, after the plugin's own options) stored at one of paths (key
@@ -35,6 +39,10 @@ func Secrets(ctx context.Context, helm string, args []string, paths map[string]b
 		return nil
 	}
 	release := pos[0]
+	// helm-diff asks the same cluster next; a cluster that does not answer
+	// must not hold the run longer than this.
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, helm, append([]string{"get", "values", release, "--output", "yaml"}, conn...)...)
 	out := &bounds.Buffer{Limit: MaxValues}
 	cmd.Stdout, cmd.Stderr = out, io.Discard
