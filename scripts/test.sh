@@ -15,9 +15,10 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
     export PATH="/usr/local/go/bin:$PATH"
 fi
 
-log() { printf '[test.sh] %s\n' "$*" >&2; }
-
 start=$(date +%s)
+# Each line carries the seconds since the start, so a slow phase shows.
+log() { printf '[test.sh +%ss] %s\n' "$(( $(date +%s) - start ))" "$*" >&2; }
+
 log "installing test tools"
 eval "$(scripts/test-deps.sh)"
 
@@ -39,7 +40,7 @@ eval "$(scripts/cluster.sh start "$cluster_dir")"
 export HELM_SECRETS_REQUIRE_TOOLS=1
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
-log "gofmt, go vet, staticcheck"
+log "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './scripts/cluster/*'))
 if [ -n "$unformatted" ]; then
     echo "gofmt would change:" >&2
@@ -47,6 +48,7 @@ if [ -n "$unformatted" ]; then
     exit 1
 fi
 go vet ./...
+log "staticcheck"
 "$STATICCHECK_BIN" ./...
 
 # Every binary must build for linux, darwin, windows x amd64, arm64. The
