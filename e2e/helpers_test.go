@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +24,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	_, file, _, _ := runtime.Caller(0)
-	repoRoot = filepath.Dir(filepath.Dir(file))
+	repoRoot = testenv.RepoRoot()
 	dir, err := os.MkdirTemp("", "helm-secrets-e2e-bin-")
 	if err != nil {
 		panic(err)

@@ -76,8 +76,11 @@ if [[ -z "${helm_bin}" ]]; then
 	if [[ ! -x "${helm_bin}" ]]; then
 		step "No helm on PATH: building helm ${helm4_version} into ${helm_bin%/helm} (first time: about 3-5 min)"
 	fi
-	helm_bin="$(go_install_pinned helm "helm.sh/helm/v4/cmd/helm@${helm4_version}" \
-		-trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=${helm4_version}")"
+	# From this module's build list, with the test suite's settings: the
+	# build of helm-secrets below (same settings) reuses most of its
+	# packages, and scripts/test.sh reuses the binary.
+	helm_bin="$(build_in_module helm helm.sh/helm/v4 "${helm4_version}" helm.sh/helm/v4/cmd/helm \
+		-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=${helm4_version}")"
 fi
 [[ -x "${helm_bin}" ]] || die "${helm_bin} is not an executable helm"
 helm() { "${helm_bin}" "$@"; }
@@ -91,6 +94,7 @@ build_dir="${HELM_SECRETS_CACHE}/demo/bin"
 step "Building helm-secrets, helm-secrets-wrapper, helm-secrets-getter and age-keygen into ${build_dir} (first time: about 1-3 min; then seconds)"
 mkdir -p "${build_dir}"
 t0="$(now_ms)"
+export CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" GOFLAGS="${GOFLAGS:-} ${HELM_SECRETS_TEST_GOFLAGS}"
 for cmd in helm-secrets helm-secrets-wrapper helm-secrets-getter; do
 	run go build -o "${build_dir}/${cmd}" "./cmd/${cmd}"
 done

@@ -84,6 +84,109 @@ go_install_pinned() {
 	printf '%s\n' "${bin}"
 }
 
+# The test suite's Go build settings, the release binaries' own
+# (scripts/release.sh): scripts/test.sh exports them for every build of the
+# run (go vet, staticcheck, release.sh, go test and the builds the tests
+# start), and the tools built from this module's build list (build_in_module)
+# use them too, so each package is compiled once per run, not once per
+# setting.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HELM_SECRETS_TEST_CGO_ENABLED=0
+# shellcheck disable=SC2034
+HELM_SECRETS_TEST_GOFLAGS="-trimpath -buildvcs=false"
+
+# build_in_module NAME MODULE VERSION PACKAGE [GO BUILD FLAGS...]
+#
+# Builds PACKAGE, a command of MODULE, into
+# $HELM_SECRETS_CACHE/tools/NAME-VERSION/ and prints the binary's path (as
+# go_install_pinned does), for the platform of GOOS and GOARCH (.exe for
+# windows). MODULE must be required by this repository's
+# go.mod at exactly VERSION: the command is built from this module's build
+# list (MODULE's own source at VERSION, its dependencies at the versions
+# this module uses) with the test suite's build settings, so nearly every
+# package it needs is one the test run compiles anyway. helm v3's, helm v4's
+# and sops's commands need a handful of packages more than the suite does.
+build_in_module() {
+	local name="$1" module="$2" version="$3" pkg="$4"
+	shift 4
+	local dir bin root have tmp start exe=""
+	if [[ "${GOOS:-}" == windows ]]; then
+		exe=.exe
+	fi
+	dir="$(tool_dir "${name}" "${version}")"
+	bin="${dir}/${pkg##*/}${exe}"
+	if [[ -x "${bin}" ]]; then
+		printf '%s\n' "${bin}"
+		return 0
+	fi
+	root="$(dirname "${HELM_SECRETS_SCRIPTS_DIR}")"
+	have="$(cd "${root}" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Version}}' "${module}")" ||
+		die "go list -m ${module} failed in ${root}"
+	[[ "${have}" == "${version}" ]] ||
+		die "go.mod requires ${module} ${have}, the pinned test tool is ${version}: make them equal"
+	log "building ${pkg} (${module} ${version}, this module's build list) -> ${dir}"
+	mkdir -p "${dir}"
+	tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
+	start="$(now_ms)"
+	# shellcheck disable=SC2086 # HELM_SECRETS_TEST_GOFLAGS is a list of flags
+	if ! (cd "${root}" && GOWORK=off CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" \
+		GOFLAGS="-mod=readonly ${HELM_SECRETS_TEST_GOFLAGS}" go build -o "${tmp}/${pkg##*/}${exe}" "$@" "${pkg}" >&2); then
+		rm -rf "${tmp}"
+		die "go build ${pkg} failed"
+	fi
+	mv -f "${tmp}/${pkg##*/}${exe}" "${bin}"
+	rm -rf "${tmp}"
+	log "built ${pkg##*/} ${version} for $(go env GOOS)/$(go env GOARCH) in $(($(now_ms) - start)) ms"
+	printf '%s\n' "${bin}"
+}
+
+# raise_to_build_list DIR — in DIR, a writable copy of a tool's module
+# source, raises every requirement on a module this module also uses to
+# this module's version when that is newer (never lower; DIR's replace
+# directives stay and win), and adds this module's go.sum lines to DIR's.
+# The tool is then built with -mod=mod, so that go completes its go.mod from
+# those lines: most of the packages it shares with this module are then the
+# same packages, compiled once. Returns 1 when go cannot read either module
+# graph (the caller then builds with the tool's own go.mod).
+raise_to_build_list() {
+	local dir="$1" root ours theirs
+	root="$(dirname "${HELM_SECRETS_SCRIPTS_DIR}")"
+	ours="$(cd "${root}" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Path}} {{.Version}}' all)" || return 1
+	theirs="$(cd "${dir}" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Path}} {{.Version}}' all)" || return 1
+	# Modules tied to a replaced one stay as the tool has them: a module the
+	# tool replaces (pinned on purpose), and every module that requires a
+	# tied one, directly or not (its newer version may need the newer API).
+	local tied
+	tied="$(cd "${dir}" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{if .Replace}}{{.Path}}{{end}}' all)" || return 1
+	if [[ -n "${tied}" ]]; then
+		tied="$(cd "${dir}" && GOWORK=off GOFLAGS=-mod=readonly go mod graph | awk -v seed="${tied}" '
+			function path(m) { sub(/@.*/, "", m); return m }
+			BEGIN { n = split(seed, s, "\n"); for (i = 1; i <= n; i++) t[s[i]] = 1 }
+			{ from[NR] = path($1); to[NR] = path($2) }
+			END {
+				do {
+					changed = 0
+					for (i = 1; i <= NR; i++) if ((to[i] in t) && !(from[i] in t)) { t[from[i]] = 1; changed = 1 }
+				} while (changed)
+				for (m in t) print m
+			}')" || return 1
+	fi
+	local -a edits=()
+	local path have version
+	# Each module both use at different versions: PATH THEIRS OURS.
+	while read -r path have version; do
+		if [[ "$(printf '%s\n%s\n' "${have}" "${version}" | sort -V | tail -n 1)" == "${version}" ]]; then
+			edits+=("-require=${path}@${version}")
+		fi
+	done < <(awk 'FILENAME == ARGV[1] { tied[$1] = 1; next } FILENAME == ARGV[2] { t[$1] = $2; next }
+		($1 in t) && !($1 in tied) && $2 != "" && t[$1] != "" && t[$1] != $2 { print $1, t[$1], $2 }' \
+		<(printf '%s\n' "${tied}") <(printf '%s\n' "${theirs}") <(printf '%s\n' "${ours}"))
+	if ((${#edits[@]} > 0)); then
+		(cd "${dir}" && GOWORK=off go mod edit "${edits[@]}") || return 1
+	fi
+	cat "${root}/go.sum" >>"${dir}/go.sum"
+}
+
 # module_field MODULE@VERSION FIELD — downloads MODULE@VERSION (or finds it in
 # the module cache) and prints FIELD of `go mod download -json` (GoMod: its
 # go.mod; Dir: its read-only source folder). Runs outside any module, so the

@@ -4,8 +4,10 @@
 #
 #   eval "$(scripts/test-deps.sh)"
 #
-# Go tools are built with `go install` from the Go module proxy (nothing is
-# downloaded from GitHub); gpg and gpg-agent come from Debian's gnupg package
+# Go tools are built from the Go module proxy (nothing is downloaded from
+# GitHub): helm v3, helm v4 and sops from this module's build list
+# (build_in_module in lib.sh), the others with `go install` or from their
+# own go.mod; gpg and gpg-agent come from Debian's gnupg package
 # and pre-commit from Debian's pre-commit package, installed with apt-get only
 # when missing. A second run only checks that the
 # binaries exist.
@@ -69,6 +71,25 @@ install_tool() {
 	out[${var}]="${bin}"
 }
 
+# build_tool VAR NAME MODULE VERSION PACKAGE EXPECTED "VERSION ARGS" [GO FLAGS...]
+# Like install_tool, for a command built from this module's build list
+# (build_in_module in lib.sh).
+build_tool() {
+	local var="$1" name="$2" module="$3" version="$4" pkg="$5" expected="$6" version_args="$7"
+	shift 7
+	local fresh=0 bin
+	if [[ ! -x "$(tool_dir "${name}" "${version}")/${pkg##*/}" ]]; then
+		fresh=1
+	fi
+	bin="$(build_in_module "${name}" "${module}" "${version}" "${pkg}" "$@")"
+	if [[ "${fresh}" == 1 ]]; then
+		local -a args
+		read -r -a args <<<"${version_args}"
+		check_version "${bin}" "${expected}" "${args[@]}"
+	fi
+	out[${var}]="${bin}"
+}
+
 # helm_ldflags MAJOR VERSION — the -ldflags of Helm's own Makefile: the version
 # (without it `helm version` prints "v3.22"/"v4.3" only), and for Helm 3 the
 # default Kubernetes version for `helm template`/lint, derived from the
@@ -91,10 +112,41 @@ helm_ldflags() {
 	printf '%s\n' "${flags}"
 }
 
+# build_tool_source SRC TMP OUT [GO BUILD FLAGS...] PACKAGE — builds a tool
+# from its module source SRC (read-only is fine) into OUT, with the test
+# suite's build settings (lib.sh). First from a copy in TMP/src whose
+# requirements are raised to this module's build list (raise_to_build_list:
+# the packages both use are compiled once); when that copy does not build
+# (an API the raised versions changed), from a fresh copy with the tool's
+# own go.mod and go.sum, as released.
+build_tool_source() {
+	local src="$1" tmp="$2" out="$3"
+	shift 3
+	rm -rf "${tmp}/src"
+	cp -R "${src}/." "${tmp}/src"
+	chmod -R u+w "${tmp}/src"
+	# shellcheck disable=SC2086 # HELM_SECRETS_TEST_GOFLAGS is a list of flags
+	if raise_to_build_list "${tmp}/src" &&
+		(cd "${tmp}/src" && GOWORK=off GOFLAGS="-mod=mod ${HELM_SECRETS_TEST_GOFLAGS}" \
+			CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" go build -o "${out}" "$@" >&2); then
+		log "built with this module's dependency versions where they are newer"
+		return 0
+	fi
+	log "does not build with this module's dependency versions; building with its own go.mod"
+	rm -rf "${tmp}/src"
+	cp -R "${src}/." "${tmp}/src"
+	chmod -R u+w "${tmp}/src"
+	# shellcheck disable=SC2086
+	(cd "${tmp}/src" && GOWORK=off GOFLAGS="-mod=readonly ${HELM_SECRETS_TEST_GOFLAGS}" \
+		CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" go build -o "${out}" "$@" >&2)
+}
+
 # install_helmfile — helmfile cannot be `go install`ed (its go.mod has
 # replace directives), so its module is downloaded with `go mod download`,
-# copied to a writable folder and built there with `go build`, using its
-# own go.mod and go.sum. Cached like the other tools; stores out[HELMFILE_BIN].
+# copied to a writable folder and built there with `go build`
+# (build_tool_source: its dependencies raised to this module's versions, or
+# as its go.mod has them). Cached like the other tools; stores
+# out[HELMFILE_BIN].
 install_helmfile() {
 	local dir bin
 	dir="$(tool_dir helmfile "${HELMFILE_VERSION}")"
@@ -106,11 +158,8 @@ install_helmfile() {
 		moddir="$(module_dir "${spec}")"
 		mkdir -p "${dir}"
 		tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
-		cp -R "${moddir}/." "${tmp}/src"
-		chmod -R u+w "${tmp}/src"
-		if ! (cd "${tmp}/src" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 \
-			go build -trimpath -o "${tmp}/helmfile" \
-			-ldflags "-s -w -X go.szostok.io/version.version=${HELMFILE_VERSION}" . >&2); then
+		if ! build_tool_source "${moddir}" "${tmp}" "${tmp}/helmfile" \
+			-ldflags "-s -w -X go.szostok.io/version.version=${HELMFILE_VERSION}" .; then
 			rm -rf "${tmp}"
 			die "go build ${spec} failed"
 		fi
@@ -131,8 +180,9 @@ install_helmfile() {
 # HELM_DIFF_SHA256) into tools/helm-diff-VERSION/diff/: bin/diff, built with
 # -trimpath and the version its Makefile sets, and the archive's plugin.yaml
 # without its install/update hooks (they download a release binary). Its Go
-# dependencies come from the module proxy, pinned by its go.sum. Cached by
-# version; stores out[HELM_DIFF_PLUGIN_DIR].
+# dependencies come from the module proxy (build_tool_source: raised to this
+# module's versions, or as its go.sum pins them). Cached by version; stores
+# out[HELM_DIFF_PLUGIN_DIR].
 install_helm_diff() {
 	local dir plugin version="${HELM_DIFF_VERSION#v}"
 	dir="$(tool_dir helm-diff "${HELM_DIFF_VERSION}")"
@@ -155,19 +205,17 @@ install_helm_diff() {
 			die "${archive}: sha256 ${sum}, expected ${HELM_DIFF_SHA256}"
 		mkdir -p "${dir}"
 		tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
-		mkdir -p "${tmp}/src" "${tmp}/diff/bin"
-		cp "${archive}" "${tmp}/"
-		tar -xzf "${tmp}/${archive##*/}" -C "${tmp}/src"
-		if ! (cd "${tmp}/src" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 \
-			go build -trimpath -o "${tmp}/diff/bin/diff" \
-			-ldflags "-s -w -X github.com/databus23/helm-diff/v3/cmd.Version=${version}" . >&2); then
+		mkdir -p "${tmp}/archive" "${tmp}/diff/bin"
+		tar -xzf "${archive}" -C "${tmp}/archive"
+		if ! build_tool_source "${tmp}/archive" "${tmp}" "${tmp}/diff/bin/diff" \
+			-ldflags "-s -w -X github.com/databus23/helm-diff/v3/cmd.Version=${version}" .; then
 			rm -rf "${tmp}"
 			die "go build helm-diff ${HELM_DIFF_VERSION} failed"
 		fi
 		# The manifest without its hooks (the last top-level key).
 		awk '/^platformHooks:/ { skip = 1; next } /^[^ #]/ { skip = 0 } !skip' \
-			"${tmp}/src/plugin.yaml" >"${tmp}/diff/plugin.yaml"
-		cp "${tmp}/src/LICENSE" "${tmp}/diff/LICENSE"
+			"${tmp}/archive/plugin.yaml" >"${tmp}/diff/plugin.yaml"
+		cp "${tmp}/archive/LICENSE" "${tmp}/diff/LICENSE"
 		local problem=""
 		if ! grep -qx 'name: diff' "${tmp}/diff/plugin.yaml"; then
 			problem="its plugin.yaml does not name the plugin diff"
@@ -192,21 +240,25 @@ install_helm_diff() {
 
 start="$(now_ms)"
 
+# helm v3, helm v4 and sops: their commands from this module's build list
+# (this module requires all three at the pinned versions; go.mod and the
+# pins above must agree). The suite compiles nearly all of their packages
+# anyway, so each costs little more than its link.
 helm3="$(tool_dir helm "${HELM3_VERSION}")/helm"
 if [[ -x "${helm3}" ]]; then
 	out[HELM3_BIN]="${helm3}"
 else
-	install_tool HELM3_BIN helm "helm.sh/helm/v3/cmd/helm@${HELM3_VERSION}" \
+	build_tool HELM3_BIN helm helm.sh/helm/v3 "${HELM3_VERSION}" helm.sh/helm/v3/cmd/helm \
 		"Version:\"${HELM3_VERSION}\"" "version" -ldflags "$(helm_ldflags v3 "${HELM3_VERSION}")"
 fi
 helm4="$(tool_dir helm "${HELM4_VERSION}")/helm"
 if [[ -x "${helm4}" ]]; then
 	out[HELM4_BIN]="${helm4}"
 else
-	install_tool HELM4_BIN helm "helm.sh/helm/v4/cmd/helm@${HELM4_VERSION}" \
+	build_tool HELM4_BIN helm helm.sh/helm/v4 "${HELM4_VERSION}" helm.sh/helm/v4/cmd/helm \
 		"Version:\"${HELM4_VERSION}\"" "version" -ldflags "$(helm_ldflags v4 "${HELM4_VERSION}")"
 fi
-install_tool SOPS_BIN sops "github.com/getsops/sops/v3/cmd/sops@${SOPS_VERSION}" \
+build_tool SOPS_BIN sops github.com/getsops/sops/v3 "${SOPS_VERSION}" github.com/getsops/sops/v3/cmd/sops \
 	"sops ${SOPS_VERSION#v}" "--version --disable-version-check"
 install_tool AGE_BIN age "filippo.io/age/cmd/age@${AGE_VERSION}" \
 	"${AGE_VERSION}" "--version"

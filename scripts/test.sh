@@ -15,18 +15,39 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
     export PATH="/usr/local/go/bin:$PATH"
 fi
 
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+# Every Go build of the run, the tools built from this module's build list
+# included, with the release binaries' settings: each package is compiled
+# once (lib.sh, HELM_SECRETS_TEST_GOFLAGS). Tests run what is shipped:
+# pure Go, no cgo.
+export CGO_ENABLED="$HELM_SECRETS_TEST_CGO_ENABLED"
+export GOFLAGS="${GOFLAGS:-} $HELM_SECRETS_TEST_GOFLAGS"
+
 start=$(date +%s)
 # Each line carries the seconds since the start, so a slow phase shows.
 log() { printf '[test.sh +%ss] %s\n' "$(( $(date +%s) - start ))" "$*" >&2; }
 
-log "installing test tools"
-eval "$(scripts/test-deps.sh)"
-
-log "building the wine root and windows helm for the Windows test (cached)"
-eval "$(scripts/windows-chroot.sh build)"
-
-log "building the local Kubernetes API server (cached)"
-scripts/cluster.sh build >&2
+# Three independent builds at once: the tools, the wine root with the
+# windows helm (mostly downloads and unpacking), and the API server (its
+# own module). Their lines interleave, each names its script.
+phases=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-phases.XXXXXX")
+log "building the test tools, the wine root for the Windows test and the local Kubernetes API server (cached)"
+scripts/windows-chroot.sh build >"$phases/windows.env" &
+windows_pid=$!
+scripts/cluster.sh build >&2 &
+cluster_pid=$!
+trap 'kill "$windows_pid" "$cluster_pid" 2>/dev/null; rm -rf "$phases"' EXIT
+# (An assignment, not eval "$(...)": a failure stops the run.)
+deps_env=$(scripts/test-deps.sh)
+eval "$deps_env"
+log "test tools ready"
+wait "$windows_pid" || { log "scripts/windows-chroot.sh build failed"; exit 1; }
+eval "$(cat "$phases/windows.env")"
+log "wine root and windows helm ready"
+wait "$cluster_pid" || { log "scripts/cluster.sh build failed"; exit 1; }
+rm -rf "$phases"
+log "API server built"
 
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-cluster.XXXXXX")
 cleanup() {
@@ -35,10 +56,10 @@ cleanup() {
 }
 trap cleanup EXIT
 log "starting the cluster"
-eval "$(scripts/cluster.sh start "$cluster_dir")"
+cluster_env=$(scripts/cluster.sh start "$cluster_dir")
+eval "$cluster_env"
 
 export HELM_SECRETS_REQUIRE_TOOLS=1
-export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
 log "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './scripts/cluster/*'))
@@ -53,21 +74,25 @@ log "staticcheck"
 
 # Every binary must build for linux, darwin, windows x amd64, arm64. The
 # release files are packed for this platform only (unsigned here; e2e signs
-# and installs its own). For the other platforms the binaries' packages are
-# compiled, OS-specific files included, with release.sh's flags but not
-# linked (`go list -export` compiles without linking). What a cross compile
-# catches that the host build does not is OS- and architecture-specific
-# code: our module has OS-specific files (_linux, _unix, _windows, ...) and
-# no architecture-specific ones, so one platform per other OS and linux on
-# the other architecture cover it: linux/arm64 (syscalls differ by
-# architecture), darwin/arm64 and windows/amd64. helm-secrets-vals is
-# left out of them: it has no OS-specific file of its own, and compiling
-# every vals provider's SDK again per platform was most of this step's
-# time. HELM_SECRETS_TEST_ALL_PLATFORMS=true packs all six release
-# platforms instead.
+# and installs its own). HELM_SECRETS_TEST_ALL_PLATFORMS=true packs all six
+# release platforms instead. For the other platforms, packages are compiled
+# with release.sh's settings but not linked (`go list -export` compiles
+# without linking), where a compile can fail that the host build passed:
+# OS- and architecture-specific code. Our module has OS-specific files
+# (_linux, _unix, _windows, ...) and no architecture-specific ones, so:
+#   windows/amd64, darwin/arm64  the binaries, but helm-secrets-vals (it has
+#                                no OS-specific file; compiling every vals
+#                                provider's SDK per platform was most of
+#                                this step): the other OS, and the other
+#                                Unix on the other architecture. The
+#                                windows packages are the ones the Windows
+#                                test (e2e) builds anyway.
+#   linux/arm64                  what it adds to those: linux-only files on
+#                                arm64 (syscalls differ by architecture), so
+#                                only the packages whose files differ
+#                                between platforms (found with go list).
 host="$(go env GOOS)/$(go env GOARCH)"
 all_platforms="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
-check_platforms="linux/arm64 darwin/arm64 windows/amd64"
 release_platforms="$host"
 if [ "${HELM_SECRETS_TEST_ALL_PLATFORMS:-}" = true ]; then
     release_platforms="$all_platforms"
@@ -77,11 +102,17 @@ release_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}" HELM4_BIN="$HELM4_BIN" \
     HELM_SECRETS_RELEASE_PLATFORMS="$release_platforms" scripts/release.sh "$(cat internal/foundation/version/VERSION)" "$release_dir" >&2
 rm -rf "$release_dir"
-for platform in $check_platforms; do
+binaries="./cmd/helm-secrets ./cmd/helm-secrets-wrapper ./cmd/helm-secrets-getter"
+os_specific=$(for p in linux/amd64 linux/arm64 darwin/arm64 windows/amd64; do
+    GOOS="${p%/*}" GOARCH="${p#*/}" go list -f '{{.ImportPath}}:{{join .GoFiles ","}}' ./...
+done | sort -u | awk -F: '{ n[$1]++ } END { for (p in n) if (n[p] > 1) print p }' | grep -v '/internal/testsupport/' | sort)
+for check in "windows/amd64:$binaries" "darwin/arm64:$binaries" "linux/arm64:$(echo $os_specific)"; do
+    platform="${check%%:*}"
     case " $release_platforms " in *" $platform "*) continue ;; esac
-    log "compile the binaries but helm-secrets-vals for $platform (no link)"
+    read -r -a pkgs <<<"${check#*:}"
+    log "compile for $platform (no link): ${pkgs[*]#github.com/helm-secrets/helm-secrets/}"
     CGO_ENABLED=0 GOOS="${platform%/*}" GOARCH="${platform#*/}" GOFLAGS="$GOFLAGS -mod=readonly" \
-        go list -trimpath -export -deps -f '' ./cmd/helm-secrets ./cmd/helm-secrets-wrapper ./cmd/helm-secrets-getter >/dev/null
+        go list -trimpath -export -deps -f '' "${pkgs[@]}" >/dev/null
 done
 
 log "go test"

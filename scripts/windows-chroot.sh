@@ -124,13 +124,15 @@ cmd_build() {
 }
 
 # build_helm_windows — helm.exe (Helm 3, windows/amd64) at the version
-# scripts/test-deps.sh pins, built (with its version stamped) from
-# a copy of the module with its own go.mod and go.sum. Cached by version.
+# scripts/test-deps.sh pins, built (with its version stamped) from this
+# module's build list like the linux helm (build_in_module in lib.sh), so
+# it shares its packages with the windows builds of our binaries. Cached by
+# version.
 build_helm_windows() {
 	local version dir exe
 	version="$(awk -F= '$1 == "HELM3_VERSION" { print $2; exit }' "${HELM_SECRETS_SCRIPTS_DIR}/test-deps.sh")"
 	[[ "${version}" == v3.* ]] || die "cannot read HELM3_VERSION from test-deps.sh"
-	dir="$(tool_dir helm "${version}-windows-amd64")"
+	dir="$(tool_dir helm-windows-amd64 "${version}")"
 	exe="${dir}/helm.exe"
 	if [[ ! -f "${exe}" ]]; then
 		mkdir -p "${dir}"
@@ -138,23 +140,8 @@ build_helm_windows() {
 		exec {lock_fd}>"${dir}/.build.lock"
 		flock "${lock_fd}"
 	fi
-	if [[ ! -f "${exe}" ]]; then
-		local spec="helm.sh/helm/v3@${version}" tmp t0 ldflags
-		t0="$(now_ms)"
-		log "building ${spec} for windows/amd64 -> ${exe}"
-		ldflags="-X helm.sh/helm/v3/internal/version.version=${version}"
-		tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
-		cp -R "$(module_dir "${spec}")/." "${tmp}/src"
-		chmod -R u+w "${tmp}/src"
-		if ! (cd "${tmp}/src" && GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 GOOS=windows GOARCH=amd64 \
-			go build -trimpath -o "${tmp}/helm.exe" -ldflags "-s -w ${ldflags}" ./cmd/helm >&2); then
-			rm -rf "${tmp}"
-			die "go build ${spec} for windows failed"
-		fi
-		mv -f "${tmp}/helm.exe" "${exe}"
-		rm -rf "${tmp}"
-		log "built helm ${version} for windows/amd64 in $(($(now_ms) - t0)) ms"
-	fi
+	exe="$(GOOS=windows GOARCH=amd64 build_in_module helm-windows-amd64 helm.sh/helm/v3 "${version}" helm.sh/helm/v3/cmd/helm \
+		-ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${version}")"
 	printf 'export HELM3_WINDOWS_EXE=%q\n' "${exe}"
 }
 

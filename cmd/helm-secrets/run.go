@@ -23,6 +23,7 @@ import (
 	"github.com/helm-secrets/helm-secrets/internal/foundation/audit"
 	"github.com/helm-secrets/helm-secrets/internal/foundation/settings"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/gpghome"
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
 	"github.com/helm-secrets/helm-secrets/pkg/encrypt"
 )
 
@@ -131,7 +132,7 @@ func runMain(ctx context.Context, f *cmdutil.Factory, args []string) error {
 	case "downloader": // Helm's downloader protocol: CERT KEY CA URL
 		_ = notDumpable()
 		return downloader.Run(ctx, &downloader.Options{Factory: f, Args: p.rest,
-			DefaultBackend: opts.backend, IgnoreMissing: opts.ignoreMissing, Signals: guardedSignals})
+			DefaultBackend: opts.backend, IgnoreMissing: opts.ignoreMissing, Signals: lifecycle.StopSignals})
 	case "post-renderer":
 		_ = notDumpable()
 		valsAllWarned.Do(func() {}) // the wrapper that appended us has warned

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/shlex"
 
+	"github.com/helm-secrets/helm-secrets/internal/hardening/lifecycle"
 	"github.com/helm-secrets/helm-secrets/internal/hardening/privdir"
 )
 
@@ -64,7 +65,7 @@ type signalGuard struct {
 
 func newSignalGuard(cancel context.CancelFunc) *signalGuard {
 	g := &signalGuard{ch: make(chan os.Signal, 4), done: make(chan struct{}), cancel: cancel}
-	signal.Notify(g.ch, caughtSignals...)
+	signal.Notify(g.ch, lifecycle.StopSignals...)
 	go func() {
 		for {
 			select {
@@ -82,11 +83,11 @@ func (g *signalGuard) handle(sig os.Signal) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.editor != nil {
-		if fromTerminal(sig) {
+		if lifecycle.FromTerminal(sig) {
 			return
 		}
 		g.signalled = sig
-		forwardSignal(g.editor, sig)
+		lifecycle.Forward(g.editor, sig)
 		return
 	}
 	g.signalled = sig

@@ -2,7 +2,8 @@
 // processes it starts, to its parent: a process Helm (or Argo CD's repo
 // server) stops, or whose parent dies, stops too, promptly, even when its
 // work does not watch for cancellation (a huge or hostile input). It links
-// only the standard library, for the lean binaries.
+// only the standard library, for the lean binaries. It also names the stop
+// signals (StopSignals) that commands which clean up catch, per OS.
 package lifecycle
 
 import (

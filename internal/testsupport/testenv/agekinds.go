@@ -136,8 +136,7 @@ var (
 func AgePluginDir(t testing.TB) string {
 	t.Helper()
 	pluginOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(file))))
+		root := RepoRoot()
 		pluginDir, pluginErr = os.MkdirTemp("", "helm-secrets-ageplugin-")
 		if pluginErr != nil {
 			return

@@ -4,6 +4,8 @@
 package testenv
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,4 +98,37 @@ func RegularFiles(dir string) []string {
 		return nil
 	})
 	return out
+}
+
+// repoRoot is the module's root folder, found when the test binary starts
+// (in its package's folder, before any test changes directory).
+var repoRoot, repoRootErr = findRepoRoot()
+
+// findRepoRoot walks up from the working directory to the go.mod of this
+// module. (Source file names are no help: the test suite builds with
+// -trimpath, so runtime.Caller names files by import path.)
+func findRepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.HasPrefix(b, []byte("module github.com/helm-secrets/helm-secrets\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod of github.com/helm-secrets/helm-secrets above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// RepoRoot returns the module's root folder (the one holding go.mod). It
+// panics when the test binary did not start inside the module.
+func RepoRoot() string {
+	if repoRootErr != nil {
+		panic("testenv.RepoRoot: " + repoRootErr.Error())
+	}
+	return repoRoot
 }

@@ -12,7 +12,6 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -122,8 +121,7 @@ func ValueArgs(t *testing.T, args []string) Sources {
 // Chart returns the absolute path of a chart under testdata/charts.
 func Chart(t *testing.T, name string) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "testdata", "charts", name)
+	return filepath.Join(testenv.RepoRoot(), "testdata", "charts", name)
 }
 
 // WriteEncrypted encrypts plain to a fresh age key, writes it to
