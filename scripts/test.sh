@@ -50,7 +50,11 @@ rm -rf "$phases"
 log "API server built"
 
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-cluster.XXXXXX")
+e2e_pid=""
 cleanup() {
+    if [ -n "$e2e_pid" ]; then
+        kill -- "-$e2e_pid" 2>/dev/null || true
+    fi
     scripts/cluster.sh stop "$cluster_dir" >&2 || true
     rm -rf "$cluster_dir"
 }
@@ -69,6 +73,21 @@ if [ -n "$unformatted" ]; then
     exit 1
 fi
 go vet ./...
+
+# The end-to-end tests are the longest step and mostly wait on the helm,
+# helmfile and wine processes they start: for the full suite they run from
+# here on (go vet compiled the packages they share), alongside staticcheck,
+# the release and compile checks and the other packages' tests. Their
+# output is printed when they end. In a process group of their own, so
+# that an early exit stops them (cleanup).
+full_suite=false
+if [ $# -eq 0 ]; then
+    full_suite=true
+    e2e_log="$cluster_dir/e2e.log" # removed with the cluster's folder on exit
+    setsid go test -count=1 -timeout 30m ./e2e >"$e2e_log" 2>&1 &
+    e2e_pid=$!
+    log "go test ./e2e started; it runs alongside the next steps"
+fi
 log "staticcheck"
 "$STATICCHECK_BIN" ./...
 
@@ -115,17 +134,29 @@ for check in "windows/amd64:$binaries" "darwin/arm64:$binaries" "linux/arm64:$(e
         go list -trimpath -export -deps -f '' "${pkgs[@]}" >/dev/null
 done
 
-log "go test"
-if [ $# -eq 0 ]; then
-    set -- ./...
+if [ "$full_suite" = true ]; then
+    log "go test (every package but e2e, which is running)"
+    rc=0
+    go test -count=1 -timeout 30m $(go list ./... | grep -v '/e2e$') || rc=$?
+    log "waiting for go test ./e2e"
+    e2e_rc=0
+    wait "$e2e_pid" || e2e_rc=$?
+    e2e_pid=""
+    cat "$e2e_log"
+    if [ "$rc" != 0 ] || [ "$e2e_rc" != 0 ]; then
+        log "go test failed"
+        exit 1
+    fi
+else
+    log "go test"
+    go test -count=1 -timeout 30m "$@"
 fi
-go test -count=1 -timeout 30m "$@"
 
 # Every fuzz target runs its seed corpus (testdata/fuzz and f.Add) as part
 # of `go test` above. Fuzzing itself is opt-in: HELM_SECRETS_FUZZTIME=30s
 # (for example) runs each target that long, and a run that executed no
 # input fails (docs/security.md: the long runs). Only for the full suite.
-if [ "$*" = "./..." ] && [ -n "${HELM_SECRETS_FUZZTIME:-}" ]; then
+if [ "$full_suite" = true ] && [ -n "${HELM_SECRETS_FUZZTIME:-}" ]; then
     fuzz_log="$cluster_dir/fuzz.log" # removed with the cluster's folder on exit
     # fuzz_once PKG:TARGET: one run, its output shown and kept in $fuzz_log.
     fuzz_once() {
