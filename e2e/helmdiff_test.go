@@ -144,6 +144,11 @@ func (h *helmEnv) compareDiff(t *testing.T, env, args, plainArgs, masked []strin
 	if errOut != wantErr {
 		t.Errorf("%s: stderr is not helm-diff's with the values masked\n--- want:\n%s\n--- got:\n%s", what, wantErr, errOut)
 	}
+	for _, v := range masked {
+		if strings.Contains(out+errOut, v) {
+			t.Errorf("%s: %q printed", what, v)
+		}
+	}
 	// helm-diff prints a Secret's values only with --show-secrets.
 	for _, v := range masked {
 		if (slices.Contains(args, "--show-secrets") || v == diffPass2) && !strings.Contains(plainOut, v) {
@@ -156,7 +161,9 @@ func (h *helmEnv) compareDiff(t *testing.T, env, args, plainArgs, masked []strin
 // through the real helm-diff, on Helm 3 and Helm 4, with redaction on by
 // default: the output is helm-diff's own for the plain values, byte for
 // byte, with the decrypted values masked, and the exit code is helm-diff's
-// (2 for changes with --detailed-exitcode).
+// (2 for changes with --detailed-exitcode). revision, rollback and release
+// (and helm's get values and get all) with -f: the files name the secrets,
+// the stored releases print masked at their key paths.
 func TestHelmDiffReal(t *testing.T) {
 	clusterClient(t)
 	plugin := helmDiffDir(t)
@@ -209,6 +216,33 @@ func TestHelmDiffReal(t *testing.T) {
 			for _, sub := range [][]string{{"revision", rel, "1", "2"}, {"rollback", rel, "1"}, {"release", rel, other}} {
 				args := slices.Concat([]string{"diff"}, sub, []string{"--detailed-exitcode", "--show-secrets"})
 				h.compareDiff(t, env, args, args, nil, true)
+			}
+			// With -f (any spelling) the files name the secrets to mask:
+			// decrypted, left out of helm-diff's command line (which
+			// refuses -f), and the values the releases stored at their
+			// key paths are masked (before: printed). secrets1.yaml holds
+			// the old password only; the new one, stored by revision 2,
+			// is masked all the same.
+			for _, tc := range []struct{ sub, files []string }{
+				{[]string{"revision", rel, "1", "2"}, []string{"-f", "secrets2.yaml"}},
+				{[]string{"rollback", rel, "1"}, []string{"--values=secrets1.yaml"}},
+				{[]string{"release", rel, other}, []string{"-fsecrets1.yaml,secrets2.yaml"}},
+			} {
+				args := slices.Concat([]string{"diff"}, tc.sub, []string{"--detailed-exitcode", "--show-secrets"})
+				h.compareDiff(t, env, slices.Concat(args, tc.files), args, []string{diffPass1, diffPass2, diffToken}, true)
+			}
+			// helm's get values and get all the same way: revision 1's
+			// stored values, masked at the key paths of secrets2.yaml.
+			for _, sub := range []string{"values", "all"} {
+				args := []string{"get", sub, rel, "--revision", "1"}
+				plainOut, plainErr, plainCode := h.run(args...)
+				if plainCode != 0 || !strings.Contains(plainOut, diffPass1) || !strings.Contains(plainOut, diffToken) {
+					t.Fatalf("helm %s: exit %d, or the stored values not printed\n%s\n%s", strings.Join(args, " "), plainCode, plainOut, plainErr)
+				}
+				out, errOut, code := h.runEnv(slices.Concat(env, []string{"HELM_SECRETS_QUIET=true"}), slices.Concat([]string{"secrets"}, args, []string{"-f", "secrets2.yaml"})...)
+				if want := maskAll(plainOut, diffPass1, diffToken); out != want || errOut != plainErr || code != plainCode {
+					t.Errorf("secrets get %s -f: exit %d, stdout and stderr not helm's with the values masked\n--- want:\n%s\n--- got:\n%s\n%s", sub, code, want, out, errOut)
+				}
 			}
 		})
 	}

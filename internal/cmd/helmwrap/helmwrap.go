@@ -1,7 +1,10 @@
 // Package helmwrap is the wrapper command, `helm secrets <helm command>`,
 // as Options + Run: it decrypts every secret source of a helm command line
 // (internal/helm/wrapper) before helm starts, masks decrypted values in
-// helm's output (--redact), adds our post-renderer for
+// helm's output (--redact; for commands that print stored releases also
+// the values stored at the secret key paths, internal/helm/released, the
+// -f files of those that take none naming the secrets to mask and left
+// out of helm's command line), adds our post-renderer for
 // --evaluate-templates and for the placement check of install and upgrade,
 // checks template's output for --check-placement, and records each
 // decryption in the audit trail. Helm's exit code, stdout and stderr pass
@@ -135,6 +138,10 @@ func Run(ctx context.Context, o *Options) (err error) {
 	if err != nil {
 		return o.Errorf("%v", err)
 	}
+	// diff revision/rollback/release and get values/all take no values
+	// files and print stored releases: their -f files name the secrets
+	// to mask there, and helm does not get them.
+	sub, maskOnly := released.MaskOnly(helmArgs)
 	opts := wrapper.Options{
 		Helm:           helm,
 		Args:           helmArgs,
@@ -146,12 +153,16 @@ func Run(ctx context.Context, o *Options) (err error) {
 		Stdout:         o.IO.Out,
 		Stderr:         o.IO.ErrOut,
 		Remote:         o.remoteFetcher(ctx, helm),
+		MaskOnly:       maskOnly,
 	}
 	o.Debugf("running %s %s", opts.Helm, strings.Join(redactArgs(opts.Args), " "))
 
 	redacting := o.Redact
 	if !o.RedactSet {
 		redacting = RedactByDefault(opts.Args, os.Getenv("HELM_DEBUG") == "1" || os.Getenv("HELM_DEBUG") == "true")
+	}
+	if maskOnly {
+		o.maskOnlyNotice(sub, opts.Args)
 	}
 	var filters []*redact.Writer
 	// With --evaluate-templates, the post-renderer hands the values it
@@ -191,7 +202,8 @@ func Run(ctx context.Context, o *Options) (err error) {
 		if check != nil {
 			check.SetSecrets(RedactSecrets(p.Plaintexts, ReadSource))
 		}
-		// diff upgrade also prints the release in the cluster: its stored
+		// diff upgrade also prints the release in the cluster, and the
+		// mask-only commands print only stored releases: their stored
 		// values at the key paths that are secret now are masked too.
 		var stored func(secrets []redact.Secret) []redact.Secret
 		if redacting {
@@ -247,6 +259,27 @@ func Run(ctx context.Context, o *Options) (err error) {
 		}
 	}
 	return nil
+}
+
+// maskOnlyNotice tells, for a mask-only command (sub: "diff revision",
+// ...; args: helm's command line), what happens to its -f files; and,
+// when redaction was asked for explicitly but no -f file names a secret,
+// that the stored releases are printed as they are (one notice, not with
+// -q or in Argo CD mode).
+func (o *Options) maskOnlyNotice(sub string, args []string) {
+	slots, err := helmargs.Find(args, nil)
+	if err != nil {
+		return // the wrapper reports it
+	}
+	for _, s := range slots {
+		if s.Kind == helmargs.Values {
+			o.Debugf("%s: the -f files name the secrets to mask; helm does not get them", sub)
+			return
+		}
+	}
+	if o.RedactSet && o.Redact && !o.RedactStderrOnly && !o.silent() {
+		o.Infof("%s: the stored releases are printed unmasked; -f FILE names the secrets to mask", sub)
+	}
 }
 
 // silent reports whether our notices are left out: with -q (or

@@ -16,11 +16,14 @@ Example:
 With --redact (default for diff, lint, status, history, get values/all,
 --dry-run and --debug; see helm secrets --help) every decrypted value is
 replaced by [redacted] in what helm prints, also escaped, base64- or
-URL-encoded; helm's exit code is unchanged.
+URL-encoded; helm's exit code is unchanged. diff revision, diff rollback,
+diff release, get values and get all print stored releases: their
+-f FILE names the secrets to mask there (decrypted, not passed to helm).
 
 Typical usage:
   $ helm secrets upgrade i1 stable/nginx-ingress -f values.test.yaml -f secrets.test.yaml
   $ helm secrets -b noop lint ./my-chart -f values.test.yaml -f secrets.test.yaml
+  $ helm secrets diff revision i1 1 2 -f secrets.test.yaml
 
 `
 

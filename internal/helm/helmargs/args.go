@@ -27,6 +27,9 @@ type Slot struct {
 	Kind   Kind
 	Value  string  // the flag value as typed
 	Items  []*Item // files (Values, SetFile); for Set* kinds, literals moved to --set-file
+	// Drop: Rebuild leaves the flag and its value out of the command
+	// line (the wrapper's mask-only values files).
+	Drop bool
 }
 
 // Item is one file named in a -f list or a --set-file pair.
@@ -192,7 +195,8 @@ func SplitBackendPrefix(item string) (name, rest string) {
 // Rebuild returns args with every slot's value replaced: -f lists and
 // --set-file pairs by their Items' Replacements, --set style values by
 // Value, followed by a --set-file KEY=REPLACEMENT for each of their Items.
-// A --set style flag left empty is dropped.
+// A --set style flag left empty is dropped, and so is a slot marked Drop
+// (the flag with its value).
 func Rebuild(args []string, slots []*Slot) []string {
 	at := make(map[int]*Slot, len(slots))
 	for _, s := range slots {
@@ -203,6 +207,12 @@ func Rebuild(args []string, slots []*Slot) []string {
 		s, ok := at[i]
 		if !ok {
 			out = append(out, args[i])
+			continue
+		}
+		if s.Drop {
+			if s.Prefix == "" {
+				out = out[:len(out)-1] // the flag before its value
+			}
 			continue
 		}
 		var extra []string

@@ -63,7 +63,9 @@ var flags = []Flag{
 	{Long: "--timeout", Value: true},
 	{Long: "--description", Value: true},
 	{Long: "--output", Short: "-o", Value: true},
-	{Long: "--api-versions", Short: "-a", Value: true},
+	{Long: "--api-versions", Short: "-a", Value: true}, // get values' -a is its --all, a switch (released)
+	{Long: "--revision", Value: true},                  // get values, get all
+	{Long: "--template", Value: true},                  // get all
 	{Long: "--context", Short: "-C", Value: true, Plugin: "diff"},
 	{Long: "--find-renames", Short: "-D", Value: true, Plugin: "diff"},
 	{Long: "--suppress", Value: true, Plugin: "diff"},
@@ -243,4 +245,29 @@ func Positionals(args []string) (positional, connection []string) {
 		}
 	}
 	return positional, connection
+}
+
+// FlagValue returns the value of the last long flag named long (a flag
+// of the table that takes a value) in a helm command line, before "--",
+// as NAME VALUE or NAME=VALUE; the values of other flags are skipped as
+// Positionals skips them. ok is false when the flag is not given.
+func FlagValue(args []string, long string) (value string, ok bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			continue
+		}
+		name, v, hasValue := strings.Cut(a, "=")
+		if !hasValue && TakesValue(name) && i+1 < len(args) {
+			i++
+			v, hasValue = args[i], true
+		}
+		if name == long && hasValue {
+			value, ok = v, true
+		}
+	}
+	return value, ok
 }

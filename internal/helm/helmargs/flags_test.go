@@ -18,9 +18,10 @@ import (
 )
 
 // helmCommands are the helm commands whose flags the table describes:
-// the ones the wrapper runs (template, install, upgrade, lint) and the one
-// the table's --password-stdin comes from.
-var helmCommands = [][]string{{"template"}, {"install"}, {"upgrade"}, {"lint"}, {"registry", "login"}}
+// the ones the wrapper runs (template, install, upgrade, lint), the one
+// the table's --password-stdin comes from and the ones whose stored
+// values the wrapper reads (get values, get all: --revision, --template).
+var helmCommands = [][]string{{"template"}, {"install"}, {"upgrade"}, {"lint"}, {"registry", "login"}, {"get", "values"}, {"get", "all"}}
 
 // helmFlag is one flag as helm defines it.
 type helmFlag struct {
@@ -276,5 +277,28 @@ func TestFlagTableMatchesHelmDiff(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no helm-diff flag in the table")
+	}
+}
+
+// TestPositionalsAndFlagValue: the values of value flags (--revision,
+// get all's --template) are not positional; FlagValue finds the last one.
+func TestPositionalsAndFlagValue(t *testing.T) {
+	for _, tc := range []struct {
+		args, pos, conn, revision string
+		ok                        bool
+	}{
+		{"get values --revision 3 r -o yaml -n ns", "get values r", "--namespace=ns", "3", true},
+		{"get all r --template {{.Release.Name}} --revision=2 --revision 4", "get all r", "", "4", true},
+		{"diff revision -f --revision r 1 2 --kube-context=k", "diff revision r 1 2", "--kube-context=k", "", false},
+		{"get values r -- --revision 3", "get values r", "", "", false},
+	} {
+		args := strings.Fields(tc.args)
+		pos, conn := Positionals(args)
+		if strings.Join(pos, " ") != tc.pos || strings.Join(conn, " ") != tc.conn {
+			t.Errorf("Positionals(%s) = %q, %q", tc.args, pos, conn)
+		}
+		if v, ok := FlagValue(args, "--revision"); v != tc.revision || ok != tc.ok {
+			t.Errorf("FlagValue(%s, --revision) = %q, %t", tc.args, v, ok)
+		}
 	}
 }

@@ -49,6 +49,14 @@ type Options struct {
 	// helm getter plugins) so that they are decrypted in memory and served
 	// like local files; nil leaves every URL to helm.
 	Remote *fetch.Fetcher
+	// MaskOnly: the -f/--values sources are decrypted for redaction only
+	// (Plaintexts) and left out of helm's command line, flag and value;
+	// nothing is served for them. For helm commands that take no values
+	// files but print stored ones (helm-diff's revision, rollback and
+	// release, helm's get values and get all). A source the wrapper cannot
+	// read itself (stdin, secrets:// and URLs it leaves to helm) is
+	// refused. --set-file and --set style sources are handled as usual.
+	MaskOnly bool
 }
 
 // Run is a prepared helm command: every source is decrypted and served,
@@ -247,20 +255,22 @@ type preparer struct {
 }
 
 type fileJob struct {
-	it  *item
-	b   backend.Backend
-	res encrypt.Result
+	it       *item
+	b        backend.Backend
+	res      encrypt.Result
+	maskOnly bool // decrypted for redaction only, not served (Options.MaskOnly)
 }
 
 // remoteJob is a URL source to fetch and decrypt.
 type remoteJob struct {
-	it    *item
-	b     backend.Backend
-	data  []byte
-	plain []byte
-	enc   bool
-	keys  []string // that decrypted it (encrypt.SubRecord)
-	err   error
+	it       *item
+	b        backend.Backend
+	data     []byte
+	plain    []byte
+	enc      bool
+	keys     []string // that decrypted it (encrypt.SubRecord)
+	err      error
+	maskOnly bool // decrypted for redaction only, not served (Options.MaskOnly)
 }
 
 // prepare resolves every source; it fails with all errors at once.
@@ -271,6 +281,8 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 	for _, s := range slots {
 		switch s.Kind {
 		case helmargs.Values, helmargs.SetFile:
+			maskOnly := p.o.MaskOnly && s.Kind == helmargs.Values
+			s.Drop = maskOnly
 			for _, it := range s.Items {
 				if it.Path == "" || isRemote(it.Path) {
 					if it.Path != "" && p.o.Remote != nil && p.o.Remote.Handles(it.Path) {
@@ -279,11 +291,14 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 							errs = append(errs, err)
 							continue
 						}
-						remotes = append(remotes, &remoteJob{it: it, b: b})
+						remotes = append(remotes, &remoteJob{it: it, b: b, maskOnly: maskOnly})
+					} else if it.Path != "" && maskOnly {
+						// Helm would read it; helm does not get it here.
+						errs = append(errs, fmt.Errorf("%s: only a local file or a URL the wrapper fetches can name the secrets to mask", urls.Redact(it.Path)))
 					}
 					continue
 				}
-				j, err := p.resolve(it)
+				j, err := p.resolve(it, maskOnly)
 				if err != nil {
 					errs = append(errs, err)
 				} else if j != nil {
@@ -305,7 +320,9 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 		case errors.As(j.err, &fe) && (j.it.Optional || p.o.IgnoreMissing) && strings.Contains(fe.Reason, "HTTP status 404"):
 			// Missing, and allowed to be: an empty values file, as for
 			// a missing local one.
-			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.Path), target: &j.it.Replacement})
+			if !j.maskOnly {
+				p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.Path), target: &j.it.Replacement})
+			}
 		case j.err != nil && errors.Is(j.err, fetch.ErrFetch):
 			errs = append(errs, fmt.Errorf("Error while download url %w", j.err))
 		case j.err != nil:
@@ -321,7 +338,9 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 			}
 			// Served even when plain: helm gets the bytes we checked,
 			// not a second download.
-			p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.Path), content: content, target: &j.it.Replacement})
+			if !j.maskOnly {
+				p.pipes = append(p.pipes, pipeJob{name: remoteName(j.it.Path), content: content, target: &j.it.Replacement})
+			}
 		}
 	}
 	for _, j := range jobs {
@@ -329,7 +348,9 @@ func (p *preparer) prepare(ctx context.Context, slots []*slot) error {
 		case j.res.Err != nil:
 			errs = append(errs, &DecryptError{Source: j.it.Path, Err: unwrapOnce(j.res.Err)})
 		case j.res.Encrypted:
-			p.pipes = append(p.pipes, pipeJob{name: j.it.Path, content: j.res.Plaintext, target: &j.it.Replacement})
+			if !j.maskOnly {
+				p.pipes = append(p.pipes, pipeJob{name: j.it.Path, content: j.res.Plaintext, target: &j.it.Replacement})
+			}
 			p.decrypted = append(p.decrypted, j.it.Path)
 			p.sources = append(p.sources, Decryption{Source: j.it.Path, Keys: j.res.Keys})
 			p.plaintexts = append(p.plaintexts, Plaintext{Source: j.it.Path, Values: j.it.Key == "", Content: j.res.Plaintext})
@@ -407,17 +428,26 @@ func (p *preparer) moveLiterals(ctx context.Context, s *slot) error {
 
 // resolve checks one local file source: policy, existence, backend. It
 // returns a job when the file must be read and possibly decrypted.
-func (p *preparer) resolve(it *item) (*fileJob, error) {
+// maskOnly: the file is decrypted for redaction only (Options.MaskOnly).
+func (p *preparer) resolve(it *item, maskOnly bool) (*fileJob, error) {
 	if err := p.o.Paths.Check(it.Path); err != nil {
 		return nil, err
 	}
 	st, err := os.Stat(it.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if it.Optional || p.o.IgnoreMissing {
-			p.pipes = append(p.pipes, pipeJob{name: it.Path, target: &it.Replacement})
+			if !maskOnly {
+				p.pipes = append(p.pipes, pipeJob{name: it.Path, target: &it.Replacement})
+			}
 			return nil, nil
 		}
 		return nil, fmt.Errorf("File does not exist: %s", it.Path)
+	}
+	if maskOnly && err != nil {
+		return nil, err // helm never sees it, so it cannot report it
+	}
+	if maskOnly && st.IsDir() {
+		return nil, fmt.Errorf("Not a file: %s", it.Path)
 	}
 	if err != nil || st.IsDir() {
 		return nil, nil // helm reports it in its own words
@@ -426,7 +456,7 @@ func (p *preparer) resolve(it *item) (*fileJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fileJob{it: it, b: b}, nil
+	return &fileJob{it: it, b: b, maskOnly: maskOnly}, nil
 }
 
 // backendOf is the backend of a source: its NAME! prefix, else the default.
