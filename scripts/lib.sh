@@ -92,8 +92,11 @@ go_install_pinned() {
 # setting.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 HELM_SECRETS_TEST_CGO_ENABLED=0
+# (-ldflags=-w: test binaries and the binaries tests build are linked
+# without DWARF, which they never read; a build that passes its own -ldflags,
+# as release.sh does, replaces it.)
 # shellcheck disable=SC2034
-HELM_SECRETS_TEST_GOFLAGS="-trimpath -buildvcs=false"
+HELM_SECRETS_TEST_GOFLAGS="-trimpath -buildvcs=false -ldflags=-w"
 
 # build_in_module NAME MODULE VERSION PACKAGE [GO BUILD FLAGS...]
 #

@@ -92,13 +92,14 @@ log "staticcheck"
 "$STATICCHECK_BIN" ./...
 
 # Every binary must build for linux, darwin, windows x amd64, arm64. The
-# release files are packed for this platform only (unsigned here; e2e signs
-# and installs its own). HELM_SECRETS_TEST_ALL_PLATFORMS=true packs all six
-# release platforms instead. For the other platforms, packages are compiled
-# with release.sh's settings but not linked (`go list -export` compiles
-# without linking), where a compile can fail that the host build passed:
-# OS- and architecture-specific code. Our module has OS-specific files
-# (_linux, _unix, _windows, ...) and no architecture-specific ones, so:
+# release files for this platform are built, signed and installed by the
+# end-to-end tests (e2e/install_release_test.go runs scripts/release.sh);
+# HELM_SECRETS_TEST_ALL_PLATFORMS=true packs all six release platforms here
+# too. For the other platforms, packages are compiled with release.sh's
+# settings but not linked (`go list -export` compiles without linking),
+# where a compile can fail that the host build passed: OS- and
+# architecture-specific code. Our module has OS-specific files (_linux,
+# _unix, _windows, ...) and no architecture-specific ones, so:
 #   windows/amd64, darwin/arm64  the binaries, but helm-secrets-vals (it has
 #                                no OS-specific file; compiling every vals
 #                                provider's SDK per platform was most of
@@ -110,28 +111,35 @@ log "staticcheck"
 #                                arm64 (syscalls differ by architecture), so
 #                                only the packages whose files differ
 #                                between platforms (found with go list).
+# darwin and linux/arm64 compile without optimisation (-N -l): nothing
+# else uses those packages, and the compiler reports the same errors.
 host="$(go env GOOS)/$(go env GOARCH)"
-all_platforms="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
 release_platforms="$host"
 if [ "${HELM_SECRETS_TEST_ALL_PLATFORMS:-}" = true ]; then
-    release_platforms="$all_platforms"
+    release_platforms="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
+    log "release files for $release_platforms (scripts/release.sh)"
+    release_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")
+    SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}" HELM4_BIN="$HELM4_BIN" \
+        HELM_SECRETS_RELEASE_PLATFORMS="$release_platforms" scripts/release.sh "$(cat internal/foundation/version/VERSION)" "$release_dir" >&2
+    rm -rf "$release_dir"
 fi
-log "release files for $release_platforms (scripts/release.sh)"
-release_dir=$(mktemp -d "${TMPDIR:-/tmp}/helm-secrets-release.XXXXXX")
-SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}" HELM4_BIN="$HELM4_BIN" \
-    HELM_SECRETS_RELEASE_PLATFORMS="$release_platforms" scripts/release.sh "$(cat internal/foundation/version/VERSION)" "$release_dir" >&2
-rm -rf "$release_dir"
 binaries="./cmd/helm-secrets ./cmd/helm-secrets-wrapper ./cmd/helm-secrets-getter"
 os_specific=$(for p in linux/amd64 linux/arm64 darwin/arm64 windows/amd64; do
     GOOS="${p%/*}" GOARCH="${p#*/}" go list -f '{{.ImportPath}}:{{join .GoFiles ","}}' ./...
 done | sort -u | awk -F: '{ n[$1]++ } END { for (p in n) if (n[p] > 1) print p }' | grep -v '/internal/testsupport/' | sort)
-for check in "windows/amd64:$binaries" "darwin/arm64:$binaries" "linux/arm64:$(echo $os_specific)"; do
+for check in "windows/amd64::$binaries" "darwin/arm64:-N -l:$binaries" "linux/arm64:-N -l:$(echo $os_specific)"; do
     platform="${check%%:*}"
+    rest="${check#*:}"
+    gcflags="${rest%%:*}"
     case " $release_platforms " in *" $platform "*) continue ;; esac
-    read -r -a pkgs <<<"${check#*:}"
-    log "compile for $platform (no link): ${pkgs[*]#github.com/helm-secrets/helm-secrets/}"
+    read -r -a pkgs <<<"${rest#*:}"
+    flags=(-trimpath -export -deps)
+    if [ -n "$gcflags" ]; then
+        flags+=(-gcflags="all=$gcflags")
+    fi
+    log "compile for $platform (no link${gcflags:+, $gcflags}): ${pkgs[*]#github.com/helm-secrets/helm-secrets/}"
     CGO_ENABLED=0 GOOS="${platform%/*}" GOARCH="${platform#*/}" GOFLAGS="$GOFLAGS -mod=readonly" \
-        go list -trimpath -export -deps -f '' "${pkgs[@]}" >/dev/null
+        go list "${flags[@]}" -f '' "${pkgs[@]}" >/dev/null
 done
 
 if [ "$full_suite" = true ]; then

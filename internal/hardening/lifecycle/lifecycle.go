@@ -44,9 +44,14 @@ func Child(cmd *exec.Cmd) {
 // NotifyContext is signal.NotifyContext with a deadline: the first of sigs
 // cancels the returned context, and if the process still runs Grace later
 // (work that does not watch the context) it exits with status 128+signal;
-// a second signal exits at once. stop restores the default handling.
+// a second signal exits at once. stop restores the default handling. With
+// no sigs nothing is caught (signal.Notify would relay every signal, the Go
+// runtime's own preemption signal SIGURG included, and cancel at random).
 func NotifyContext(parent context.Context, sigs ...os.Signal) (ctx context.Context, stop context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
+	if len(sigs) == 0 {
+		return ctx, cancel
+	}
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, sigs...)
 	done := make(chan struct{})
