@@ -184,10 +184,81 @@ raise_to_build_list() {
 	done < <(awk 'FILENAME == ARGV[1] { tied[$1] = 1; next } FILENAME == ARGV[2] { t[$1] = $2; next }
 		($1 in t) && !($1 in tied) && $2 != "" && t[$1] != "" && t[$1] != $2 { print $1, t[$1], $2 }' \
 		<(printf '%s\n' "${tied}") <(printf '%s\n' "${theirs}") <(printf '%s\n' "${ours}"))
+	# A module of the tool's that this module does not use, nested in one
+	# it does, whose folder that module's source (at this module's version)
+	# holds (google.golang.org/grpc/stats/opentelemetry, merged back into
+	# google.golang.org/grpc): with the outer one raised its packages would
+	# be in both, an ambiguous import. Dropped.
+	local dirs nested outer
+	dirs="$(cd "${root}" && GOWORK=off GOFLAGS=-mod=readonly go list -m -f '{{.Path}} {{.Dir}}' all)" || return 1
+	while read -r nested outer; do
+		if [[ -d "${outer}/${nested#*/@@/}" ]]; then
+			edits+=("-droprequire=${nested%%/@@/*}")
+		fi
+	done < <(awk 'FILENAME == ARGV[1] { if ($2 != "") d[$1] = $2; next }
+		!($1 in d) { p = $1; while (sub(/\/[^\/]*$/, "", p)) if (p in d) { print $1 "/@@/" substr($1, length(p) + 2), d[p]; break } }' \
+		<(printf '%s\n' "${dirs}") <(printf '%s\n' "${theirs}"))
 	if ((${#edits[@]} > 0)); then
 		(cd "${dir}" && GOWORK=off go mod edit "${edits[@]}") || return 1
 	fi
 	cat "${root}/go.sum" >>"${dir}/go.sum"
+}
+
+# build_tool_source SRC TMP OUT [GO BUILD FLAGS...] PACKAGE — builds a tool
+# from its module source SRC (read-only is fine) into OUT, with the test
+# suite's build settings (lib.sh). First from a copy in TMP/src whose
+# requirements are raised to this module's build list (raise_to_build_list:
+# the packages both use are compiled once); when that copy does not build
+# (an API the raised versions changed), from a fresh copy with the tool's
+# own go.mod and go.sum, as released.
+build_tool_source() {
+	local src="$1" tmp="$2" out="$3"
+	shift 3
+	rm -rf "${tmp}/src"
+	cp -R "${src}/." "${tmp}/src"
+	chmod -R u+w "${tmp}/src"
+	# shellcheck disable=SC2086 # HELM_SECRETS_TEST_GOFLAGS is a list of flags
+	if raise_to_build_list "${tmp}/src" &&
+		(cd "${tmp}/src" && GOWORK=off GOFLAGS="-mod=mod ${HELM_SECRETS_TEST_GOFLAGS}" \
+			CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" go build -o "${out}" "$@" >&2); then
+		log "built with this module's dependency versions where they are newer"
+		return 0
+	fi
+	log "does not build with this module's dependency versions; building with its own go.mod"
+	rm -rf "${tmp}/src"
+	cp -R "${src}/." "${tmp}/src"
+	chmod -R u+w "${tmp}/src"
+	# shellcheck disable=SC2086
+	(cd "${tmp}/src" && GOWORK=off GOFLAGS="-mod=readonly ${HELM_SECRETS_TEST_GOFLAGS}" \
+		CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" go build -o "${out}" "$@" >&2)
+}
+
+# build_module_tool NAME MODULE@VERSION DIR [GO BUILD FLAGS...] — builds
+# the command in folder DIR of MODULE at VERSION (build_tool_source) into
+# $HELM_SECRETS_CACHE/tools/NAME-VERSION/ and prints the binary's path, like
+# go_install_pinned; for tools whose dependencies overlap this module's.
+build_module_tool() {
+	local name="$1" spec="$2" sub="$3"
+	shift 3
+	local version="${spec##*@}" dir bin tmp start
+	dir="$(tool_dir "${name}" "${version}")"
+	bin="${dir}/${sub##*/}"
+	if [[ -x "${bin}" ]]; then
+		printf '%s\n' "${bin}"
+		return 0
+	fi
+	log "building ${spec%@*}/${sub} ${version} -> ${dir}"
+	mkdir -p "${dir}"
+	tmp="$(mktemp -d "${dir}/.install.XXXXXX")"
+	start="$(now_ms)"
+	if ! build_tool_source "$(module_dir "${spec}")" "${tmp}" "${tmp}/out" "$@" "./${sub}"; then
+		rm -rf "${tmp}"
+		die "go build ${spec%@*}/${sub} ${version} failed"
+	fi
+	mv -f "${tmp}/out" "${bin}"
+	rm -rf "${tmp}"
+	log "built ${sub##*/} ${version} in $(($(now_ms) - start)) ms"
+	printf '%s\n' "${bin}"
 }
 
 # module_field MODULE@VERSION FIELD — downloads MODULE@VERSION (or finds it in

@@ -33,7 +33,9 @@ usage() {
 
 cmd_build() {
 	local registry oras
-	registry="$(go_install_pinned registry "github.com/distribution/distribution/v3/cmd/registry@${REGISTRY_VERSION}")"
+	# From its source with this module's dependency versions where newer
+	# (build_module_tool in lib.sh): it shares most of them.
+	registry="$(build_module_tool registry "github.com/distribution/distribution/v3@${REGISTRY_VERSION}" cmd/registry -ldflags "-s -w")"
 	oras="$(go_install_pinned oras "oras.land/oras/cmd/oras@${ORAS_VERSION}")"
 	printf 'export REGISTRY_BIN=%q\nexport ORAS_BIN=%q\n' "${registry}" "${oras}"
 }
@@ -43,7 +45,7 @@ cmd_start() {
 	mkdir -p "${dir}/storage"
 	dir="$(cd "${dir}" && pwd)"
 	registry="${REGISTRY_BIN:-$(tool_dir registry "${REGISTRY_VERSION}")/registry}"
-	[[ -x "${registry}" ]] || registry="$(go_install_pinned registry "github.com/distribution/distribution/v3/cmd/registry@${REGISTRY_VERSION}")"
+	[[ -x "${registry}" ]] || registry="$(build_module_tool registry "github.com/distribution/distribution/v3@${REGISTRY_VERSION}" cmd/registry -ldflags "-s -w")"
 	port="$(free_ports 1)"
 	cat >"${dir}/config.yml" <<EOF
 version: 0.1

@@ -112,35 +112,6 @@ helm_ldflags() {
 	printf '%s\n' "${flags}"
 }
 
-# build_tool_source SRC TMP OUT [GO BUILD FLAGS...] PACKAGE — builds a tool
-# from its module source SRC (read-only is fine) into OUT, with the test
-# suite's build settings (lib.sh). First from a copy in TMP/src whose
-# requirements are raised to this module's build list (raise_to_build_list:
-# the packages both use are compiled once); when that copy does not build
-# (an API the raised versions changed), from a fresh copy with the tool's
-# own go.mod and go.sum, as released.
-build_tool_source() {
-	local src="$1" tmp="$2" out="$3"
-	shift 3
-	rm -rf "${tmp}/src"
-	cp -R "${src}/." "${tmp}/src"
-	chmod -R u+w "${tmp}/src"
-	# shellcheck disable=SC2086 # HELM_SECRETS_TEST_GOFLAGS is a list of flags
-	if raise_to_build_list "${tmp}/src" &&
-		(cd "${tmp}/src" && GOWORK=off GOFLAGS="-mod=mod ${HELM_SECRETS_TEST_GOFLAGS}" \
-			CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" go build -o "${out}" "$@" >&2); then
-		log "built with this module's dependency versions where they are newer"
-		return 0
-	fi
-	log "does not build with this module's dependency versions; building with its own go.mod"
-	rm -rf "${tmp}/src"
-	cp -R "${src}/." "${tmp}/src"
-	chmod -R u+w "${tmp}/src"
-	# shellcheck disable=SC2086
-	(cd "${tmp}/src" && GOWORK=off GOFLAGS="-mod=readonly ${HELM_SECRETS_TEST_GOFLAGS}" \
-		CGO_ENABLED="${HELM_SECRETS_TEST_CGO_ENABLED}" go build -o "${out}" "$@" >&2)
-}
-
 # install_helmfile — helmfile cannot be `go install`ed (its go.mod has
 # replace directives), so its module is downloaded with `go mod download`,
 # copied to a writable folder and built there with `go build`
